@@ -1,0 +1,55 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# dm-vmirror.  The two commands of the README:
+#   make demo    a live migration in a VM, progress to 100 %, data verified
+#   make check   unit tests and the VM integration suite
+#
+# KDIR: the kernel build tree (default: scripts/kdir.sh).  The VM boots the
+# Debian kernel of the same release, /boot/vmlinuz-$(KVER).
+
+KDIR ?= $(shell $(CURDIR)/scripts/kdir.sh)
+KVER ?= $(notdir $(patsubst %/,%,$(dir $(KDIR))))
+export KVER
+
+.PHONY: all module deps check unit vm-check demo lint sparse clean help
+
+all: module
+
+help:
+	@echo "make [all]     build kernel/dm-vmirror.ko against KDIR=$(KDIR)"
+	@echo "make check     install deps, build, run unit + VM tests"
+	@echo "make demo      install deps, build, show a live mirror in a VM"
+	@echo "make unit      userspace unit tests only (ASan/UBSan)"
+	@echo "make vm-check  VM integration suite only (TESTS='names' to pick)"
+	@echo "make lint      W=1, sparse (C=2) and checkpatch on the kernel code"
+
+module:
+	@test -n "$(KDIR)" -a -d "$(KDIR)" || \
+		{ echo "No kernel build tree (KDIR); run 'make deps'" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+deps:
+	$(CURDIR)/scripts/deps.sh
+
+# Sub-makes, so that KDIR is looked up after deps has installed headers.
+check: deps
+	$(MAKE) module
+	$(CURDIR)/tests/check.sh
+
+unit:
+	$(MAKE) -C tests/unit check
+
+vm-check: module
+	$(CURDIR)/tests/check.sh --vm-only $(TESTS)
+
+demo: deps
+	$(MAKE) module
+	$(CURDIR)/tests/vm/run.sh -- bash $(CURDIR)/tests/demo.sh
+
+lint: module
+	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 C=2 modules
+	$(CURDIR)/scripts/checkpatch.sh
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	$(MAKE) -C tests/unit clean

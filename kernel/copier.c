@@ -1,0 +1,435 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Background copy of dm-vmirror.
+ *
+ * One kernel thread per target walks the region map from a cursor and asks
+ * region_map_copy_begin() for each region that is not in sync.  A region
+ * with no host write in flight is copied at once with dm-kcopyd; one with
+ * writes in flight is parked on the pending list until the last of them
+ * completes (region_map_write_end() -> copier_region_ready()), and the
+ * thread then issues it.  Up to COPIER_MAX_JOBS copies are in flight; the
+ * copy priority chooses how many of them may be used.
+ *
+ * A copy job is owned by exactly one of: the free list, the pending list,
+ * the ready list, or dm-kcopyd.  copier_quiesce() waits until every job is
+ * back on the free list, so no copy and no held host write outlives a
+ * suspend.
+ */
+
+#include <linux/dm-kcopyd.h>
+#include <linux/kthread.h>
+#include <linux/ktime.h>
+#include <linux/math64.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/wait.h>
+
+#include "../uapi/linux/dm-vmirror.h"
+#include "copier.h"
+#include "region-map.h"
+#include "vmirror.h"
+
+#define DM_MSG_PREFIX "vmirror"
+
+#define COPIER_MAX_JOBS		8
+
+struct copy_job {
+	struct vmirror_copier *c;
+	struct list_head list;
+	u64 region;
+};
+
+struct vmirror_copier {
+	struct vmirror *vm;
+	struct region_map *rm;
+	struct dm_kcopyd_client *kc;
+	struct task_struct *thread;
+
+	spinlock_t lock;		/* protects the lists, nr_busy, quiesced */
+	struct list_head free_jobs;
+	struct list_head pending_jobs;	/* waiting for host writes to drain */
+	struct list_head ready_jobs;	/* drained: the thread issues them */
+	unsigned int nr_busy;		/* jobs not on free_jobs */
+	bool quiesced;
+	wait_queue_head_t idle_wait;	/* woken when nr_busy drops to 0 */
+
+	atomic_t kicked;		/* the thread has something to look at */
+	atomic_t pass_errors;		/* copies that failed in this pass */
+	u64 cursor;			/* next region to look at; thread only */
+	u64 rate_tat_ns;		/* rate limiter's next slot; thread only */
+
+	atomic_t priority;		/* VMIRROR_PRIORITY_* */
+	atomic_t max_rate;		/* KiB/s, 0 = no cap */
+	atomic64_t bytes_copied;
+
+	struct copy_job jobs[COPIER_MAX_JOBS];
+};
+
+/*-----------------------------------------------------------------*/
+
+static unsigned int copier_depth(struct vmirror_copier *c)
+{
+	switch (atomic_read(&c->priority)) {
+	case VMIRROR_PRIORITY_LOW:
+		return 1;
+	case VMIRROR_PRIORITY_HIGH:
+		return COPIER_MAX_JOBS;
+	default:
+		return COPIER_MAX_JOBS / 2;
+	}
+}
+
+void copier_kick(struct vmirror_copier *c)
+{
+	atomic_set(&c->kicked, 1);
+	wake_up_process(c->thread);
+}
+
+static struct copy_job *copier_get_job(struct vmirror_copier *c)
+{
+	struct copy_job *job = NULL;
+
+	spin_lock_irq(&c->lock);
+	if (!c->quiesced && c->nr_busy < copier_depth(c)) {
+		job = list_first_entry_or_null(&c->free_jobs, struct copy_job,
+					       list);
+		if (job) {
+			list_del_init(&job->list);
+			c->nr_busy++;
+		}
+	}
+	spin_unlock_irq(&c->lock);
+	return job;
+}
+
+static void copier_put_job(struct vmirror_copier *c, struct copy_job *job)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&c->lock, flags);
+	list_add(&job->list, &c->free_jobs);
+	if (!--c->nr_busy)
+		wake_up(&c->idle_wait);
+	spin_unlock_irqrestore(&c->lock, flags);
+	copier_kick(c);
+}
+
+/*-----------------------------------------------------------------*/
+
+static sector_t copier_region_len(struct vmirror_copier *c, u64 region)
+{
+	struct vmirror *vm = c->vm;
+	sector_t start = (sector_t)region << vm->region_shift;
+
+	return min_t(sector_t, vmirror_region_sectors(vm), vm->ti->len - start);
+}
+
+static void copier_copy_done(int read_err, unsigned long write_err, void *context)
+{
+	struct copy_job *job = context;
+	struct vmirror_copier *c = job->c;
+	struct vmirror *vm = c->vm;
+	bool in_sync = !read_err && !write_err;
+	LIST_HEAD(released);
+
+	region_map_copy_end(c->rm, job->region, in_sync, &released);
+	vmirror_release_writes(vm, &released);
+
+	if (in_sync)
+		atomic64_add(to_bytes(copier_region_len(c, job->region)),
+			     &c->bytes_copied);
+	if (read_err) {
+		atomic64_inc(&vm->source_errors);
+		atomic_inc(&c->pass_errors);
+		DMERR_LIMIT("%s: read error on source copying region %llu",
+			    dm_table_device_name(vm->ti->table), job->region);
+	}
+	if (write_err)
+		vmirror_mirror_failed(vm, job->region);
+
+	copier_put_job(c, job);
+}
+
+static void copier_issue(struct vmirror_copier *c, struct copy_job *job)
+{
+	struct vmirror *vm = c->vm;
+	sector_t offset = (sector_t)job->region << vm->region_shift;
+	sector_t len = copier_region_len(c, job->region);
+	struct dm_io_region from = {
+		.bdev = vm->source->bdev,
+		.sector = vm->source_start + offset,
+		.count = len,
+	};
+	struct dm_io_region to = {
+		.bdev = vm->mirror->bdev,
+		.sector = vm->mirror_start + offset,
+		.count = len,
+	};
+
+	dm_kcopyd_copy(c->kc, &from, 1, &to, 0, copier_copy_done, job);
+}
+
+void copier_region_ready(struct vmirror_copier *c, u64 region)
+{
+	struct copy_job *job;
+	unsigned long flags;
+
+	spin_lock_irqsave(&c->lock, flags);
+	list_for_each_entry(job, &c->pending_jobs, list) {
+		if (job->region == region) {
+			list_move_tail(&job->list, &c->ready_jobs);
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&c->lock, flags);
+	copier_kick(c);
+}
+
+static void copier_issue_ready(struct vmirror_copier *c)
+{
+	struct copy_job *job, *tmp;
+	LIST_HEAD(ready);
+
+	spin_lock_irq(&c->lock);
+	list_splice_init(&c->ready_jobs, &ready);
+	spin_unlock_irq(&c->lock);
+
+	list_for_each_entry_safe(job, tmp, &ready, list) {
+		list_del_init(&job->list);
+		copier_issue(c, job);
+	}
+}
+
+/*-----------------------------------------------------------------*/
+
+/*
+ * Rate limiter (a virtual-scheduling token bucket): each copy moves the
+ * next allowed issue time forward by its size at the configured rate.
+ * Return: jiffies to wait before the next copy, 0 to go now.
+ */
+static long copier_rate_delay(struct vmirror_copier *c)
+{
+	u32 rate = atomic_read(&c->max_rate);
+	u64 now = ktime_get_ns();
+
+	if (!rate || now >= c->rate_tat_ns)
+		return 0;
+	return nsecs_to_jiffies(c->rate_tat_ns - now) + 1;
+}
+
+static void copier_rate_charge(struct vmirror_copier *c, sector_t len)
+{
+	u32 rate = atomic_read(&c->max_rate);
+	u64 now = ktime_get_ns();
+
+	if (!rate)
+		return;
+	c->rate_tat_ns = max(c->rate_tat_ns, now) +
+		div64_u64(to_bytes(len) * NSEC_PER_SEC, (u64)rate * 1024);
+}
+
+/*
+ * The next region to copy, or region_map_nr_regions() when there is none
+ * now.  A pass ends at the last region; a new pass starts from the first
+ * one once the copies of the old pass have ended, unless one of them
+ * failed: then the copier waits for copier_start() (a resume) to retry.
+ */
+static u64 copier_next_region(struct vmirror_copier *c)
+{
+	u64 nr = region_map_nr_regions(c->rm);
+	u64 region = region_map_next_unsynced(c->rm, c->cursor);
+	bool idle;
+
+	if (region < nr || !c->cursor)
+		return region;
+
+	spin_lock_irq(&c->lock);
+	idle = !c->nr_busy;
+	spin_unlock_irq(&c->lock);
+	if (!idle || atomic_read(&c->pass_errors))
+		return nr;
+
+	c->cursor = 0;
+	return region_map_next_unsynced(c->rm, 0);
+}
+
+/*
+ * Start the copy of one region if the state, the depth and the rate allow.
+ * Return: true if a region was handled and the thread should loop at once.
+ */
+static bool copier_start_one(struct vmirror_copier *c, long *timeout)
+{
+	struct copy_job *job;
+	u64 region;
+
+	if (!vmirror_copy_allowed(c->vm))
+		return false;
+
+	region = copier_next_region(c);
+	if (region >= region_map_nr_regions(c->rm)) {
+		if (region_map_nr_synced(c->rm) == region_map_nr_regions(c->rm))
+			vmirror_event(c->vm, VMIRROR_EV_SYNCED);
+		return false;
+	}
+
+	*timeout = copier_rate_delay(c);
+	if (*timeout)
+		return false;
+
+	job = copier_get_job(c);
+	if (!job) {
+		*timeout = MAX_SCHEDULE_TIMEOUT;
+		return false;
+	}
+
+	c->cursor = region + 1;
+	job->region = region;
+	switch (region_map_copy_begin(c->rm, region)) {
+	case REGION_COPY_START:
+		copier_rate_charge(c, copier_region_len(c, region));
+		copier_issue(c, job);
+		break;
+	case REGION_COPY_DEFERRED:
+		copier_rate_charge(c, copier_region_len(c, region));
+		spin_lock_irq(&c->lock);
+		list_add_tail(&job->list, &c->pending_jobs);
+		spin_unlock_irq(&c->lock);
+		break;
+	case REGION_COPY_BUSY:
+		copier_put_job(c, job);
+		break;
+	}
+	return true;
+}
+
+static int copier_thread(void *arg)
+{
+	struct vmirror_copier *c = arg;
+
+	while (!kthread_should_stop()) {
+		long timeout = MAX_SCHEDULE_TIMEOUT;
+
+		atomic_set(&c->kicked, 0);
+		copier_issue_ready(c);
+		if (copier_start_one(c, &timeout))
+			continue;
+
+		set_current_state(TASK_INTERRUPTIBLE);
+		if (!kthread_should_stop() && !atomic_read(&c->kicked))
+			schedule_timeout(timeout);
+		__set_current_state(TASK_RUNNING);
+	}
+	return 0;
+}
+
+/*-----------------------------------------------------------------*/
+
+void copier_start(struct vmirror_copier *c)
+{
+	spin_lock_irq(&c->lock);
+	c->quiesced = false;
+	spin_unlock_irq(&c->lock);
+	atomic_set(&c->pass_errors, 0);
+	copier_kick(c);
+}
+
+static bool copier_idle(struct vmirror_copier *c)
+{
+	bool idle;
+
+	spin_lock_irq(&c->lock);
+	idle = !c->nr_busy;
+	spin_unlock_irq(&c->lock);
+	return idle;
+}
+
+void copier_quiesce(struct vmirror_copier *c)
+{
+	spin_lock_irq(&c->lock);
+	c->quiesced = true;
+	spin_unlock_irq(&c->lock);
+	/* Pending jobs still need the thread to issue them once ready. */
+	copier_kick(c);
+	wait_event(c->idle_wait, copier_idle(c));
+}
+
+void copier_set_priority(struct vmirror_copier *c, u16 priority)
+{
+	atomic_set(&c->priority, priority);
+	copier_kick(c);
+}
+
+void copier_set_rate(struct vmirror_copier *c, u32 max_rate)
+{
+	atomic_set(&c->max_rate, max_rate);
+	copier_kick(c);
+}
+
+u16 copier_priority(struct vmirror_copier *c)
+{
+	return atomic_read(&c->priority);
+}
+
+u32 copier_rate(struct vmirror_copier *c)
+{
+	return atomic_read(&c->max_rate);
+}
+
+u64 copier_bytes_copied(struct vmirror_copier *c)
+{
+	return atomic64_read(&c->bytes_copied);
+}
+
+struct vmirror_copier *copier_create(struct vmirror *vm, u16 priority,
+				     u32 max_rate)
+{
+	struct vmirror_copier *c;
+	unsigned int i;
+	int r;
+
+	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	if (!c)
+		return ERR_PTR(-ENOMEM);
+
+	c->vm = vm;
+	c->rm = vm->rm;
+	c->quiesced = true;
+	spin_lock_init(&c->lock);
+	INIT_LIST_HEAD(&c->free_jobs);
+	INIT_LIST_HEAD(&c->pending_jobs);
+	INIT_LIST_HEAD(&c->ready_jobs);
+	init_waitqueue_head(&c->idle_wait);
+	atomic_set(&c->priority, priority);
+	atomic_set(&c->max_rate, max_rate);
+	for (i = 0; i < COPIER_MAX_JOBS; i++) {
+		c->jobs[i].c = c;
+		list_add_tail(&c->jobs[i].list, &c->free_jobs);
+	}
+
+	c->kc = dm_kcopyd_client_create(NULL);
+	if (IS_ERR(c->kc)) {
+		r = PTR_ERR(c->kc);
+		goto out_free;
+	}
+
+	c->thread = kthread_run(copier_thread, c, "vmirror/%s",
+				dm_table_device_name(vm->ti->table));
+	if (IS_ERR(c->thread)) {
+		r = PTR_ERR(c->thread);
+		goto out_destroy_kcopyd;
+	}
+	return c;
+
+out_destroy_kcopyd:
+	dm_kcopyd_client_destroy(c->kc);
+out_free:
+	kfree(c);
+	return ERR_PTR(r);
+}
+
+void copier_destroy(struct vmirror_copier *c)
+{
+	kthread_stop(c->thread);
+	dm_kcopyd_client_destroy(c->kc);
+	kfree(c);
+}

@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Region map of dm-vmirror.
+ *
+ * Each region is in one of four states:
+ *
+ *   UNSYNCED  not copied yet.  Host writes go to the source only; the copy
+ *             will read them from there.
+ *   PENDING   the copier wants this region but host writes to it are still
+ *             in flight.  New writes are held, so the count drains, and the
+ *             last completing write turns the region into COPYING.
+ *   COPYING   the copier is reading the source and writing the mirror.  New
+ *             writes are held until the copy ends; the copy never starts
+ *             while a write to the region is in flight, so it cannot read
+ *             data older than a write that is already acknowledged.
+ *   SYNCED    source and mirror hold the same data.  Host writes go to both
+ *             and complete when both have them.
+ *
+ * The state and the in-flight count of a region are guarded by one of
+ * REGION_LOCK_STRIPES spinlocks, chosen by region number: writes to
+ * different regions rarely share a lock, and no lock is global.  The
+ * "synced" bitmap mirrors the SYNCED state with atomic bit operations so
+ * that the copier can scan it without taking any lock.
+ */
+
+#include <linux/atomic.h>
+#include <linux/bitmap.h>
+#include <linux/bitops.h>
+#include <linux/cache.h>
+#include <linux/list.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+
+#include "region-map.h"
+
+#define REGION_LOCK_STRIPES	64
+
+enum region_state {
+	REGION_UNSYNCED,
+	REGION_PENDING,
+	REGION_COPYING,
+	REGION_SYNCED,
+};
+
+struct region_stripe {
+	spinlock_t lock;		/* protects held and the regions it covers */
+	struct list_head held;		/* writes held by PENDING/COPYING regions */
+} ____cacheline_aligned_in_smp;
+
+struct region_map {
+	u64 nr_regions;
+	atomic64_t nr_synced;
+	unsigned long *synced;		/* bit set <=> state is REGION_SYNCED */
+	u8 *state;			/* enum region_state, per region */
+	unsigned int *inflight;		/* host writes in flight, per region */
+	struct region_stripe stripes[REGION_LOCK_STRIPES];
+};
+
+static struct region_stripe *region_stripe(struct region_map *rm, u64 region)
+{
+	return &rm->stripes[region % REGION_LOCK_STRIPES];
+}
+
+struct region_map *region_map_create(u64 nr_regions, bool in_sync)
+{
+	struct region_map *rm;
+	unsigned int i;
+
+	if (!nr_regions || nr_regions > INT_MAX)
+		return NULL;
+
+	rm = kzalloc(sizeof(*rm), GFP_KERNEL);
+	if (!rm)
+		return NULL;
+
+	rm->nr_regions = nr_regions;
+	rm->synced = kvcalloc(BITS_TO_LONGS(nr_regions), sizeof(unsigned long),
+			      GFP_KERNEL);
+	rm->state = kvcalloc(nr_regions, sizeof(*rm->state), GFP_KERNEL);
+	rm->inflight = kvcalloc(nr_regions, sizeof(*rm->inflight), GFP_KERNEL);
+	if (!rm->synced || !rm->state || !rm->inflight) {
+		region_map_destroy(rm);
+		return NULL;
+	}
+
+	for (i = 0; i < REGION_LOCK_STRIPES; i++) {
+		spin_lock_init(&rm->stripes[i].lock);
+		INIT_LIST_HEAD(&rm->stripes[i].held);
+	}
+
+	if (in_sync) {
+		bitmap_fill(rm->synced, nr_regions);
+		memset(rm->state, REGION_SYNCED, nr_regions);
+		atomic64_set(&rm->nr_synced, nr_regions);
+	}
+	return rm;
+}
+
+void region_map_destroy(struct region_map *rm)
+{
+	if (!rm)
+		return;
+	kvfree(rm->inflight);
+	kvfree(rm->state);
+	kvfree(rm->synced);
+	kfree(rm);
+}
+
+u64 region_map_nr_regions(const struct region_map *rm)
+{
+	return rm->nr_regions;
+}
+
+u64 region_map_nr_synced(const struct region_map *rm)
+{
+	return atomic64_read(&rm->nr_synced);
+}
+
+bool region_map_is_synced(const struct region_map *rm, u64 region)
+{
+	return test_bit(region, rm->synced);
+}
+
+/* Must be called with the region's stripe lock held. */
+static void __region_set_synced(struct region_map *rm, u64 region)
+{
+	rm->state[region] = REGION_SYNCED;
+	set_bit(region, rm->synced);
+	atomic64_inc(&rm->nr_synced);
+}
+
+/* Must be called with the region's stripe lock held. */
+static void __region_clear_synced(struct region_map *rm, u64 region)
+{
+	if (rm->state[region] != REGION_SYNCED)
+		return;
+	rm->state[region] = REGION_UNSYNCED;
+	clear_bit(region, rm->synced);
+	atomic64_dec(&rm->nr_synced);
+}
+
+enum region_write_route region_map_write_begin(struct region_map *rm,
+					       struct region_waiter *w,
+					       bool track_only)
+{
+	struct region_stripe *s = region_stripe(rm, w->region);
+	enum region_write_route route;
+	unsigned long flags;
+
+	spin_lock_irqsave(&s->lock, flags);
+	switch (rm->state[w->region]) {
+	case REGION_PENDING:
+	case REGION_COPYING:
+		list_add_tail(&w->list, &s->held);
+		spin_unlock_irqrestore(&s->lock, flags);
+		return REGION_WRITE_HELD;
+	case REGION_SYNCED:
+		if (!track_only) {
+			route = REGION_WRITE_BOTH;
+			break;
+		}
+		__region_clear_synced(rm, w->region);
+		fallthrough;
+	default:
+		route = REGION_WRITE_SOURCE;
+		break;
+	}
+	rm->inflight[w->region]++;
+	spin_unlock_irqrestore(&s->lock, flags);
+	return route;
+}
+
+bool region_map_write_end(struct region_map *rm, u64 region)
+{
+	struct region_stripe *s = region_stripe(rm, region);
+	bool start_copy = false;
+	unsigned long flags;
+
+	spin_lock_irqsave(&s->lock, flags);
+	if (!--rm->inflight[region] && rm->state[region] == REGION_PENDING) {
+		rm->state[region] = REGION_COPYING;
+		start_copy = true;
+	}
+	spin_unlock_irqrestore(&s->lock, flags);
+	return start_copy;
+}
+
+enum region_copy_start region_map_copy_begin(struct region_map *rm, u64 region)
+{
+	struct region_stripe *s = region_stripe(rm, region);
+	enum region_copy_start ret = REGION_COPY_BUSY;
+	unsigned long flags;
+
+	spin_lock_irqsave(&s->lock, flags);
+	if (rm->state[region] == REGION_UNSYNCED) {
+		if (rm->inflight[region]) {
+			rm->state[region] = REGION_PENDING;
+			ret = REGION_COPY_DEFERRED;
+		} else {
+			rm->state[region] = REGION_COPYING;
+			ret = REGION_COPY_START;
+		}
+	}
+	spin_unlock_irqrestore(&s->lock, flags);
+	return ret;
+}
+
+void region_map_copy_end(struct region_map *rm, u64 region, bool in_sync,
+			 struct list_head *released)
+{
+	struct region_stripe *s = region_stripe(rm, region);
+	struct region_waiter *w, *tmp;
+	unsigned long flags;
+
+	spin_lock_irqsave(&s->lock, flags);
+	if (in_sync)
+		__region_set_synced(rm, region);
+	else
+		rm->state[region] = REGION_UNSYNCED;
+
+	list_for_each_entry_safe(w, tmp, &s->held, list)
+		if (w->region == region)
+			list_move_tail(&w->list, released);
+	spin_unlock_irqrestore(&s->lock, flags);
+}
+
+void region_map_mark_unsynced(struct region_map *rm, u64 region)
+{
+	struct region_stripe *s = region_stripe(rm, region);
+	unsigned long flags;
+
+	spin_lock_irqsave(&s->lock, flags);
+	__region_clear_synced(rm, region);
+	spin_unlock_irqrestore(&s->lock, flags);
+}
+
+u64 region_map_next_unsynced(const struct region_map *rm, u64 from)
+{
+	if (from >= rm->nr_regions)
+		return rm->nr_regions;
+	return find_next_zero_bit(rm->synced, rm->nr_regions, from);
+}

@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The MSFT_VirtualDiskToVirtualDisk state machine of dm-vmirror.
+ *
+ *   load ──> initialized ──activate──> unsynchronized ──synced──> synchronized
+ *                                        │  pause/resume: progress dormant
+ *   any ──mirror write error──> broken
+ *   DM suspend: reported as suspended until DM resume
+ *
+ * See Documentation/vmirror.rst for the full table.
+ */
+
+#include <linux/errno.h>
+#include <linux/kernel.h>
+#include <linux/types.h>
+
+#include "../uapi/linux/dm-vmirror.h"
+#include "state.h"
+
+void vmirror_state_init(struct vmirror_state *st, bool no_activation)
+{
+	*st = (struct vmirror_state) {
+		.copy_state = VMIRROR_COPY_STATE_INITIALIZED,
+		.requested_copy_state = VMIRROR_COPY_STATE_NOT_APPLICABLE,
+		.requires_activate = no_activation,
+	};
+}
+
+static int vmirror_state_activate(struct vmirror_state *st)
+{
+	if (st->copy_state != VMIRROR_COPY_STATE_INITIALIZED)
+		return -EBUSY;
+	st->copy_state = VMIRROR_COPY_STATE_UNSYNCHRONIZED;
+	st->requested_copy_state = VMIRROR_COPY_STATE_SYNCHRONIZED;
+	st->requires_activate = false;
+	return 0;
+}
+
+static int vmirror_state_synced(struct vmirror_state *st, u64 now_ns)
+{
+	if (st->copy_state != VMIRROR_COPY_STATE_UNSYNCHRONIZED)
+		return -EBUSY;
+	st->copy_state = VMIRROR_COPY_STATE_SYNCHRONIZED;
+	st->requested_copy_state = VMIRROR_COPY_STATE_NOT_APPLICABLE;
+	st->sync_maintained = true;
+	st->sync_time_ns = now_ns;
+	st->paused = false;
+	return 0;
+}
+
+static int vmirror_state_pause(struct vmirror_state *st, bool pause)
+{
+	if (st->copy_state != VMIRROR_COPY_STATE_UNSYNCHRONIZED)
+		return -EBUSY;
+	if (st->paused == pause)
+		return -EBUSY;
+	st->paused = pause;
+	return 0;
+}
+
+static int vmirror_state_mirror_failed(struct vmirror_state *st)
+{
+	if (st->copy_state == VMIRROR_COPY_STATE_BROKEN)
+		return -EALREADY;
+	st->copy_state = VMIRROR_COPY_STATE_BROKEN;
+	st->requested_copy_state = VMIRROR_COPY_STATE_NOT_APPLICABLE;
+	st->sync_maintained = false;
+	st->paused = false;
+	return 0;
+}
+
+static int vmirror_state_dm_suspend(struct vmirror_state *st, bool suspend)
+{
+	if (st->dm_suspended == suspend)
+		return -EALREADY;
+	st->dm_suspended = suspend;
+	return 0;
+}
+
+int vmirror_state_apply(struct vmirror_state *st, enum vmirror_event ev,
+			u64 now_ns)
+{
+	switch (ev) {
+	case VMIRROR_EV_ACTIVATE:
+		return vmirror_state_activate(st);
+	case VMIRROR_EV_SYNCED:
+		return vmirror_state_synced(st, now_ns);
+	case VMIRROR_EV_PAUSE:
+		return vmirror_state_pause(st, true);
+	case VMIRROR_EV_RESUME:
+		return vmirror_state_pause(st, false);
+	case VMIRROR_EV_MIRROR_FAILED:
+		return vmirror_state_mirror_failed(st);
+	case VMIRROR_EV_DM_SUSPEND:
+		return vmirror_state_dm_suspend(st, true);
+	case VMIRROR_EV_DM_RESUME:
+		return vmirror_state_dm_suspend(st, false);
+	}
+	return -EINVAL;
+}
+
+u16 vmirror_state_copy_state(const struct vmirror_state *st)
+{
+	return st->dm_suspended ? VMIRROR_COPY_STATE_SUSPENDED : st->copy_state;
+}
+
+u16 vmirror_state_sync_state(const struct vmirror_state *st)
+{
+	if (st->dm_suspended)
+		return VMIRROR_SYNC_STATE_FROZEN;
+
+	switch (st->copy_state) {
+	case VMIRROR_COPY_STATE_UNSYNCHRONIZED:
+		return VMIRROR_SYNC_STATE_RESYNC_IN_PROGRESS;
+	case VMIRROR_COPY_STATE_SYNCHRONIZED:
+		return VMIRROR_SYNC_STATE_SYNCHRONIZED;
+	case VMIRROR_COPY_STATE_BROKEN:
+		return VMIRROR_SYNC_STATE_BROKEN;
+	default:
+		return VMIRROR_SYNC_STATE_INITIALIZED;
+	}
+}
+
+u16 vmirror_state_progress(const struct vmirror_state *st)
+{
+	if (st->dm_suspended || st->paused)
+		return VMIRROR_PROGRESS_DORMANT;
+
+	switch (st->copy_state) {
+	case VMIRROR_COPY_STATE_INITIALIZED:
+		return st->requires_activate ? VMIRROR_PROGRESS_REQUIRES_ACTIVATE :
+					       VMIRROR_PROGRESS_INITIALIZING;
+	case VMIRROR_COPY_STATE_UNSYNCHRONIZED:
+		return VMIRROR_PROGRESS_SYNCHRONIZING;
+	case VMIRROR_COPY_STATE_SYNCHRONIZED:
+		return VMIRROR_PROGRESS_COMPLETED;
+	case VMIRROR_COPY_STATE_BROKEN:
+		return VMIRROR_PROGRESS_REQUIRES_RESYNC;
+	default:
+		return VMIRROR_PROGRESS_UNKNOWN;
+	}
+}
+
+bool vmirror_state_copying(const struct vmirror_state *st)
+{
+	return st->copy_state == VMIRROR_COPY_STATE_UNSYNCHRONIZED &&
+	       !st->paused && !st->dm_suspended;
+}
+
+bool vmirror_state_mirror_written(const struct vmirror_state *st)
+{
+	return st->copy_state != VMIRROR_COPY_STATE_BROKEN;
+}
+
+const char *vmirror_event_name(enum vmirror_event ev)
+{
+	static const char * const names[] = {
+		[VMIRROR_EV_ACTIVATE] = "activate",
+		[VMIRROR_EV_SYNCED] = "synced",
+		[VMIRROR_EV_PAUSE] = "pause",
+		[VMIRROR_EV_RESUME] = "resume",
+		[VMIRROR_EV_MIRROR_FAILED] = "mirror_failed",
+		[VMIRROR_EV_DM_SUSPEND] = "dm_suspend",
+		[VMIRROR_EV_DM_RESUME] = "dm_resume",
+	};
+
+	if ((unsigned int)ev >= ARRAY_SIZE(names) || !names[ev])
+		return "unknown";
+	return names[ev];
+}
+
+static const char *vmirror_name(const char * const *names, size_t nr, u16 v)
+{
+	return v < nr && names[v] ? names[v] : "unknown";
+}
+
+const char *vmirror_copy_state_name(u16 v)
+{
+	static const char * const names[] = {
+		[VMIRROR_COPY_STATE_INITIALIZED] = "initialized",
+		[VMIRROR_COPY_STATE_UNSYNCHRONIZED] = "unsynchronized",
+		[VMIRROR_COPY_STATE_SYNCHRONIZED] = "synchronized",
+		[VMIRROR_COPY_STATE_BROKEN] = "broken",
+		[VMIRROR_COPY_STATE_FRACTURED] = "fractured",
+		[VMIRROR_COPY_STATE_SPLIT] = "split",
+		[VMIRROR_COPY_STATE_INACTIVE] = "inactive",
+		[VMIRROR_COPY_STATE_SUSPENDED] = "suspended",
+		[VMIRROR_COPY_STATE_FAILEDOVER] = "failedover",
+		[VMIRROR_COPY_STATE_PREPARED] = "prepared",
+		[VMIRROR_COPY_STATE_ABORTED] = "aborted",
+		[VMIRROR_COPY_STATE_SKEWED] = "skewed",
+		[VMIRROR_COPY_STATE_NOT_APPLICABLE] = "not_applicable",
+	};
+
+	return vmirror_name(names, ARRAY_SIZE(names), v);
+}
+
+const char *vmirror_sync_state_name(u16 v)
+{
+	static const char * const names[] = {
+		[VMIRROR_SYNC_STATE_INITIALIZED] = "initialized",
+		[VMIRROR_SYNC_STATE_PREPARE_IN_PROGRESS] = "prepare_in_progress",
+		[VMIRROR_SYNC_STATE_PREPARED] = "prepared",
+		[VMIRROR_SYNC_STATE_RESYNC_IN_PROGRESS] = "resync_in_progress",
+		[VMIRROR_SYNC_STATE_SYNCHRONIZED] = "synchronized",
+		[VMIRROR_SYNC_STATE_FRACTURE_IN_PROGRESS] = "fracture_in_progress",
+		[VMIRROR_SYNC_STATE_QUIESCE_IN_PROGRESS] = "quiesce_in_progress",
+		[VMIRROR_SYNC_STATE_QUIESCED] = "quiesced",
+		[VMIRROR_SYNC_STATE_RESTORE_IN_PROGRESS] = "restore_in_progress",
+		[VMIRROR_SYNC_STATE_IDLE] = "idle",
+		[VMIRROR_SYNC_STATE_BROKEN] = "broken",
+		[VMIRROR_SYNC_STATE_FRACTURED] = "fractured",
+		[VMIRROR_SYNC_STATE_FROZEN] = "frozen",
+		[VMIRROR_SYNC_STATE_COPY_IN_PROGRESS] = "copy_in_progress",
+	};
+
+	return vmirror_name(names, ARRAY_SIZE(names), v);
+}
+
+const char *vmirror_progress_name(u16 v)
+{
+	static const char * const names[] = {
+		[VMIRROR_PROGRESS_UNKNOWN] = "unknown",
+		[VMIRROR_PROGRESS_COMPLETED] = "completed",
+		[VMIRROR_PROGRESS_DORMANT] = "dormant",
+		[VMIRROR_PROGRESS_INITIALIZING] = "initializing",
+		[VMIRROR_PROGRESS_PREPARING] = "preparing",
+		[VMIRROR_PROGRESS_SYNCHRONIZING] = "synchronizing",
+		[VMIRROR_PROGRESS_RESYNCING] = "resyncing",
+		[VMIRROR_PROGRESS_RESTORING] = "restoring",
+		[VMIRROR_PROGRESS_FRACTURING] = "fracturing",
+		[VMIRROR_PROGRESS_SPLITTING] = "splitting",
+		[VMIRROR_PROGRESS_FAILING_OVER] = "failing_over",
+		[VMIRROR_PROGRESS_FAILING_BACK] = "failing_back",
+		[VMIRROR_PROGRESS_ABORTING] = "aborting",
+		[VMIRROR_PROGRESS_MIXED] = "mixed",
+		[VMIRROR_PROGRESS_NOT_APPLICABLE] = "not_applicable",
+		[VMIRROR_PROGRESS_SUSPENDING] = "suspending",
+		[VMIRROR_PROGRESS_REQUIRES_FRACTURE] = "requires_fracture",
+		[VMIRROR_PROGRESS_REQUIRES_RESYNC] = "requires_resync",
+		[VMIRROR_PROGRESS_REQUIRES_ACTIVATE] = "requires_activate",
+		[VMIRROR_PROGRESS_PENDING] = "pending",
+		[VMIRROR_PROGRESS_DETACHING] = "detaching",
+	};
+
+	return vmirror_name(names, ARRAY_SIZE(names), v);
+}
+
+const char *vmirror_priority_name(u16 v)
+{
+	static const char * const names[] = {
+		[VMIRROR_PRIORITY_NOT_MANAGED] = "not_managed",
+		[VMIRROR_PRIORITY_LOW] = "low",
+		[VMIRROR_PRIORITY_SAME] = "same",
+		[VMIRROR_PRIORITY_HIGH] = "high",
+	};
+
+	return vmirror_name(names, ARRAY_SIZE(names), v);
+}

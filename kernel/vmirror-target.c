@@ -1,0 +1,679 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * dm-vmirror: a device-mapper target that mirrors a live disk onto another
+ * disk.  Host writes are duplicated to both disks, a kernel thread copies
+ * the rest in the background, and the association follows the
+ * MSFT_VirtualDiskToVirtualDisk state model.
+ *
+ * The write/copy ordering lives in region-map.c, the background copy in
+ * copier.c and the state model in state.c; this file is the device-mapper
+ * glue and the bio path.  See Documentation/vmirror.rst.
+ */
+
+#include <linux/bio.h>
+#include <linux/blkdev.h>
+#include <linux/device-mapper.h>
+#include <linux/ktime.h>
+#include <linux/math64.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/timekeeping.h>
+
+#include "../uapi/linux/dm-vmirror.h"
+#include "args.h"
+#include "copier.h"
+#include "region-map.h"
+#include "state.h"
+#include "vmirror.h"
+
+#define DM_MSG_PREFIX "vmirror"
+
+/*
+ * Per-bio data of every bio mapped by the target.
+ * @waiter: region and held-list link of a write
+ * @mirror_status: completion status of the mirror leg's clone, if any
+ * @tracked: the write was counted by region_map_write_begin()
+ */
+struct vmirror_bio {
+	struct region_waiter waiter;
+	blk_status_t mirror_status;
+	bool tracked;
+};
+
+/*
+ * Every live vmirror target, so that a table gets at most one of them.
+ */
+struct vmirror_registry_entry {
+	struct list_head list;
+	struct vmirror *vm;
+};
+
+static LIST_HEAD(vmirror_targets);		/* of vmirror_registry_entry */
+static DEFINE_MUTEX(vmirror_targets_lock);	/* protects vmirror_targets */
+
+static const char *vmirror_name(struct vmirror *vm)
+{
+	return dm_table_device_name(vm->ti->table);
+}
+
+/*-----------------------------------------------------------------
+ * State changes
+ *---------------------------------------------------------------*/
+
+static void vmirror_notify(struct work_struct *ws)
+{
+	struct vmirror *vm = container_of(ws, struct vmirror, notify_work);
+
+	dm_table_event(vm->ti->table);
+}
+
+int vmirror_event(struct vmirror *vm, enum vmirror_event ev)
+{
+	unsigned long flags;
+	int r;
+
+	spin_lock_irqsave(&vm->state_lock, flags);
+	r = vmirror_state_apply(&vm->state, ev, ktime_get_real_ns());
+	WRITE_ONCE(vm->mirror_written,
+		   vmirror_state_mirror_written(&vm->state));
+	spin_unlock_irqrestore(&vm->state_lock, flags);
+
+	if (!r) {
+		schedule_work(&vm->notify_work);
+		copier_kick(vm->copier);
+	}
+	return r;
+}
+
+bool vmirror_copy_allowed(struct vmirror *vm)
+{
+	unsigned long flags;
+	bool allowed;
+
+	spin_lock_irqsave(&vm->state_lock, flags);
+	allowed = vmirror_state_copying(&vm->state);
+	spin_unlock_irqrestore(&vm->state_lock, flags);
+	return allowed;
+}
+
+void vmirror_mirror_failed(struct vmirror *vm, u64 region)
+{
+	atomic64_inc(&vm->mirror_errors);
+	if (region != U64_MAX)
+		region_map_mark_unsynced(vm->rm, region);
+	if (!vmirror_event(vm, VMIRROR_EV_MIRROR_FAILED))
+		DMERR("%s: write error on mirror %s, mirror is broken",
+		      vmirror_name(vm), vm->mirror->name);
+}
+
+/*-----------------------------------------------------------------
+ * Bio path
+ *
+ * Reads go to the source.  A write is routed by the region map:
+ *   - region in sync: cloned to the mirror and remapped to the source;
+ *     the DM clone completes only when both have completed, because the
+ *     mirror clone holds an extra reference on it (bio_inc_remaining());
+ *   - region not copied yet: remapped to the source alone;
+ *   - region under copy: held by the region map and issued again by
+ *     vmirror_release_writes() once the copy has ended.
+ * A failed mirror write never fails the host write: it breaks the mirror.
+ *---------------------------------------------------------------*/
+
+static void vmirror_remap(struct bio *bio, struct dm_dev *dev,
+			  sector_t dev_start, sector_t offset)
+{
+	bio_set_dev(bio, dev->bdev);
+	if (bio_sectors(bio))
+		bio->bi_iter.bi_sector = dev_start + offset;
+}
+
+static void vmirror_mirror_endio(struct bio *clone)
+{
+	struct bio *bio = clone->bi_private;
+	struct vmirror_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
+
+	/* Read in vmirror_end_io(), after bio_endio() drops the last ref. */
+	pb->mirror_status = clone->bi_status;
+	bio_put(clone);
+	bio_endio(bio);
+}
+
+/* Must be called before @bio is remapped to the source. */
+static void vmirror_clone_to_mirror(struct vmirror *vm, struct bio *bio,
+				    sector_t offset)
+{
+	struct bio *clone;
+
+	clone = bio_alloc_clone(vm->mirror->bdev, bio, GFP_NOIO,
+				&vm->mirror_bs);
+	if (bio_sectors(bio))
+		clone->bi_iter.bi_sector = vm->mirror_start + offset;
+	clone->bi_end_io = vmirror_mirror_endio;
+	clone->bi_private = bio;
+
+	bio_inc_remaining(bio);
+	submit_bio_noacct(clone);
+}
+
+static int vmirror_map_write(struct vmirror *vm, struct bio *bio)
+{
+	struct vmirror_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
+	sector_t offset = dm_target_offset(vm->ti, bio->bi_iter.bi_sector);
+	bool track_only = !READ_ONCE(vm->mirror_written);
+
+	switch (region_map_write_begin(vm->rm, &pb->waiter, track_only)) {
+	case REGION_WRITE_HELD:
+		return DM_MAPIO_SUBMITTED;
+	case REGION_WRITE_BOTH:
+		pb->tracked = true;
+		vmirror_clone_to_mirror(vm, bio, offset);
+		break;
+	case REGION_WRITE_SOURCE:
+		pb->tracked = true;
+		break;
+	}
+	vmirror_remap(bio, vm->source, vm->source_start, offset);
+	return DM_MAPIO_REMAPPED;
+}
+
+void vmirror_release_writes(struct vmirror *vm, struct list_head *released)
+{
+	struct region_waiter *w, *tmp;
+
+	list_for_each_entry_safe(w, tmp, released, list) {
+		struct vmirror_bio *pb = container_of(w, struct vmirror_bio,
+						      waiter);
+		struct bio *bio = dm_bio_from_per_bio_data(pb, sizeof(*pb));
+
+		list_del_init(&w->list);
+		if (vmirror_map_write(vm, bio) == DM_MAPIO_REMAPPED)
+			dm_submit_bio_remap(bio, NULL);
+	}
+}
+
+static int vmirror_map(struct dm_target *ti, struct bio *bio)
+{
+	struct vmirror *vm = ti->private;
+	struct vmirror_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
+	sector_t offset = dm_target_offset(ti, bio->bi_iter.bi_sector);
+	sector_t to_boundary;
+
+	pb->mirror_status = BLK_STS_OK;
+	pb->tracked = false;
+
+	if (bio_data_dir(bio) == READ) {
+		vmirror_remap(bio, vm->source, vm->source_start, offset);
+		return DM_MAPIO_REMAPPED;
+	}
+
+	if (!bio_sectors(bio)) {
+		/* An empty flush: both disks must have their caches flushed. */
+		if (READ_ONCE(vm->mirror_written))
+			vmirror_clone_to_mirror(vm, bio, offset);
+		vmirror_remap(bio, vm->source, vm->source_start, offset);
+		return DM_MAPIO_REMAPPED;
+	}
+
+	/*
+	 * DM core splits reads and writes at max_io_len, but not write
+	 * zeroes: keep those inside one region too.
+	 */
+	to_boundary = vmirror_region_sectors(vm) -
+		(offset & (vmirror_region_sectors(vm) - 1));
+	if (bio_sectors(bio) > to_boundary)
+		dm_accept_partial_bio(bio, to_boundary);
+
+	pb->waiter.region = vmirror_sector_to_region(vm, offset);
+	return vmirror_map_write(vm, bio);
+}
+
+static int vmirror_end_io(struct dm_target *ti, struct bio *bio,
+			  blk_status_t *error)
+{
+	struct vmirror *vm = ti->private;
+	struct vmirror_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
+	u64 region = pb->tracked ? pb->waiter.region : U64_MAX;
+
+	if (*error)
+		atomic64_inc(&vm->source_errors);
+	if (pb->mirror_status)
+		vmirror_mirror_failed(vm, region);
+	if (pb->tracked && region_map_write_end(vm->rm, region))
+		copier_region_ready(vm->copier, region);
+	return DM_ENDIO_DONE;
+}
+
+/*-----------------------------------------------------------------
+ * Construction
+ *
+ * <source_dev> <source_offset> <mirror_dev> <mirror_offset>
+ * [<#opt_args> <opt_arg>...]
+ *
+ * opt_args: region_size <sectors> | sync_mode sync | copy_priority
+ * low|same|high | max_copy_rate <KiB/s> | nosync | no_activation
+ *---------------------------------------------------------------*/
+
+static bool vmirror_table_has_one(struct dm_table *table)
+{
+	struct vmirror_registry_entry *e;
+
+	list_for_each_entry(e, &vmirror_targets, list)
+		if (e->vm->ti->table == table)
+			return true;
+	return false;
+}
+
+static int vmirror_get_legs(struct vmirror *vm, const struct vmirror_args *a)
+{
+	struct dm_target *ti = vm->ti;
+	fmode_t mode = dm_table_get_mode(ti->table);
+
+	if (dm_get_device(ti, a->source_path, mode, &vm->source)) {
+		ti->error = "Source device lookup failed";
+		return -EINVAL;
+	}
+	if (dm_get_device(ti, a->mirror_path, mode, &vm->mirror)) {
+		ti->error = "Mirror device lookup failed";
+		goto out_put_source;
+	}
+	if (vm->source->bdev->bd_dev == vm->mirror->bdev->bd_dev) {
+		ti->error = "Source and mirror are the same device";
+		goto out_put_mirror;
+	}
+	if (a->source_start + ti->len < a->source_start ||
+	    a->source_start + ti->len > bdev_nr_sectors(vm->source->bdev)) {
+		ti->error = "Source device too small";
+		goto out_put_mirror;
+	}
+	if (a->mirror_start + ti->len < a->mirror_start ||
+	    a->mirror_start + ti->len > bdev_nr_sectors(vm->mirror->bdev)) {
+		ti->error = "Mirror device too small";
+		goto out_put_mirror;
+	}
+	vm->source_start = a->source_start;
+	vm->mirror_start = a->mirror_start;
+	return 0;
+
+out_put_mirror:
+	dm_put_device(ti, vm->mirror);
+out_put_source:
+	dm_put_device(ti, vm->source);
+	return -EINVAL;
+}
+
+static int vmirror_ctr_core(struct vmirror *vm, const struct vmirror_args *a)
+{
+	struct dm_target *ti = vm->ti;
+	u64 nr_regions = DIV_ROUND_UP_ULL(ti->len, a->region_size);
+	int r;
+
+	vm->region_shift = __ffs(a->region_size);
+	vm->rm = region_map_create(nr_regions, a->nosync);
+	if (!vm->rm) {
+		ti->error = nr_regions > INT_MAX ? "Too many regions" :
+						   "Cannot allocate region map";
+		return -ENOMEM;
+	}
+
+	r = bioset_init(&vm->mirror_bs, BIO_POOL_SIZE, 0, 0);
+	if (r) {
+		ti->error = "Cannot allocate mirror bioset";
+		goto out_destroy_map;
+	}
+
+	vm->copier = copier_create(vm, a->copy_priority, a->max_copy_rate);
+	if (IS_ERR(vm->copier)) {
+		ti->error = "Cannot start copy thread";
+		r = PTR_ERR(vm->copier);
+		goto out_exit_bioset;
+	}
+	return 0;
+
+out_exit_bioset:
+	bioset_exit(&vm->mirror_bs);
+out_destroy_map:
+	region_map_destroy(vm->rm);
+	return r;
+}
+
+static void vmirror_init_target(struct dm_target *ti, struct vmirror *vm)
+{
+	ti->private = vm;
+	ti->num_flush_bios = 1;
+	ti->num_write_zeroes_bios = 1;
+	ti->num_discard_bios = 0;	/* see "Discards" in vmirror.rst */
+	ti->flush_supported = true;
+	ti->accounts_remapped_io = true;
+	ti->per_io_data_size = sizeof(struct vmirror_bio);
+}
+
+static int vmirror_ctr(struct dm_target *ti, unsigned int argc, char **argv)
+{
+	struct vmirror_registry_entry *entry;
+	struct vmirror_args args;
+	struct vmirror *vm;
+	int r;
+
+	r = vmirror_parse_args(&args, argc, argv, &ti->error);
+	if (r)
+		return r;
+
+	r = dm_set_target_max_io_len(ti, args.region_size);
+	if (r)
+		return r;
+
+	vm = kzalloc(sizeof(*vm), GFP_KERNEL);
+	entry = kzalloc(sizeof(*entry), GFP_KERNEL);
+	if (!vm || !entry) {
+		ti->error = "Cannot allocate vmirror context";
+		r = -ENOMEM;
+		goto out_free;
+	}
+	vm->ti = ti;
+	spin_lock_init(&vm->state_lock);
+	vmirror_state_init(&vm->state, args.no_activation);
+	vm->mirror_written = true;
+	INIT_WORK(&vm->notify_work, vmirror_notify);
+	atomic64_set(&vm->source_errors, 0);
+	atomic64_set(&vm->mirror_errors, 0);
+	vm->no_activation = args.no_activation;
+	vm->nosync = args.nosync;
+
+	mutex_lock(&vmirror_targets_lock);
+	if (vmirror_table_has_one(ti->table)) {
+		ti->error = "Only one vmirror target per table";
+		r = -EINVAL;
+		goto out_unlock;
+	}
+
+	r = vmirror_get_legs(vm, &args);
+	if (r)
+		goto out_unlock;
+
+	r = vmirror_ctr_core(vm, &args);
+	if (r)
+		goto out_put_legs;
+
+	entry->vm = vm;
+	list_add_tail(&entry->list, &vmirror_targets);
+	mutex_unlock(&vmirror_targets_lock);
+
+	vmirror_init_target(ti, vm);
+	return 0;
+
+out_put_legs:
+	dm_put_device(ti, vm->mirror);
+	dm_put_device(ti, vm->source);
+out_unlock:
+	mutex_unlock(&vmirror_targets_lock);
+out_free:
+	kfree(entry);
+	kfree(vm);
+	return r;
+}
+
+static void vmirror_unregister(struct vmirror *vm)
+{
+	struct vmirror_registry_entry *e;
+
+	mutex_lock(&vmirror_targets_lock);
+	list_for_each_entry(e, &vmirror_targets, list) {
+		if (e->vm == vm) {
+			list_del(&e->list);
+			kfree(e);
+			break;
+		}
+	}
+	mutex_unlock(&vmirror_targets_lock);
+}
+
+static void vmirror_dtr(struct dm_target *ti)
+{
+	struct vmirror *vm = ti->private;
+
+	vmirror_unregister(vm);
+	copier_destroy(vm->copier);
+	cancel_work_sync(&vm->notify_work);
+	bioset_exit(&vm->mirror_bs);
+	region_map_destroy(vm->rm);
+	dm_put_device(ti, vm->mirror);
+	dm_put_device(ti, vm->source);
+	kfree(vm);
+}
+
+/*-----------------------------------------------------------------
+ * Status, messages and the rest of the target interface
+ *---------------------------------------------------------------*/
+
+static unsigned int vmirror_percent(u64 synced, u64 total)
+{
+	return div64_u64(synced * 100, total);
+}
+
+static void vmirror_status_info(struct vmirror *vm, char *result,
+				unsigned int maxlen)
+{
+	u64 total = region_map_nr_regions(vm->rm);
+	u64 synced = region_map_nr_synced(vm->rm);
+	unsigned int sz = 0;
+	struct vmirror_state st;
+	unsigned long flags;
+
+	spin_lock_irqsave(&vm->state_lock, flags);
+	st = vm->state;
+	spin_unlock_irqrestore(&vm->state_lock, flags);
+
+	DMEMIT("%s %u %llu/%llu %s %s %s %u %llu %lld %lld",
+	       vmirror_copy_state_name(vmirror_state_copy_state(&st)),
+	       vmirror_percent(synced, total), synced, total,
+	       vmirror_sync_state_name(vmirror_state_sync_state(&st)),
+	       vmirror_progress_name(vmirror_state_progress(&st)),
+	       vmirror_priority_name(copier_priority(vm->copier)),
+	       copier_rate(vm->copier), copier_bytes_copied(vm->copier),
+	       atomic64_read(&vm->source_errors),
+	       atomic64_read(&vm->mirror_errors));
+}
+
+static void vmirror_status_table(struct vmirror *vm, char *result,
+				 unsigned int maxlen)
+{
+	u16 priority = copier_priority(vm->copier);
+	u32 rate = copier_rate(vm->copier);
+	unsigned int nr_opts = 2;
+	unsigned int sz = 0;
+
+	nr_opts += priority != VMIRROR_PRIORITY_SAME ? 2 : 0;
+	nr_opts += rate ? 2 : 0;
+	nr_opts += vm->nosync + vm->no_activation;
+
+	DMEMIT("%s %llu %s %llu %u region_size %llu",
+	       vm->source->name, (unsigned long long)vm->source_start,
+	       vm->mirror->name, (unsigned long long)vm->mirror_start,
+	       nr_opts, (unsigned long long)vmirror_region_sectors(vm));
+	if (priority != VMIRROR_PRIORITY_SAME)
+		DMEMIT(" copy_priority %s", vmirror_priority_name(priority));
+	if (rate)
+		DMEMIT(" max_copy_rate %u", rate);
+	if (vm->nosync)
+		DMEMIT(" nosync");
+	if (vm->no_activation)
+		DMEMIT(" no_activation");
+}
+
+static void vmirror_status(struct dm_target *ti, status_type_t type,
+			   unsigned int status_flags, char *result,
+			   unsigned int maxlen)
+{
+	struct vmirror *vm = ti->private;
+	unsigned int sz = 0;
+
+	switch (type) {
+	case STATUSTYPE_INFO:
+		vmirror_status_info(vm, result, maxlen);
+		break;
+	case STATUSTYPE_TABLE:
+		vmirror_status_table(vm, result, maxlen);
+		break;
+	case STATUSTYPE_IMA:
+		DMEMIT_TARGET_NAME_VERSION(ti->type);
+		DMEMIT(",source_name=%s,mirror_name=%s;", vm->source->name,
+		       vm->mirror->name);
+		break;
+	}
+}
+
+static int vmirror_message_op(struct vmirror *vm, const char *word)
+{
+	static const struct {
+		const char *word;
+		enum vmirror_event ev;
+	} ops[] = {
+		{ "activate", VMIRROR_EV_ACTIVATE },
+		{ "pause", VMIRROR_EV_PAUSE },
+		{ "resume", VMIRROR_EV_RESUME },
+	};
+	unsigned int i;
+	int r;
+
+	for (i = 0; i < ARRAY_SIZE(ops); i++) {
+		if (strcasecmp(word, ops[i].word))
+			continue;
+		r = vmirror_event(vm, ops[i].ev);
+		if (r) {
+			DMWARN("%s: %s refused while %s", vmirror_name(vm),
+			       ops[i].word,
+			       vmirror_copy_state_name(vmirror_state_copy_state(&vm->state)));
+			return -EBUSY;
+		}
+		return 0;
+	}
+	DMWARN("%s: unknown message '%s'", vmirror_name(vm), word);
+	return -EINVAL;
+}
+
+static int vmirror_message_setting(struct vmirror *vm, const char *name,
+				   const char *value)
+{
+	u16 priority;
+	u32 rate;
+
+	if (!strcasecmp(name, "copy_priority")) {
+		if (vmirror_parse_priority(value, &priority))
+			goto out_invalid;
+		copier_set_priority(vm->copier, priority);
+		return 0;
+	}
+	if (!strcasecmp(name, "max_copy_rate")) {
+		if (vmirror_parse_rate(value, &rate))
+			goto out_invalid;
+		copier_set_rate(vm->copier, rate);
+		return 0;
+	}
+	DMWARN("%s: unknown message '%s'", vmirror_name(vm), name);
+	return -EINVAL;
+
+out_invalid:
+	DMWARN("%s: invalid %s '%s'", vmirror_name(vm), name, value);
+	return -EINVAL;
+}
+
+static int vmirror_message(struct dm_target *ti, unsigned int argc,
+			   char **argv, char *result, unsigned int maxlen)
+{
+	struct vmirror *vm = ti->private;
+
+	if (argc == 1)
+		return vmirror_message_op(vm, argv[0]);
+	if (argc == 2)
+		return vmirror_message_setting(vm, argv[0], argv[1]);
+
+	DMWARN("%s: invalid message (%u words)", vmirror_name(vm), argc);
+	return -EINVAL;
+}
+
+static int vmirror_iterate_devices(struct dm_target *ti,
+				   iterate_devices_callout_fn fn, void *data)
+{
+	struct vmirror *vm = ti->private;
+	int r;
+
+	r = fn(ti, vm->source, vm->source_start, ti->len, data);
+	if (!r)
+		r = fn(ti, vm->mirror, vm->mirror_start, ti->len, data);
+	return r;
+}
+
+static void vmirror_presuspend(struct dm_target *ti)
+{
+	struct vmirror *vm = ti->private;
+
+	/* No copy, and so no held write, may outlive the suspend. */
+	copier_quiesce(vm->copier);
+}
+
+static void vmirror_presuspend_undo(struct dm_target *ti)
+{
+	struct vmirror *vm = ti->private;
+
+	copier_start(vm->copier);
+}
+
+static void vmirror_postsuspend(struct dm_target *ti)
+{
+	struct vmirror *vm = ti->private;
+
+	vmirror_event(vm, VMIRROR_EV_DM_SUSPEND);
+}
+
+static void vmirror_resume(struct dm_target *ti)
+{
+	struct vmirror *vm = ti->private;
+
+	vmirror_event(vm, VMIRROR_EV_DM_RESUME);
+	if (!vm->activated) {
+		vm->activated = true;
+		if (!vm->no_activation)
+			vmirror_event(vm, VMIRROR_EV_ACTIVATE);
+	}
+	copier_start(vm->copier);
+}
+
+static struct target_type vmirror_target = {
+	.name = "vmirror",
+	.version = {1, 0, 0},
+	.module = THIS_MODULE,
+	.ctr = vmirror_ctr,
+	.dtr = vmirror_dtr,
+	.map = vmirror_map,
+	.end_io = vmirror_end_io,
+	.presuspend = vmirror_presuspend,
+	.presuspend_undo = vmirror_presuspend_undo,
+	.postsuspend = vmirror_postsuspend,
+	.resume = vmirror_resume,
+	.status = vmirror_status,
+	.message = vmirror_message,
+	.iterate_devices = vmirror_iterate_devices,
+};
+
+static int __init dm_vmirror_init(void)
+{
+	int r;
+
+	r = dm_register_target(&vmirror_target);
+	if (r < 0)
+		DMERR("register failed %d", r);
+	return r;
+}
+
+static void __exit dm_vmirror_exit(void)
+{
+	dm_unregister_target(&vmirror_target);
+}
+
+module_init(dm_vmirror_init);
+module_exit(dm_vmirror_exit);
+
+MODULE_DESCRIPTION(DM_NAME " live mirror target with background copy");
+MODULE_AUTHOR("dm-vmirror developers");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,39 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Install the Debian packages dm-vmirror needs to build and test, if any
+# is missing.  Run by "make deps", which "make check", "make demo" and
+# "make bench" run first, so that a fresh Debian 12 machine gets from
+# nothing to a verdict with no other step.
+set -euo pipefail
+
+PACKAGES=(
+	# build
+	make gcc libc6-dev linux-headers-amd64 sparse libdevmapper-dev pkg-config
+	# the VM the kernel tests run in
+	linux-image-amd64 qemu-system-x86 busybox-static cpio kmod
+	# tests and benchmarks inside the VM
+	dmsetup fio mdadm e2fsprogs util-linux coreutils python3
+	# userspace unit tests
+	valgrind
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+	echo "deps: all ${#PACKAGES[@]} packages present"
+	exit 0
+fi
+
+echo "deps: installing ${missing[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: need root to install packages (missing: ${missing[*]})" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Unit tests of kernel/state.c, the MSFT state machine.
+ */
+#include "fake/fake_kernel.h"
+#include "../../uapi/linux/dm-vmirror.h"
+#include "../../kernel/state.h"
+#include "harness.h"
+
+static void expect(const struct vmirror_state *st, const char *copy,
+		   const char *sync, const char *progress)
+{
+	const char *c = vmirror_copy_state_name(vmirror_state_copy_state(st));
+	const char *s = vmirror_sync_state_name(vmirror_state_sync_state(st));
+	const char *p = vmirror_progress_name(vmirror_state_progress(st));
+
+	if (strcmp(c, copy) || strcmp(s, sync) || strcmp(p, progress)) {
+		printf("  got %s/%s/%s, want %s/%s/%s\n", c, s, p, copy, sync,
+		       progress);
+		harness_failed_now = 1;
+	}
+}
+
+static void load_activate_sync(void)
+{
+	struct vmirror_state st;
+
+	vmirror_state_init(&st, false);
+	expect(&st, "initialized", "initialized", "initializing");
+	CHECK(st.requested_copy_state == VMIRROR_COPY_STATE_NOT_APPLICABLE);
+	CHECK(!vmirror_state_copying(&st));
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_SYNCED, 5) == -EBUSY);
+
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_ACTIVATE, 0) == 0);
+	expect(&st, "unsynchronized", "resync_in_progress", "synchronizing");
+	CHECK(st.requested_copy_state == VMIRROR_COPY_STATE_SYNCHRONIZED);
+	CHECK(vmirror_state_copying(&st));
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_ACTIVATE, 0) == -EBUSY);
+
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_SYNCED, 1234) == 0);
+	expect(&st, "synchronized", "synchronized", "completed");
+	CHECK(st.sync_maintained && st.sync_time_ns == 1234);
+	CHECK(st.requested_copy_state == VMIRROR_COPY_STATE_NOT_APPLICABLE);
+	CHECK(!vmirror_state_copying(&st));
+	CHECK(vmirror_state_mirror_written(&st));
+}
+
+static void no_activation_requires_activate(void)
+{
+	struct vmirror_state st;
+
+	vmirror_state_init(&st, true);
+	expect(&st, "initialized", "initialized", "requires_activate");
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_PAUSE, 0) == -EBUSY);
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_ACTIVATE, 0) == 0);
+	expect(&st, "unsynchronized", "resync_in_progress", "synchronizing");
+}
+
+static void pause_and_resume(void)
+{
+	struct vmirror_state st;
+
+	vmirror_state_init(&st, false);
+	vmirror_state_apply(&st, VMIRROR_EV_ACTIVATE, 0);
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_RESUME, 0) == -EBUSY);
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_PAUSE, 0) == 0);
+	expect(&st, "unsynchronized", "resync_in_progress", "dormant");
+	CHECK(!vmirror_state_copying(&st));
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_PAUSE, 0) == -EBUSY);
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_RESUME, 0) == 0);
+	expect(&st, "unsynchronized", "resync_in_progress", "synchronizing");
+	CHECK(vmirror_state_copying(&st));
+	vmirror_state_apply(&st, VMIRROR_EV_SYNCED, 1);
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_PAUSE, 0) == -EBUSY);
+}
+
+static void dm_suspend_is_reported_and_undone(void)
+{
+	struct vmirror_state st;
+
+	vmirror_state_init(&st, false);
+	vmirror_state_apply(&st, VMIRROR_EV_ACTIVATE, 0);
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_DM_SUSPEND, 0) == 0);
+	expect(&st, "suspended", "frozen", "dormant");
+	CHECK(!vmirror_state_copying(&st));
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_DM_SUSPEND, 0) == -EALREADY);
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_DM_RESUME, 0) == 0);
+	expect(&st, "unsynchronized", "resync_in_progress", "synchronizing");
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_DM_RESUME, 0) == -EALREADY);
+}
+
+static void mirror_failure_breaks(void)
+{
+	struct vmirror_state st;
+
+	vmirror_state_init(&st, false);
+	vmirror_state_apply(&st, VMIRROR_EV_ACTIVATE, 0);
+	vmirror_state_apply(&st, VMIRROR_EV_SYNCED, 7);
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_MIRROR_FAILED, 0) == 0);
+	expect(&st, "broken", "broken", "requires_resync");
+	CHECK(!st.sync_maintained);
+	CHECK(st.sync_time_ns == 7);
+	CHECK(!vmirror_state_mirror_written(&st));
+	CHECK(!vmirror_state_copying(&st));
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_MIRROR_FAILED, 0) == -EALREADY);
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_SYNCED, 0) == -EBUSY);
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_PAUSE, 0) == -EBUSY);
+}
+
+static void names_cover_every_number(void)
+{
+	CHECK(!strcmp(vmirror_copy_state_name(15), "not_applicable"));
+	CHECK(!strcmp(vmirror_copy_state_name(14), "unknown"));
+	CHECK(!strcmp(vmirror_copy_state_name(999), "unknown"));
+	CHECK(!strcmp(vmirror_sync_state_name(15), "copy_in_progress"));
+	CHECK(!strcmp(vmirror_progress_name(21), "detaching"));
+	CHECK(!strcmp(vmirror_progress_name(1), "unknown"));
+	CHECK(!strcmp(vmirror_priority_name(3), "high"));
+	CHECK(!strcmp(vmirror_event_name(VMIRROR_EV_DM_RESUME), "dm_resume"));
+	CHECK(vmirror_state_apply(NULL, (enum vmirror_event)99, 0) == -EINVAL);
+}
+
+int main(void)
+{
+	RUN(load_activate_sync);
+	RUN(no_activation_requires_activate);
+	RUN(pause_and_resume);
+	RUN(dm_suspend_is_reported_and_undone);
+	RUN(mirror_failure_breaks);
+	RUN(names_cover_every_number);
+	HARNESS_EXIT();
+}

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * dm-vmirror: user-visible constants of the vmirror device-mapper target.
+ *
+ * The state numbers are those of the MSFT_VirtualDiskToVirtualDisk class
+ * (Windows Storage Management API), so that tools written against that
+ * model can map them one to one.  The words used in "dmsetup status" and
+ * in sysfs are the value names in lower case, with '_' for spaces and
+ * hyphens.
+ */
+#ifndef _UAPI_LINUX_DM_VMIRROR_H
+#define _UAPI_LINUX_DM_VMIRROR_H
+
+#include <linux/types.h>
+
+/**
+ * DOC: CopyState
+ *
+ * The replication state of the association (MSFT CopyState).
+ */
+#define VMIRROR_COPY_STATE_INITIALIZED		2
+#define VMIRROR_COPY_STATE_UNSYNCHRONIZED	3
+#define VMIRROR_COPY_STATE_SYNCHRONIZED		4
+#define VMIRROR_COPY_STATE_BROKEN		5
+#define VMIRROR_COPY_STATE_FRACTURED		6
+#define VMIRROR_COPY_STATE_SPLIT		7
+#define VMIRROR_COPY_STATE_INACTIVE		8
+#define VMIRROR_COPY_STATE_SUSPENDED		9
+#define VMIRROR_COPY_STATE_FAILEDOVER		10
+#define VMIRROR_COPY_STATE_PREPARED		11
+#define VMIRROR_COPY_STATE_ABORTED		12
+#define VMIRROR_COPY_STATE_SKEWED		13
+#define VMIRROR_COPY_STATE_NOT_APPLICABLE	15
+
+/**
+ * DOC: SyncState
+ *
+ * The state of the synchronization itself (MSFT SyncState).
+ */
+#define VMIRROR_SYNC_STATE_INITIALIZED		2
+#define VMIRROR_SYNC_STATE_PREPARE_IN_PROGRESS	3
+#define VMIRROR_SYNC_STATE_PREPARED		4
+#define VMIRROR_SYNC_STATE_RESYNC_IN_PROGRESS	5
+#define VMIRROR_SYNC_STATE_SYNCHRONIZED		6
+#define VMIRROR_SYNC_STATE_FRACTURE_IN_PROGRESS	7
+#define VMIRROR_SYNC_STATE_QUIESCE_IN_PROGRESS	8
+#define VMIRROR_SYNC_STATE_QUIESCED		9
+#define VMIRROR_SYNC_STATE_RESTORE_IN_PROGRESS	10
+#define VMIRROR_SYNC_STATE_IDLE			11
+#define VMIRROR_SYNC_STATE_BROKEN		12
+#define VMIRROR_SYNC_STATE_FRACTURED		13
+#define VMIRROR_SYNC_STATE_FROZEN		14
+#define VMIRROR_SYNC_STATE_COPY_IN_PROGRESS	15
+
+/**
+ * DOC: ProgressStatus
+ *
+ * What the copy engine is doing right now (MSFT ProgressStatus).
+ */
+#define VMIRROR_PROGRESS_UNKNOWN		0
+#define VMIRROR_PROGRESS_COMPLETED		2
+#define VMIRROR_PROGRESS_DORMANT		3
+#define VMIRROR_PROGRESS_INITIALIZING		4
+#define VMIRROR_PROGRESS_PREPARING		5
+#define VMIRROR_PROGRESS_SYNCHRONIZING		6
+#define VMIRROR_PROGRESS_RESYNCING		7
+#define VMIRROR_PROGRESS_RESTORING		8
+#define VMIRROR_PROGRESS_FRACTURING		9
+#define VMIRROR_PROGRESS_SPLITTING		10
+#define VMIRROR_PROGRESS_FAILING_OVER		11
+#define VMIRROR_PROGRESS_FAILING_BACK		12
+#define VMIRROR_PROGRESS_ABORTING		13
+#define VMIRROR_PROGRESS_MIXED			14
+#define VMIRROR_PROGRESS_NOT_APPLICABLE		15
+#define VMIRROR_PROGRESS_SUSPENDING		16
+#define VMIRROR_PROGRESS_REQUIRES_FRACTURE	17
+#define VMIRROR_PROGRESS_REQUIRES_RESYNC	18
+#define VMIRROR_PROGRESS_REQUIRES_ACTIVATE	19
+#define VMIRROR_PROGRESS_PENDING		20
+#define VMIRROR_PROGRESS_DETACHING		21
+
+/**
+ * DOC: CopyPriority
+ *
+ * Background copy I/O relative to host I/O (MSFT CopyPriority).
+ */
+#define VMIRROR_PRIORITY_NOT_MANAGED		0
+#define VMIRROR_PRIORITY_LOW			1
+#define VMIRROR_PRIORITY_SAME			2
+#define VMIRROR_PRIORITY_HIGH			3
+
+/**
+ * DOC: CopyType, SyncType, ReplicaType, CopyMethodology
+ *
+ * Descriptive properties of the association.  A vmirror is always of
+ * sync type "mirror"; its copy type follows the sync_mode table argument.
+ */
+#define VMIRROR_COPY_TYPE_ASYNC			2
+#define VMIRROR_COPY_TYPE_SYNC			3
+#define VMIRROR_COPY_TYPE_UNSYNC_ASSOC		4
+#define VMIRROR_COPY_TYPE_UNSYNC_UNASSOC	5
+
+#define VMIRROR_SYNC_TYPE_MIRROR		6
+#define VMIRROR_SYNC_TYPE_SNAPSHOT		7
+#define VMIRROR_SYNC_TYPE_CLONE			8
+
+#define VMIRROR_REPLICA_TYPE_NOT_SPECIFIED	0
+#define VMIRROR_REPLICA_TYPE_FULL_COPY		2
+#define VMIRROR_REPLICA_TYPE_BEFORE_DELTA	3
+#define VMIRROR_REPLICA_TYPE_AFTER_DELTA	4
+#define VMIRROR_REPLICA_TYPE_LOG		5
+
+#define VMIRROR_COPY_METHOD_NOT_SPECIFIED	0
+#define VMIRROR_COPY_METHOD_OTHER		1
+#define VMIRROR_COPY_METHOD_IMPLEMENTATION_DECIDES 2
+#define VMIRROR_COPY_METHOD_FULL_COPY		3
+#define VMIRROR_COPY_METHOD_INCREMENTAL_COPY	4
+#define VMIRROR_COPY_METHOD_DIFFERENTIAL_COPY	5
+#define VMIRROR_COPY_METHOD_COPY_ON_WRITE	6
+#define VMIRROR_COPY_METHOD_COPY_ON_ACCESS	7
+#define VMIRROR_COPY_METHOD_DELTA_UPDATE	8
+#define VMIRROR_COPY_METHOD_SNAP_AND_CLONE	9
+
+#endif /* _UAPI_LINUX_DM_VMIRROR_H */
