@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * Background copy of dm-vmirror: a kernel thread that copies every region
- * that is not in sync from the source to the mirror with dm-kcopyd.
+ * that is not in sync from the source to the mirror with dm-io.
  */
 #ifndef DM_VMIRROR_COPIER_H
 #define DM_VMIRROR_COPIER_H

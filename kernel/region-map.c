@@ -44,8 +44,12 @@ enum region_state {
 };
 
 struct region_stripe {
-	spinlock_t lock;		/* protects held and the regions it covers */
-	struct list_head held;		/* writes held by PENDING/COPYING regions */
+	spinlock_t lock;		/* protects all below, and its regions */
+	struct list_head held;		/* writes held by PENDING/COPYING regions
+					 * or by a freeze
+					 */
+	unsigned int inflight;		/* writes in flight to its regions */
+	bool frozen;			/* hold every new write */
 } ____cacheline_aligned_in_smp;
 
 struct region_map {
@@ -149,6 +153,11 @@ enum region_write_route region_map_write_begin(struct region_map *rm,
 	unsigned long flags;
 
 	spin_lock_irqsave(&s->lock, flags);
+	if (unlikely(s->frozen)) {
+		list_add_tail(&w->list, &s->held);
+		spin_unlock_irqrestore(&s->lock, flags);
+		return REGION_WRITE_HELD;
+	}
 	switch (rm->state[w->region]) {
 	case REGION_PENDING:
 	case REGION_COPYING:
@@ -167,6 +176,7 @@ enum region_write_route region_map_write_begin(struct region_map *rm,
 		break;
 	}
 	rm->inflight[w->region]++;
+	s->inflight++;
 	spin_unlock_irqrestore(&s->lock, flags);
 	return route;
 }
@@ -178,6 +188,7 @@ bool region_map_write_end(struct region_map *rm, u64 region)
 	unsigned long flags;
 
 	spin_lock_irqsave(&s->lock, flags);
+	s->inflight--;
 	if (!--rm->inflight[region] && rm->state[region] == REGION_PENDING) {
 		rm->state[region] = REGION_COPYING;
 		start_copy = true;
@@ -186,7 +197,8 @@ bool region_map_write_end(struct region_map *rm, u64 region)
 	return start_copy;
 }
 
-enum region_copy_start region_map_copy_begin(struct region_map *rm, u64 region)
+enum region_copy_start region_map_copy_begin(struct region_map *rm, u64 region,
+					     bool may_defer)
 {
 	struct region_stripe *s = region_stripe(rm, region);
 	enum region_copy_start ret = REGION_COPY_BUSY;
@@ -195,8 +207,10 @@ enum region_copy_start region_map_copy_begin(struct region_map *rm, u64 region)
 	spin_lock_irqsave(&s->lock, flags);
 	if (rm->state[region] == REGION_UNSYNCED) {
 		if (rm->inflight[region]) {
-			rm->state[region] = REGION_PENDING;
-			ret = REGION_COPY_DEFERRED;
+			if (may_defer) {
+				rm->state[region] = REGION_PENDING;
+				ret = REGION_COPY_DEFERRED;
+			}
 		} else {
 			rm->state[region] = REGION_COPYING;
 			ret = REGION_COPY_START;
@@ -219,10 +233,56 @@ void region_map_copy_end(struct region_map *rm, u64 region, bool in_sync,
 	else
 		rm->state[region] = REGION_UNSYNCED;
 
-	list_for_each_entry_safe(w, tmp, &s->held, list)
-		if (w->region == region)
-			list_move_tail(&w->list, released);
+	/* A freeze keeps holding them: region_map_thaw() releases them. */
+	if (!s->frozen)
+		list_for_each_entry_safe(w, tmp, &s->held, list)
+			if (w->region == region)
+				list_move_tail(&w->list, released);
 	spin_unlock_irqrestore(&s->lock, flags);
+}
+
+void region_map_freeze(struct region_map *rm)
+{
+	unsigned int i;
+
+	for (i = 0; i < REGION_LOCK_STRIPES; i++) {
+		spin_lock_irq(&rm->stripes[i].lock);
+		rm->stripes[i].frozen = true;
+		spin_unlock_irq(&rm->stripes[i].lock);
+	}
+}
+
+void region_map_thaw(struct region_map *rm, struct list_head *released)
+{
+	struct region_waiter *w, *tmp;
+	unsigned int i;
+
+	for (i = 0; i < REGION_LOCK_STRIPES; i++) {
+		struct region_stripe *s = &rm->stripes[i];
+
+		spin_lock_irq(&s->lock);
+		s->frozen = false;
+		list_for_each_entry_safe(w, tmp, &s->held, list) {
+			u8 state = rm->state[w->region];
+
+			if (state != REGION_PENDING && state != REGION_COPYING)
+				list_move_tail(&w->list, released);
+		}
+		spin_unlock_irq(&s->lock);
+	}
+}
+
+u64 region_map_writes_in_flight(struct region_map *rm)
+{
+	u64 sum = 0;
+	unsigned int i;
+
+	for (i = 0; i < REGION_LOCK_STRIPES; i++) {
+		spin_lock_irq(&rm->stripes[i].lock);
+		sum += rm->stripes[i].inflight;
+		spin_unlock_irq(&rm->stripes[i].lock);
+	}
+	return sum;
 }
 
 void region_map_mark_unsynced(struct region_map *rm, u64 region)

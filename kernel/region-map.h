@@ -122,10 +122,14 @@ bool region_map_write_end(struct region_map *rm, u64 region);
  * region_map_copy_begin() - ask to copy a region that is not in sync
  * @rm: the map
  * @region: the region
+ * @may_defer: if host writes are in flight, defer the copy (see
+ *	REGION_COPY_DEFERRED); if false, answer REGION_COPY_BUSY instead and
+ *	change nothing
  *
  * Safe from any context.  Return: see &enum region_copy_start.
  */
-enum region_copy_start region_map_copy_begin(struct region_map *rm, u64 region);
+enum region_copy_start region_map_copy_begin(struct region_map *rm, u64 region,
+					     bool may_defer);
 
 /**
  * region_map_copy_end() - finish the copy of a region
@@ -148,6 +152,30 @@ void region_map_copy_end(struct region_map *rm, u64 region, bool in_sync,
  * Safe from interrupt context.
  */
 void region_map_mark_unsynced(struct region_map *rm, u64 region);
+
+/**
+ * region_map_freeze() - hold every new host write
+ * @rm: the map
+ *
+ * From now on region_map_write_begin() holds every write, until
+ * region_map_thaw().  Writes already in flight are not affected; wait for
+ * region_map_writes_in_flight() to reach 0 to quiesce.
+ */
+void region_map_freeze(struct region_map *rm);
+
+/**
+ * region_map_thaw() - stop holding new host writes
+ * @rm: the map
+ * @released: writes held by the freeze (not those held by a copy) are
+ *	moved here; the caller must route each of them again
+ */
+void region_map_thaw(struct region_map *rm, struct list_head *released);
+
+/**
+ * region_map_writes_in_flight() - host writes begun and not ended
+ * @rm: the map
+ */
+u64 region_map_writes_in_flight(struct region_map *rm);
 
 /**
  * region_map_next_unsynced() - find a region that is not in sync

@@ -57,9 +57,9 @@ static const char *vmirror_name(struct vmirror *vm)
 	return dm_table_device_name(vm->ti->table);
 }
 
-/*-----------------------------------------------------------------
- * State changes
- *---------------------------------------------------------------*/
+/*---------------------------------------------------------------------------*/
+
+/* State changes */
 
 static void vmirror_notify(struct work_struct *ws)
 {
@@ -107,7 +107,9 @@ void vmirror_mirror_failed(struct vmirror *vm, u64 region)
 		      vmirror_name(vm), vm->mirror->name);
 }
 
-/*-----------------------------------------------------------------
+/*---------------------------------------------------------------------------*/
+
+/*
  * Bio path
  *
  * Reads go to the source.  A write is routed by the region map:
@@ -118,7 +120,7 @@ void vmirror_mirror_failed(struct vmirror *vm, u64 region)
  *   - region under copy: held by the region map and issued again by
  *     vmirror_release_writes() once the copy has ended.
  * A failed mirror write never fails the host write: it breaks the mirror.
- *---------------------------------------------------------------*/
+ */
 
 static void vmirror_remap(struct bio *bio, struct dm_dev *dev,
 			  sector_t dev_start, sector_t offset)
@@ -244,7 +246,9 @@ static int vmirror_end_io(struct dm_target *ti, struct bio *bio,
 	return DM_ENDIO_DONE;
 }
 
-/*-----------------------------------------------------------------
+/*---------------------------------------------------------------------------*/
+
+/*
  * Construction
  *
  * <source_dev> <source_offset> <mirror_dev> <mirror_offset>
@@ -252,7 +256,7 @@ static int vmirror_end_io(struct dm_target *ti, struct bio *bio,
  *
  * opt_args: region_size <sectors> | sync_mode sync | copy_priority
  * low|same|high | max_copy_rate <KiB/s> | nosync | no_activation
- *---------------------------------------------------------------*/
+ */
 
 static bool vmirror_table_has_one(struct dm_table *table)
 {
@@ -442,9 +446,9 @@ static void vmirror_dtr(struct dm_target *ti)
 	kfree(vm);
 }
 
-/*-----------------------------------------------------------------
- * Status, messages and the rest of the target interface
- *---------------------------------------------------------------*/
+/*---------------------------------------------------------------------------*/
+
+/* Status, messages and the rest of the target interface */
 
 static unsigned int vmirror_percent(u64 synced, u64 total)
 {

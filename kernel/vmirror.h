@@ -52,7 +52,7 @@ struct vmirror {
 	struct vmirror_copier *copier;
 	struct bio_set mirror_bs;
 
-	spinlock_t state_lock;
+	spinlock_t state_lock;		/* protects state, mirror_written */
 	struct vmirror_state state;
 	bool mirror_written;
 	bool activated;

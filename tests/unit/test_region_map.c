@@ -38,7 +38,7 @@ static void synced_region_writes_both(void)
 	CHECK(region_map_next_unsynced(rm, 0) == 4);
 	CHECK(write_begin(rm, &w, 2, false) == REGION_WRITE_BOTH);
 	CHECK(!region_map_write_end(rm, 2));
-	CHECK(region_map_copy_begin(rm, 2) == REGION_COPY_BUSY);
+	CHECK(region_map_copy_begin(rm, 2, true) == REGION_COPY_BUSY);
 	region_map_destroy(rm);
 }
 
@@ -48,12 +48,12 @@ static void write_during_copy_is_held_then_released(void)
 	struct region_waiter w1, w2, other;
 	LIST_HEAD(released);
 
-	CHECK(region_map_copy_begin(rm, 5) == REGION_COPY_START);
-	CHECK(region_map_copy_begin(rm, 5) == REGION_COPY_BUSY);
+	CHECK(region_map_copy_begin(rm, 5, true) == REGION_COPY_START);
+	CHECK(region_map_copy_begin(rm, 5, true) == REGION_COPY_BUSY);
 	CHECK(write_begin(rm, &w1, 5, false) == REGION_WRITE_HELD);
 	CHECK(write_begin(rm, &w2, 5, false) == REGION_WRITE_HELD);
 	/* region 5 + 64 stripes later shares the stripe, not the copy */
-	CHECK(region_map_copy_begin(rm, 4) == REGION_COPY_START);
+	CHECK(region_map_copy_begin(rm, 4, true) == REGION_COPY_START);
 	CHECK(write_begin(rm, &other, 4, false) == REGION_WRITE_HELD);
 
 	region_map_copy_end(rm, 5, true, &released);
@@ -80,13 +80,17 @@ static void copy_waits_for_writes_in_flight(void)
 
 	CHECK(write_begin(rm, &a, 1, false) == REGION_WRITE_SOURCE);
 	CHECK(write_begin(rm, &b, 1, false) == REGION_WRITE_SOURCE);
-	CHECK(region_map_copy_begin(rm, 1) == REGION_COPY_DEFERRED);
+	/* Without may_defer, nothing changes. */
+	CHECK(region_map_copy_begin(rm, 1, false) == REGION_COPY_BUSY);
+	CHECK(write_begin(rm, &held, 1, false) == REGION_WRITE_SOURCE);
+	CHECK(!region_map_write_end(rm, 1));
+	CHECK(region_map_copy_begin(rm, 1, true) == REGION_COPY_DEFERRED);
 	/* New writes are held so the count drains. */
 	CHECK(write_begin(rm, &held, 1, false) == REGION_WRITE_HELD);
-	CHECK(region_map_copy_begin(rm, 1) == REGION_COPY_BUSY);
+	CHECK(region_map_copy_begin(rm, 1, true) == REGION_COPY_BUSY);
 	CHECK(!region_map_write_end(rm, 1));
 	CHECK(region_map_write_end(rm, 1));	/* last one: copy now */
-	CHECK(region_map_copy_begin(rm, 1) == REGION_COPY_BUSY);
+	CHECK(region_map_copy_begin(rm, 1, true) == REGION_COPY_BUSY);
 	region_map_copy_end(rm, 1, true, &released);
 	CHECK(released.next == &held.list);
 	region_map_destroy(rm);
@@ -98,7 +102,7 @@ static void failed_copy_leaves_region_unsynced(void)
 	struct region_waiter w;
 	LIST_HEAD(released);
 
-	CHECK(region_map_copy_begin(rm, 0) == REGION_COPY_START);
+	CHECK(region_map_copy_begin(rm, 0, true) == REGION_COPY_START);
 	CHECK(write_begin(rm, &w, 0, false) == REGION_WRITE_HELD);
 	region_map_copy_end(rm, 0, false, &released);
 	CHECK(!region_map_is_synced(rm, 0));
@@ -106,7 +110,7 @@ static void failed_copy_leaves_region_unsynced(void)
 	CHECK(released.next == &w.list);
 	CHECK(write_begin(rm, &w, 0, false) == REGION_WRITE_SOURCE);
 	CHECK(!region_map_write_end(rm, 0));
-	CHECK(region_map_copy_begin(rm, 0) == REGION_COPY_START);
+	CHECK(region_map_copy_begin(rm, 0, true) == REGION_COPY_START);
 	region_map_destroy(rm);
 }
 
@@ -124,6 +128,46 @@ static void track_only_write_unsyncs_region(void)
 	region_map_mark_unsynced(rm, 2);
 	region_map_mark_unsynced(rm, 2);	/* idempotent */
 	CHECK(region_map_nr_synced(rm) == 1);
+	region_map_destroy(rm);
+}
+
+static void freeze_holds_every_write_until_thaw(void)
+{
+	struct region_map *rm = region_map_create(130, true);
+	struct region_waiter a, b, c, d;
+	LIST_HEAD(released);
+
+	CHECK(write_begin(rm, &a, 0, false) == REGION_WRITE_BOTH);
+	CHECK(region_map_writes_in_flight(rm) == 1);
+	region_map_freeze(rm);
+	CHECK(write_begin(rm, &b, 0, false) == REGION_WRITE_HELD);
+	CHECK(write_begin(rm, &c, 129, true) == REGION_WRITE_HELD);
+	CHECK(region_map_writes_in_flight(rm) == 1);
+	CHECK(!region_map_write_end(rm, 0));
+	CHECK(region_map_writes_in_flight(rm) == 0);
+	region_map_thaw(rm, &released);
+	CHECK(!list_empty(&released));
+	CHECK(released.next == &b.list && b.list.next == &c.list);
+	CHECK(write_begin(rm, &d, 5, false) == REGION_WRITE_BOTH);
+	CHECK(!region_map_write_end(rm, 5));
+	region_map_destroy(rm);
+}
+
+static void freeze_keeps_writes_held_by_a_copy(void)
+{
+	struct region_map *rm = region_map_create(4, false);
+	struct region_waiter a, b;
+	LIST_HEAD(released);
+
+	CHECK(region_map_copy_begin(rm, 2, true) == REGION_COPY_START);
+	CHECK(write_begin(rm, &a, 2, false) == REGION_WRITE_HELD);
+	region_map_freeze(rm);
+	CHECK(write_begin(rm, &b, 3, false) == REGION_WRITE_HELD);
+	region_map_thaw(rm, &released);
+	CHECK(released.next == &b.list && b.list.next == &released);
+	INIT_LIST_HEAD(&released);
+	region_map_copy_end(rm, 2, true, &released);
+	CHECK(released.next == &a.list);
 	region_map_destroy(rm);
 }
 
@@ -253,7 +297,7 @@ static void sim_new_copy(struct sim *s)
 
 		if (c->used)
 			continue;
-		switch (region_map_copy_begin(s->rm, r)) {
+		switch (region_map_copy_begin(s->rm, r, rand() % 4 != 0)) {
 		case REGION_COPY_START:
 			c->used = true;
 			c->region = r;
@@ -361,6 +405,8 @@ int main(void)
 	RUN(copy_waits_for_writes_in_flight);
 	RUN(failed_copy_leaves_region_unsynced);
 	RUN(track_only_write_unsyncs_region);
+	RUN(freeze_holds_every_write_until_thaw);
+	RUN(freeze_keeps_writes_held_by_a_copy);
 	RUN(bad_sizes_are_refused);
 	RUN(randomised_writes_and_copies_keep_disks_equal);
 	HARNESS_EXIT();

@@ -15,7 +15,7 @@
 export PATH=/bin:/sbin
 
 NEW=/newroot
-MSIZE=512000 # 9p max message size: bigger is faster; QEMU allows up to ~500k
+MSIZE=512000 # 9p max message size: bigger is faster; 512000 is virtio's cap in 6.1
 
 fatal() {
 	echo "vm-init: FATAL: $*"
@@ -125,14 +125,22 @@ echo 1 >/proc/sys/kernel/sysrq 2>/dev/null
 
 hostname vm 2>/dev/null
 
-# Run the command.  A clean environment (DM_DISABLE_UDEV=1: there is no udev,
-# so libdevmapper must create /dev/mapper nodes itself), stdin from /dev/null (nothing can
-# type into the console anyway, and a test waiting on input would hang).
+# Stream the kernel log into the output share while the command runs, so
+# the host still gets the messages (hung task reports, the start of an oops)
+# if the guest hangs and is killed by the timeout before dmesg.txt exists.
+chroot $NEW /bin/dmesg -w >"$NEW$OUT/.vm/dmesg.live" 2>/dev/null &
+live=$!
+
+# Run the command, in a clean environment.  DM_DISABLE_UDEV=1: there is no
+# udev, so libdevmapper must create /dev/mapper nodes itself.  stdin is
+# /dev/null: nothing can type into the console, and a test waiting on input
+# would hang until the timeout.
 chroot $NEW /usr/bin/env -i \
 	PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 	HOME=/tmp TERM=dumb LANG=C.UTF-8 VM_GUEST=1 VM_OUT="$OUT" DM_DISABLE_UDEV=1 \
 	/bin/bash "$OUT/.vm/cmd.sh" </dev/null
 rc=$?
+kill $live 2>/dev/null
 
 # Save the full kernel log (util-linux dmesg from the host root; busybox's as
 # fallback) and the exit code, in that order: exit_code present means

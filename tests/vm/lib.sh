@@ -33,6 +33,7 @@ die() {
 
 # vm_bad_dmesg_lines [FILE]  - print the "bad" lines of FILE (default: stdin).
 # Returns 0 if there were such lines, 1 otherwise (grep semantics).
+# shellcheck disable=SC2120 # FILE is optional
 vm_bad_dmesg_lines() {
 	grep -aE "$VM_BAD_DMESG_RE" "$@" | grep -avE "$VM_DMESG_IGNORE_RE"
 }
@@ -66,6 +67,7 @@ dmesg_since_mark() {
 # logged a BUG/WARNING/Oops/... since the last dmesg_mark.
 dmesg_check() {
 	local bad
+	# shellcheck disable=SC2119 # reads stdin
 	bad=$(dmesg_since_mark | vm_bad_dmesg_lines) || true
 	if [[ -n "$bad" ]]; then
 		echo "dmesg_check: bad kernel messages:" >&2

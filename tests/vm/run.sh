@@ -4,8 +4,8 @@
 # approach).  The host kernel cannot load modules, so every kernel test runs
 # through this script.
 #
-# Usage: tests/vm/run.sh [--mem MB] [--smp N] [--timeout SECONDS] [--out DIR]
-#                        [--keep-out] -- COMMAND [ARGS...]
+# Usage: tests/vm/run.sh [--mem MB] [--smp N] [--timeout SECONDS] [--out DIR] \
+#                        -- COMMAND [ARGS...]
 #
 #   --mem MB         guest RAM (default 3072)
 #   --smp N          guest CPUs (default 2)
@@ -27,7 +27,9 @@
 # read-only.
 #
 # Output dir afterwards: console.log (serial console), dmesg.txt (complete
-# kernel log), exit_code (COMMAND's exit status), plus whatever COMMAND wrote.
+# kernel log), exit_code (COMMAND's exit status), plus whatever COMMAND wrote;
+# .vm/ holds internals: cmd.sh (the generated guest script), dmesg.live (kernel
+# log streamed during the run: what there is after a hang), qemu.log.
 #
 # Exit status: COMMAND's exit status; or 1 if dmesg contains a
 # BUG/WARNING/Oops/... line (see VM_BAD_DMESG_RE in lib.sh) while COMMAND
@@ -140,7 +142,7 @@ done
 # The cache key covers everything that goes into the image.
 KEY=$({
 	echo "$KVER"
-	cat "$HERE/init.sh"
+	cat "$HERE/init.sh" "$HERE/run.sh" # run.sh: its build steps shape the image too
 	sha256sum "$BUSYBOX" "${KOS[@]}"
 } | sha256sum | cut -c1-16)
 mkdir -p "$BUILD"
@@ -164,10 +166,12 @@ if [[ ! -s $INITRD ]]; then
 		(cd root && find . | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0) >initramfs.cpio
 		gzip -1 -n <initramfs.cpio >initramfs.cpio.gz
 	)
-	# Old images of this kernel are stale now.
-	rm -f "$BUILD"/initramfs-"$KVER"-*.cpio.gz
 	mv "$tmp/initramfs.cpio.gz" "$INITRD" # atomic: concurrent runs never see half a file
 	rm -rf "$tmp"
+	# Images of this kernel with another key are stale now.
+	for f in "$BUILD"/initramfs-"$KVER"-*.cpio.gz; do
+		[[ $f == "$INITRD" ]] || rm -f "$f"
+	done
 fi
 
 # ---- boot ---------------------------------------------------------------------------
@@ -231,8 +235,9 @@ WPID=$!
 # Live console: tail exits by itself shortly after QEMU does.  The serial
 # line uses CRLF; strip the CR.  Drop the kernel's final "reboot: Power down"
 # (it has no trailing newline and is just noise).
-tail -n +1 -s 0.2 -f --pid=$QPID "$CONSOLE" | tr -d '\r' |
-	grep -av --line-buffered '^\[ *[0-9.]*\] reboot: Power down$' || true
+# sed -u (unbuffered) so output stays live when our stdout is a pipe.
+tail -n +1 -s 0.2 -f --pid=$QPID "$CONSOLE" |
+	sed -u -e 's/\r$//' -e '/^\[ *[0-9.]*\] reboot: Power down$/d' || true
 QRC=0
 wait $QPID || QRC=$?
 kill $WPID 2>/dev/null || true
@@ -252,12 +257,20 @@ else
 	RC=$(<"$OUT/exit_code")
 fi
 
-# Kernel log check: dmesg.txt if the guest saved it, else whatever reached
-# the console (e.g. a panic).
-LOG=$OUT/dmesg.txt
-[[ -f $LOG ]] || LOG=$CONSOLE
-if BAD=$(vm_bad_dmesg_lines "$LOG"); then
-	echo "run.sh: FAIL: bad kernel messages in $LOG:" >&2
+# Kernel log check: dmesg.txt if the guest saved it; else (crash, timeout)
+# the log streamed during the run plus whatever reached the console.
+if [[ -f $OUT/dmesg.txt ]]; then
+	LOGS=("$OUT/dmesg.txt")
+else
+	LOGS=("$CONSOLE")
+	if [[ -s $OUT/.vm/dmesg.live ]]; then
+		LOGS+=("$OUT/.vm/dmesg.live")
+		echo "run.sh: last kernel messages ($OUT/.vm/dmesg.live):" >&2
+		tail -n 30 "$OUT/.vm/dmesg.live" | sed 's/^/    /' >&2
+	fi
+fi
+if BAD=$(vm_bad_dmesg_lines -h "${LOGS[@]}"); then
+	echo "run.sh: FAIL: bad kernel messages in ${LOGS[*]}:" >&2
 	printf '%s\n' "$BAD" | tr -d '\r' | sed 's/^/    /' >&2
 	[[ $RC == 0 ]] && RC=1
 fi

@@ -59,7 +59,8 @@ mkdir -p "$LOGDIR"
 TESTS=()
 if (($#)); then
 	for t in "$@"; do
-		if [[ -f $t ]]; then TESTS+=("$t")
+		# Absolute paths: tests run with cwd = their scratch dir.
+		if [[ -f $t ]]; then TESTS+=("$(realpath "$t")")
 		elif [[ -f $SUITE_DIR/tests/$t ]]; then TESTS+=("$SUITE_DIR/tests/$t")
 		elif [[ -f $SUITE_DIR/tests/$t.sh ]]; then TESTS+=("$SUITE_DIR/tests/$t.sh")
 		else die "no such test: $t"

@@ -2,6 +2,7 @@
 # 00-smoke-linear: proves the VM test bench itself works: brd, device-mapper,
 # O_DIRECT I/O, the cmp_devices helper (including that it catches a
 # difference) and fio.
+# shellcheck disable=SC2034 # read by suite.sh
 DESCRIPTION="dm-linear over brd: direct-I/O data path, cmp_devices, fio verify"
 
 test() {

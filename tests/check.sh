@@ -1,0 +1,43 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# The whole test suite ("make check"): userspace unit tests, then the VM
+# integration suite in one VM boot.  Every test prints "PASS name" or
+# "FAIL name ..."; the last line is "N passed, N failed" and the exit
+# status is non-zero if anything failed (or did not run).
+#
+#   tests/check.sh               everything
+#   tests/check.sh --vm-only [TEST...]
+set -uo pipefail
+
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$TOP" || exit 1
+export VM_KVER=${VM_KVER:-${KVER:-}}
+[ -n "$VM_KVER" ] || unset VM_KVER
+
+LOG=$(mktemp -d /tmp/vmirror-check.XXXXXX)
+rc=0
+
+if [ "${1:-}" != "--vm-only" ]; then
+	echo "== unit tests (ASan/UBSan)"
+	make -s -C tests/unit check 2>&1 | tee "$LOG/unit.txt"
+	[ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
+else
+	shift
+	: >"$LOG/unit.txt"
+fi
+
+echo "== VM integration suite"
+tests/vm/run.sh --out "$LOG/vm" -- bash tests/vm/suite.sh "$@" </dev/null 2>&1 |
+	tee "$LOG/vm.txt"
+[ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
+
+passed=$(cat "$LOG/unit.txt" "$LOG/vm.txt" | grep -c '^PASS ')
+failed=$(cat "$LOG/unit.txt" "$LOG/vm.txt" | grep -c '^FAIL ')
+if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
+	echo "FAIL harness (a test runner or the VM failed; logs in $LOG)"
+	failed=1
+fi
+echo "logs: $LOG"
+echo "$passed passed, $failed failed"
+[ "$rc" -eq 0 ] && [ "$failed" -eq 0 ]
