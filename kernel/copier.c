@@ -66,7 +66,6 @@ struct copy_job {
 
 struct vmirror_copier {
 	struct vmirror *vm;
-	struct region_map *rm;
 	struct dm_io_client *io_client;
 	struct task_struct *thread;
 
@@ -79,13 +78,18 @@ struct vmirror_copier {
 	wait_queue_head_t idle_wait;	/* woken when nr_busy drops to 0 */
 
 	atomic_t kicked;		/* the thread has something to look at */
+	atomic_t rescan;		/* start a new pass from region 0 */
 	atomic_t pass_errors;		/* copies that failed in this pass */
 	u64 cursor;			/* next region to look at; thread only */
 	u64 rate_tat_ns;		/* rate limiter's next slot; thread only */
 
 	atomic_t priority;		/* VMIRROR_PRIORITY_* */
 	atomic_t max_rate;		/* KiB/s, 0 = no cap */
-	atomic64_t bytes_copied;
+
+	spinlock_t rate_lock;		/* protects the three below */
+	u64 rate_window_start_ns;	/* start of the current 1 s window */
+	u64 rate_window_bytes;		/* copied in it so far */
+	u64 copy_rate;			/* bytes/s of the last full window */
 
 	struct copy_job jobs[COPIER_MAX_JOBS];
 };
@@ -164,6 +168,23 @@ static sector_t copier_job_len(struct vmirror_copier *c, struct copy_job *job)
 		     vm->ti->len - start);
 }
 
+/* Measure the copy rate over windows of one second. */
+static void copier_account(struct vmirror_copier *c, u64 bytes)
+{
+	u64 now = ktime_get_ns();
+	unsigned long flags;
+
+	spin_lock_irqsave(&c->rate_lock, flags);
+	c->rate_window_bytes += bytes;
+	if (now - c->rate_window_start_ns >= NSEC_PER_SEC) {
+		c->copy_rate = div64_u64(c->rate_window_bytes * NSEC_PER_SEC,
+					 now - c->rate_window_start_ns);
+		c->rate_window_start_ns = now;
+		c->rate_window_bytes = 0;
+	}
+	spin_unlock_irqrestore(&c->rate_lock, flags);
+}
+
 static void copier_finish(struct vmirror_copier *c, struct copy_job *job,
 			  bool read_err, bool write_err)
 {
@@ -173,11 +194,13 @@ static void copier_finish(struct vmirror_copier *c, struct copy_job *job,
 	u64 i;
 
 	for (i = 0; i < job->nr; i++)
-		region_map_copy_end(c->rm, job->region + i, in_sync, &released);
+		region_map_copy_end(c->vm->rm, job->region + i, in_sync, &released);
 	vmirror_release_writes(vm, &released);
 
-	if (in_sync)
-		atomic64_add(to_bytes(copier_job_len(c, job)), &c->bytes_copied);
+	if (in_sync) {
+		copier_account(c, to_bytes(copier_job_len(c, job)));
+		vmirror_copied(vm, to_bytes(copier_job_len(c, job)));
+	}
 	if (read_err) {
 		atomic64_inc(&vm->source_errors);
 		atomic_inc(&c->pass_errors);
@@ -326,7 +349,7 @@ static void copier_extend_batch(struct vmirror_copier *c, struct copy_job *job)
 {
 	u64 max_sectors = COPIER_BATCH_SECTORS;
 	u32 rate = atomic_read(&c->max_rate);	/* KiB/s = 2 sectors/s */
-	u64 nr_regions = region_map_nr_regions(c->rm);
+	u64 nr_regions = region_map_nr_regions(c->vm->rm);
 	u64 max_nr;
 
 	if (rate)
@@ -335,7 +358,7 @@ static void copier_extend_batch(struct vmirror_copier *c, struct copy_job *job)
 
 	job->nr = 1;
 	while (job->nr < max_nr && job->region + job->nr < nr_regions &&
-	       region_map_copy_begin(c->rm, job->region + job->nr, false) ==
+	       region_map_copy_begin(c->vm->rm, job->region + job->nr, false) ==
 	       REGION_COPY_START)
 		job->nr++;
 }
@@ -359,8 +382,8 @@ static void copier_rate_charge(struct vmirror_copier *c, sector_t len)
  */
 static u64 copier_next_region(struct vmirror_copier *c)
 {
-	u64 nr = region_map_nr_regions(c->rm);
-	u64 region = region_map_next_unsynced(c->rm, c->cursor);
+	u64 nr = region_map_nr_regions(c->vm->rm);
+	u64 region = region_map_next_unsynced(c->vm->rm, c->cursor);
 	bool idle;
 
 	if (region < nr || !c->cursor)
@@ -373,7 +396,7 @@ static u64 copier_next_region(struct vmirror_copier *c)
 		return nr;
 
 	c->cursor = 0;
-	return region_map_next_unsynced(c->rm, 0);
+	return region_map_next_unsynced(c->vm->rm, 0);
 }
 
 /*
@@ -389,8 +412,8 @@ static bool copier_start_one(struct vmirror_copier *c, long *timeout)
 		return false;
 
 	region = copier_next_region(c);
-	if (region >= region_map_nr_regions(c->rm)) {
-		if (region_map_nr_synced(c->rm) == region_map_nr_regions(c->rm))
+	if (region >= region_map_nr_regions(c->vm->rm)) {
+		if (region_map_nr_synced(c->vm->rm) == region_map_nr_regions(c->vm->rm))
 			vmirror_event(c->vm, VMIRROR_EV_SYNCED);
 		return false;
 	}
@@ -408,7 +431,7 @@ static bool copier_start_one(struct vmirror_copier *c, long *timeout)
 	job->region = region;
 	job->nr = 1;
 	job->phase = COPY_PHASE_START;
-	switch (region_map_copy_begin(c->rm, region, true)) {
+	switch (region_map_copy_begin(c->vm->rm, region, true)) {
 	case REGION_COPY_START:
 		copier_extend_batch(c, job);
 		copier_rate_charge(c, copier_job_len(c, job));
@@ -436,6 +459,10 @@ static int copier_thread(void *arg)
 		long timeout = MAX_SCHEDULE_TIMEOUT;
 
 		atomic_set(&c->kicked, 0);
+		if (atomic_xchg(&c->rescan, 0)) {
+			c->cursor = 0;
+			atomic_set(&c->pass_errors, 0);
+		}
 		copier_advance_ready(c);
 		if (copier_start_one(c, &timeout))
 			continue;
@@ -496,14 +523,28 @@ u16 copier_priority(struct vmirror_copier *c)
 	return atomic_read(&c->priority);
 }
 
-u32 copier_rate(struct vmirror_copier *c)
+u32 copier_max_rate(struct vmirror_copier *c)
 {
 	return atomic_read(&c->max_rate);
 }
 
-u64 copier_bytes_copied(struct vmirror_copier *c)
+u64 copier_copy_rate(struct vmirror_copier *c)
 {
-	return atomic64_read(&c->bytes_copied);
+	u64 now = ktime_get_ns();
+	unsigned long flags;
+	u64 rate;
+
+	spin_lock_irqsave(&c->rate_lock, flags);
+	/* Nothing copied for two windows: the copy is not moving. */
+	rate = now - c->rate_window_start_ns > 2 * NSEC_PER_SEC ? 0 : c->copy_rate;
+	spin_unlock_irqrestore(&c->rate_lock, flags);
+	return rate;
+}
+
+void copier_rescan(struct vmirror_copier *c)
+{
+	atomic_set(&c->rescan, 1);
+	copier_kick(c);
 }
 
 static void copier_free(struct vmirror_copier *c)
@@ -527,9 +568,9 @@ struct vmirror_copier *copier_create(struct vmirror *vm, u16 priority,
 		return ERR_PTR(-ENOMEM);
 
 	c->vm = vm;
-	c->rm = vm->rm;
 	c->quiesced = true;
 	spin_lock_init(&c->lock);
+	spin_lock_init(&c->rate_lock);
 	INIT_LIST_HEAD(&c->free_jobs);
 	INIT_LIST_HEAD(&c->pending_jobs);
 	INIT_LIST_HEAD(&c->ready_jobs);

@@ -80,15 +80,26 @@ void copier_set_rate(struct vmirror_copier *c, u32 max_rate);
 u16 copier_priority(struct vmirror_copier *c);
 
 /**
- * copier_rate() - the current rate cap in KiB/s
+ * copier_max_rate() - the current rate cap in KiB/s
  * @c: the copier
  */
-u32 copier_rate(struct vmirror_copier *c);
+u32 copier_max_rate(struct vmirror_copier *c);
 
 /**
- * copier_bytes_copied() - bytes the copy has written to the mirror
+ * copier_copy_rate() - the recent copy rate
  * @c: the copier
+ *
+ * Return: bytes/s over the last full second of copying, 0 when the copy
+ * has not moved for two seconds.
  */
-u64 copier_bytes_copied(struct vmirror_copier *c);
+u64 copier_copy_rate(struct vmirror_copier *c);
+
+/**
+ * copier_rescan() - start a new pass over every region (resync, resume)
+ * @c: the copier
+ *
+ * Regions whose copy failed in the last pass are tried again.
+ */
+void copier_rescan(struct vmirror_copier *c);
 
 #endif /* DM_VMIRROR_COPIER_H */

@@ -2,9 +2,12 @@
 /*
  * The MSFT_VirtualDiskToVirtualDisk state machine of dm-vmirror.
  *
- *   load ──> initialized ──activate──> unsynchronized ──synced──> synchronized
- *                                        │  pause/resume: progress dormant
- *   any ──mirror write error──> broken
+ *   load -> initialized -activate-> unsynchronized -synced-> synchronized
+ *   unsynchronized: pause/resume (progress dormant)
+ *   synchronized -fracture-> fractured, -split-> split, -break-> failedover
+ *   fractured, split, broken, aborted -resync-> unsynchronized (resyncing)
+ *   anything before break -cancel-> aborted
+ *   a mirror write error while the mirror is written -> broken
  *   DM suspend: reported as suspended until DM resume
  *
  * See Documentation/vmirror.rst for the full table.
@@ -45,6 +48,72 @@ static int vmirror_state_synced(struct vmirror_state *st, u64 now_ns)
 	st->sync_maintained = true;
 	st->sync_time_ns = now_ns;
 	st->paused = false;
+	st->resyncing = false;
+	return 0;
+}
+
+/* Leave synchronized for a state in which the mirror is not written. */
+static int vmirror_state_detach(struct vmirror_state *st, u16 to)
+{
+	if (st->copy_state != VMIRROR_COPY_STATE_SYNCHRONIZED || st->splitting)
+		return -EBUSY;
+	st->copy_state = to;
+	st->requested_copy_state = VMIRROR_COPY_STATE_NOT_APPLICABLE;
+	st->sync_maintained = false;
+	return 0;
+}
+
+static int vmirror_state_split(struct vmirror_state *st, bool done)
+{
+	if (!done) {
+		if (st->copy_state != VMIRROR_COPY_STATE_SYNCHRONIZED ||
+		    st->splitting)
+			return -EBUSY;
+		st->splitting = true;
+		st->requested_copy_state = VMIRROR_COPY_STATE_SPLIT;
+		return 0;
+	}
+	if (!st->splitting)
+		return -EBUSY;
+	st->splitting = false;
+	if (st->copy_state != VMIRROR_COPY_STATE_SYNCHRONIZED) {
+		/* Something else (a mirror error) won meanwhile. */
+		st->requested_copy_state = VMIRROR_COPY_STATE_NOT_APPLICABLE;
+		return -EBUSY;
+	}
+	return vmirror_state_detach(st, VMIRROR_COPY_STATE_SPLIT);
+}
+
+static int vmirror_state_resync(struct vmirror_state *st)
+{
+	switch (st->copy_state) {
+	case VMIRROR_COPY_STATE_FRACTURED:
+	case VMIRROR_COPY_STATE_SPLIT:
+	case VMIRROR_COPY_STATE_BROKEN:
+	case VMIRROR_COPY_STATE_ABORTED:
+		break;
+	default:
+		return -EBUSY;
+	}
+	st->copy_state = VMIRROR_COPY_STATE_UNSYNCHRONIZED;
+	st->requested_copy_state = VMIRROR_COPY_STATE_SYNCHRONIZED;
+	st->resyncing = true;
+	st->paused = false;
+	return 0;
+}
+
+static int vmirror_state_cancel(struct vmirror_state *st)
+{
+	if (st->copy_state == VMIRROR_COPY_STATE_FAILEDOVER ||
+	    st->copy_state == VMIRROR_COPY_STATE_ABORTED)
+		return -EBUSY;
+	st->copy_state = VMIRROR_COPY_STATE_ABORTED;
+	st->requested_copy_state = VMIRROR_COPY_STATE_NOT_APPLICABLE;
+	st->sync_maintained = false;
+	st->requires_activate = false;
+	st->paused = false;
+	st->splitting = false;
+	st->resyncing = false;
 	return 0;
 }
 
@@ -60,12 +129,15 @@ static int vmirror_state_pause(struct vmirror_state *st, bool pause)
 
 static int vmirror_state_mirror_failed(struct vmirror_state *st)
 {
-	if (st->copy_state == VMIRROR_COPY_STATE_BROKEN)
+	/* Only a mirror that is being written can break. */
+	if (vmirror_state_io_mode(st) != VMIRROR_IO_MIRRORED)
 		return -EALREADY;
 	st->copy_state = VMIRROR_COPY_STATE_BROKEN;
 	st->requested_copy_state = VMIRROR_COPY_STATE_NOT_APPLICABLE;
 	st->sync_maintained = false;
 	st->paused = false;
+	st->splitting = false;
+	st->resyncing = false;
 	return 0;
 }
 
@@ -95,6 +167,18 @@ int vmirror_state_apply(struct vmirror_state *st, enum vmirror_event ev,
 		return vmirror_state_dm_suspend(st, true);
 	case VMIRROR_EV_DM_RESUME:
 		return vmirror_state_dm_suspend(st, false);
+	case VMIRROR_EV_FRACTURE:
+		return vmirror_state_detach(st, VMIRROR_COPY_STATE_FRACTURED);
+	case VMIRROR_EV_SPLIT_BEGIN:
+		return vmirror_state_split(st, false);
+	case VMIRROR_EV_SPLIT_DONE:
+		return vmirror_state_split(st, true);
+	case VMIRROR_EV_RESYNC:
+		return vmirror_state_resync(st);
+	case VMIRROR_EV_BREAK:
+		return vmirror_state_detach(st, VMIRROR_COPY_STATE_FAILEDOVER);
+	case VMIRROR_EV_CANCEL:
+		return vmirror_state_cancel(st);
 	}
 	return -EINVAL;
 }
@@ -108,6 +192,8 @@ u16 vmirror_state_sync_state(const struct vmirror_state *st)
 {
 	if (st->dm_suspended)
 		return VMIRROR_SYNC_STATE_FROZEN;
+	if (st->splitting)
+		return VMIRROR_SYNC_STATE_QUIESCE_IN_PROGRESS;
 
 	switch (st->copy_state) {
 	case VMIRROR_COPY_STATE_UNSYNCHRONIZED:
@@ -116,6 +202,12 @@ u16 vmirror_state_sync_state(const struct vmirror_state *st)
 		return VMIRROR_SYNC_STATE_SYNCHRONIZED;
 	case VMIRROR_COPY_STATE_BROKEN:
 		return VMIRROR_SYNC_STATE_BROKEN;
+	case VMIRROR_COPY_STATE_FRACTURED:
+	case VMIRROR_COPY_STATE_SPLIT:
+		return VMIRROR_SYNC_STATE_FRACTURED;
+	case VMIRROR_COPY_STATE_ABORTED:
+	case VMIRROR_COPY_STATE_FAILEDOVER:
+		return VMIRROR_SYNC_STATE_IDLE;
 	default:
 		return VMIRROR_SYNC_STATE_INITIALIZED;
 	}
@@ -125,16 +217,23 @@ u16 vmirror_state_progress(const struct vmirror_state *st)
 {
 	if (st->dm_suspended || st->paused)
 		return VMIRROR_PROGRESS_DORMANT;
+	if (st->splitting)
+		return VMIRROR_PROGRESS_SPLITTING;
 
 	switch (st->copy_state) {
 	case VMIRROR_COPY_STATE_INITIALIZED:
 		return st->requires_activate ? VMIRROR_PROGRESS_REQUIRES_ACTIVATE :
 					       VMIRROR_PROGRESS_INITIALIZING;
 	case VMIRROR_COPY_STATE_UNSYNCHRONIZED:
-		return VMIRROR_PROGRESS_SYNCHRONIZING;
+		return st->resyncing ? VMIRROR_PROGRESS_RESYNCING :
+				       VMIRROR_PROGRESS_SYNCHRONIZING;
 	case VMIRROR_COPY_STATE_SYNCHRONIZED:
+	case VMIRROR_COPY_STATE_FAILEDOVER:
 		return VMIRROR_PROGRESS_COMPLETED;
 	case VMIRROR_COPY_STATE_BROKEN:
+	case VMIRROR_COPY_STATE_FRACTURED:
+	case VMIRROR_COPY_STATE_SPLIT:
+	case VMIRROR_COPY_STATE_ABORTED:
 		return VMIRROR_PROGRESS_REQUIRES_RESYNC;
 	default:
 		return VMIRROR_PROGRESS_UNKNOWN;
@@ -147,9 +246,26 @@ bool vmirror_state_copying(const struct vmirror_state *st)
 	       !st->paused && !st->dm_suspended;
 }
 
-bool vmirror_state_mirror_written(const struct vmirror_state *st)
+enum vmirror_io_mode vmirror_state_io_mode(const struct vmirror_state *st)
 {
-	return st->copy_state != VMIRROR_COPY_STATE_BROKEN;
+	switch (st->copy_state) {
+	case VMIRROR_COPY_STATE_BROKEN:
+	case VMIRROR_COPY_STATE_FRACTURED:
+	case VMIRROR_COPY_STATE_SPLIT:
+	case VMIRROR_COPY_STATE_ABORTED:
+		return VMIRROR_IO_SOURCE_TRACKED;
+	case VMIRROR_COPY_STATE_FAILEDOVER:
+		return VMIRROR_IO_MIRROR_ONLY;
+	default:
+		return VMIRROR_IO_MIRRORED;
+	}
+}
+
+u16 vmirror_state_methodology(const struct vmirror_state *st)
+{
+	if (st->copy_state == VMIRROR_COPY_STATE_UNSYNCHRONIZED && st->resyncing)
+		return VMIRROR_COPY_METHOD_INCREMENTAL_COPY;
+	return VMIRROR_COPY_METHOD_FULL_COPY;
 }
 
 const char *vmirror_event_name(enum vmirror_event ev)
@@ -162,6 +278,12 @@ const char *vmirror_event_name(enum vmirror_event ev)
 		[VMIRROR_EV_MIRROR_FAILED] = "mirror_failed",
 		[VMIRROR_EV_DM_SUSPEND] = "dm_suspend",
 		[VMIRROR_EV_DM_RESUME] = "dm_resume",
+		[VMIRROR_EV_FRACTURE] = "fracture",
+		[VMIRROR_EV_SPLIT_BEGIN] = "split",
+		[VMIRROR_EV_SPLIT_DONE] = "split_done",
+		[VMIRROR_EV_RESYNC] = "resync",
+		[VMIRROR_EV_BREAK] = "break",
+		[VMIRROR_EV_CANCEL] = "cancel",
 	};
 
 	if ((unsigned int)ev >= ARRAY_SIZE(names) || !names[ev])
@@ -253,6 +375,60 @@ const char *vmirror_priority_name(u16 v)
 		[VMIRROR_PRIORITY_LOW] = "low",
 		[VMIRROR_PRIORITY_SAME] = "same",
 		[VMIRROR_PRIORITY_HIGH] = "high",
+	};
+
+	return vmirror_name(names, ARRAY_SIZE(names), v);
+}
+
+const char *vmirror_copy_type_name(u16 v)
+{
+	static const char * const names[] = {
+		[VMIRROR_COPY_TYPE_ASYNC] = "async",
+		[VMIRROR_COPY_TYPE_SYNC] = "sync",
+		[VMIRROR_COPY_TYPE_UNSYNC_ASSOC] = "unsync_assoc",
+		[VMIRROR_COPY_TYPE_UNSYNC_UNASSOC] = "unsync_unassoc",
+	};
+
+	return vmirror_name(names, ARRAY_SIZE(names), v);
+}
+
+const char *vmirror_sync_type_name(u16 v)
+{
+	static const char * const names[] = {
+		[VMIRROR_SYNC_TYPE_MIRROR] = "mirror",
+		[VMIRROR_SYNC_TYPE_SNAPSHOT] = "snapshot",
+		[VMIRROR_SYNC_TYPE_CLONE] = "clone",
+	};
+
+	return vmirror_name(names, ARRAY_SIZE(names), v);
+}
+
+const char *vmirror_replica_type_name(u16 v)
+{
+	static const char * const names[] = {
+		[VMIRROR_REPLICA_TYPE_NOT_SPECIFIED] = "not_specified",
+		[VMIRROR_REPLICA_TYPE_FULL_COPY] = "full_copy",
+		[VMIRROR_REPLICA_TYPE_BEFORE_DELTA] = "before_delta",
+		[VMIRROR_REPLICA_TYPE_AFTER_DELTA] = "after_delta",
+		[VMIRROR_REPLICA_TYPE_LOG] = "log",
+	};
+
+	return vmirror_name(names, ARRAY_SIZE(names), v);
+}
+
+const char *vmirror_methodology_name(u16 v)
+{
+	static const char * const names[] = {
+		[VMIRROR_COPY_METHOD_NOT_SPECIFIED] = "not_specified",
+		[VMIRROR_COPY_METHOD_OTHER] = "other",
+		[VMIRROR_COPY_METHOD_IMPLEMENTATION_DECIDES] = "implementation_decides",
+		[VMIRROR_COPY_METHOD_FULL_COPY] = "full_copy",
+		[VMIRROR_COPY_METHOD_INCREMENTAL_COPY] = "incremental_copy",
+		[VMIRROR_COPY_METHOD_DIFFERENTIAL_COPY] = "differential_copy",
+		[VMIRROR_COPY_METHOD_COPY_ON_WRITE] = "copy_on_write",
+		[VMIRROR_COPY_METHOD_COPY_ON_ACCESS] = "copy_on_access",
+		[VMIRROR_COPY_METHOD_DELTA_UPDATE] = "delta_update",
+		[VMIRROR_COPY_METHOD_SNAP_AND_CLONE] = "snap_and_clone",
 	};
 
 	return vmirror_name(names, ARRAY_SIZE(names), v);

@@ -22,6 +22,12 @@
  * @VMIRROR_EV_MIRROR_FAILED: a write to the mirror failed
  * @VMIRROR_EV_DM_SUSPEND: the DM device is suspended
  * @VMIRROR_EV_DM_RESUME: the DM device is resumed
+ * @VMIRROR_EV_FRACTURE: stop writing the mirror, track changed regions
+ * @VMIRROR_EV_SPLIT_BEGIN: start quiescing for a split
+ * @VMIRROR_EV_SPLIT_DONE: quiesced and flushed: the mirror is split off
+ * @VMIRROR_EV_RESYNC: copy the regions changed since fracture/split/...
+ * @VMIRROR_EV_BREAK: pivot: all I/O goes to the mirror alone
+ * @VMIRROR_EV_CANCEL: stop mirroring, keep the source
  */
 enum vmirror_event {
 	VMIRROR_EV_ACTIVATE,
@@ -31,6 +37,27 @@ enum vmirror_event {
 	VMIRROR_EV_MIRROR_FAILED,
 	VMIRROR_EV_DM_SUSPEND,
 	VMIRROR_EV_DM_RESUME,
+	VMIRROR_EV_FRACTURE,
+	VMIRROR_EV_SPLIT_BEGIN,
+	VMIRROR_EV_SPLIT_DONE,
+	VMIRROR_EV_RESYNC,
+	VMIRROR_EV_BREAK,
+	VMIRROR_EV_CANCEL,
+};
+
+/**
+ * enum vmirror_io_mode - where host I/O goes
+ * @VMIRROR_IO_MIRRORED: reads from the source, writes to both (as the
+ *	region map routes them)
+ * @VMIRROR_IO_SOURCE_TRACKED: the mirror is not written; every region a
+ *	write touches is no longer in sync (fractured, split, broken, aborted)
+ * @VMIRROR_IO_MIRROR_ONLY: reads and writes go to the mirror alone
+ *	(failedover, after break)
+ */
+enum vmirror_io_mode {
+	VMIRROR_IO_MIRRORED,
+	VMIRROR_IO_SOURCE_TRACKED,
+	VMIRROR_IO_MIRROR_ONLY,
 };
 
 /**
@@ -39,6 +66,8 @@ enum vmirror_event {
  * @requested_copy_state: the state an accepted operation drives to, or
  *	VMIRROR_COPY_STATE_NOT_APPLICABLE
  * @requires_activate: loaded with no_activation and not activated yet
+ * @resyncing: the copy in progress is a resync of tracked regions
+ * @splitting: a split is quiescing writes
  * @paused: the copy is paused by the user
  * @dm_suspended: the DM device is suspended
  * @sync_maintained: the pair is synchronized and kept so by every write
@@ -48,6 +77,8 @@ struct vmirror_state {
 	u16 copy_state;
 	u16 requested_copy_state;
 	bool requires_activate;
+	bool resyncing;
+	bool splitting;
 	bool paused;
 	bool dm_suspended;
 	bool sync_maintained;
@@ -99,13 +130,16 @@ u16 vmirror_state_progress(const struct vmirror_state *st);
 bool vmirror_state_copying(const struct vmirror_state *st);
 
 /**
- * vmirror_state_mirror_written() - whether host writes reach the mirror
+ * vmirror_state_io_mode() - where host I/O goes in this state
  * @st: the state
- *
- * When false, writes go to the source alone and the regions they touch
- * are no longer in sync.
  */
-bool vmirror_state_mirror_written(const struct vmirror_state *st);
+enum vmirror_io_mode vmirror_state_io_mode(const struct vmirror_state *st);
+
+/**
+ * vmirror_state_methodology() - CopyMethodology as reported
+ * @st: the state
+ */
+u16 vmirror_state_methodology(const struct vmirror_state *st);
 
 /**
  * vmirror_event_name() - a word for an event, for log messages
@@ -121,5 +155,9 @@ const char *vmirror_copy_state_name(u16 v);
 const char *vmirror_sync_state_name(u16 v);
 const char *vmirror_progress_name(u16 v);
 const char *vmirror_priority_name(u16 v);
+const char *vmirror_copy_type_name(u16 v);
+const char *vmirror_sync_type_name(u16 v);
+const char *vmirror_replica_type_name(u16 v);
+const char *vmirror_methodology_name(u16 v);
 
 #endif /* DM_VMIRROR_STATE_H */

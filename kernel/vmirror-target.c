@@ -29,28 +29,23 @@
 
 #define DM_MSG_PREFIX "vmirror"
 
+#define VMIRROR_VERSION_MAJOR	1
+#define VMIRROR_VERSION_MINOR	1
+#define VMIRROR_VERSION_PATCH	0
+
 /*
  * Per-bio data of every bio mapped by the target.
  * @waiter: region and held-list link of a write
  * @mirror_status: completion status of the mirror leg's clone, if any
  * @tracked: the write was counted by region_map_write_begin()
+ * @mirror_only: remapped to the mirror alone (failedover)
  */
 struct vmirror_bio {
 	struct region_waiter waiter;
 	blk_status_t mirror_status;
 	bool tracked;
+	bool mirror_only;
 };
-
-/*
- * Every live vmirror target, so that a table gets at most one of them.
- */
-struct vmirror_registry_entry {
-	struct list_head list;
-	struct vmirror *vm;
-};
-
-static LIST_HEAD(vmirror_targets);		/* of vmirror_registry_entry */
-static DEFINE_MUTEX(vmirror_targets_lock);	/* protects vmirror_targets */
 
 static const char *vmirror_name(struct vmirror *vm)
 {
@@ -61,11 +56,25 @@ static const char *vmirror_name(struct vmirror *vm)
 
 /* State changes */
 
+u32 vmirror_target_version(void)
+{
+	return VMIRROR_VERSION_MAJOR << 16 | VMIRROR_VERSION_MINOR << 8 |
+	       VMIRROR_VERSION_PATCH;
+}
+
+/* Every state change: a DM event, a poll() wake-up and a uevent. */
 static void vmirror_notify(struct work_struct *ws)
 {
 	struct vmirror *vm = container_of(ws, struct vmirror, notify_work);
+	u16 copy_state;
+
+	spin_lock_irq(&vm->state_lock);
+	copy_state = vmirror_state_copy_state(&vm->state);
+	spin_unlock_irq(&vm->state_lock);
 
 	dm_table_event(vm->ti->table);
+	vmirror_dev_notify(vm, "percent_synced", NULL);
+	vmirror_dev_notify(vm, "copy_state", vmirror_copy_state_name(copy_state));
 }
 
 int vmirror_event(struct vmirror *vm, enum vmirror_event ev)
@@ -75,8 +84,7 @@ int vmirror_event(struct vmirror *vm, enum vmirror_event ev)
 
 	spin_lock_irqsave(&vm->state_lock, flags);
 	r = vmirror_state_apply(&vm->state, ev, ktime_get_real_ns());
-	WRITE_ONCE(vm->mirror_written,
-		   vmirror_state_mirror_written(&vm->state));
+	WRITE_ONCE(vm->io_mode, vmirror_state_io_mode(&vm->state));
 	spin_unlock_irqrestore(&vm->state_lock, flags);
 
 	if (!r) {
@@ -95,6 +103,21 @@ bool vmirror_copy_allowed(struct vmirror *vm)
 	allowed = vmirror_state_copying(&vm->state);
 	spin_unlock_irqrestore(&vm->state_lock, flags);
 	return allowed;
+}
+
+static unsigned int vmirror_percent(u64 synced, u64 total)
+{
+	return div64_u64(synced * 100, total);
+}
+
+void vmirror_copied(struct vmirror *vm, u64 bytes)
+{
+	unsigned int pct = vmirror_percent(region_map_nr_synced(vm->rm),
+					   region_map_nr_regions(vm->rm));
+
+	atomic64_add(bytes, &vm->bytes_copied);
+	if (atomic_xchg(&vm->last_percent, pct) != pct)
+		vmirror_dev_notify(vm, "percent_synced", NULL);
 }
 
 void vmirror_mirror_failed(struct vmirror *vm, u64 region)
@@ -162,9 +185,16 @@ static int vmirror_map_write(struct vmirror *vm, struct bio *bio)
 {
 	struct vmirror_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
 	sector_t offset = dm_target_offset(vm->ti, bio->bi_iter.bi_sector);
-	bool track_only = !READ_ONCE(vm->mirror_written);
+	enum vmirror_io_mode mode = READ_ONCE(vm->io_mode);
 
-	switch (region_map_write_begin(vm->rm, &pb->waiter, track_only)) {
+	if (mode == VMIRROR_IO_MIRROR_ONLY) {
+		pb->mirror_only = true;
+		vmirror_remap(bio, vm->mirror, vm->mirror_start, offset);
+		return DM_MAPIO_REMAPPED;
+	}
+
+	switch (region_map_write_begin(vm->rm, &pb->waiter,
+				       mode == VMIRROR_IO_SOURCE_TRACKED)) {
 	case REGION_WRITE_HELD:
 		return DM_MAPIO_SUBMITTED;
 	case REGION_WRITE_BOTH:
@@ -201,8 +231,18 @@ static int vmirror_map(struct dm_target *ti, struct bio *bio)
 	sector_t offset = dm_target_offset(ti, bio->bi_iter.bi_sector);
 	sector_t to_boundary;
 
+	enum vmirror_io_mode mode = READ_ONCE(vm->io_mode);
+
 	pb->mirror_status = BLK_STS_OK;
 	pb->tracked = false;
+	pb->mirror_only = false;
+
+	if (mode == VMIRROR_IO_MIRROR_ONLY) {
+		/* After break the mirror is the disk: everything goes there. */
+		pb->mirror_only = true;
+		vmirror_remap(bio, vm->mirror, vm->mirror_start, offset);
+		return DM_MAPIO_REMAPPED;
+	}
 
 	if (bio_data_dir(bio) == READ) {
 		vmirror_remap(bio, vm->source, vm->source_start, offset);
@@ -211,7 +251,7 @@ static int vmirror_map(struct dm_target *ti, struct bio *bio)
 
 	if (!bio_sectors(bio)) {
 		/* An empty flush: both disks must have their caches flushed. */
-		if (READ_ONCE(vm->mirror_written))
+		if (mode == VMIRROR_IO_MIRRORED)
 			vmirror_clone_to_mirror(vm, bio, offset);
 		vmirror_remap(bio, vm->source, vm->source_start, offset);
 		return DM_MAPIO_REMAPPED;
@@ -238,11 +278,17 @@ static int vmirror_end_io(struct dm_target *ti, struct bio *bio,
 	u64 region = pb->tracked ? pb->waiter.region : U64_MAX;
 
 	if (*error)
-		atomic64_inc(&vm->source_errors);
+		atomic64_inc(pb->mirror_only ? &vm->mirror_errors :
+					       &vm->source_errors);
 	if (pb->mirror_status)
 		vmirror_mirror_failed(vm, region);
-	if (pb->tracked && region_map_write_end(vm->rm, region))
-		copier_region_ready(vm->copier, region);
+	if (pb->tracked) {
+		if (region_map_write_end(vm->rm, region))
+			copier_region_ready(vm->copier, region);
+		/* Pairs with the wait in vmirror_op_split(). */
+		if (unlikely(READ_ONCE(vm->quiescing)))
+			wake_up(&vm->quiesce_wait);
+	}
 	return DM_ENDIO_DONE;
 }
 
@@ -257,16 +303,6 @@ static int vmirror_end_io(struct dm_target *ti, struct bio *bio,
  * opt_args: region_size <sectors> | sync_mode sync | copy_priority
  * low|same|high | max_copy_rate <KiB/s> | nosync | no_activation
  */
-
-static bool vmirror_table_has_one(struct dm_table *table)
-{
-	struct vmirror_registry_entry *e;
-
-	list_for_each_entry(e, &vmirror_targets, list)
-		if (e->vm->ti->table == table)
-			return true;
-	return false;
-}
 
 static int vmirror_get_legs(struct vmirror *vm, const struct vmirror_args *a)
 {
@@ -352,9 +388,31 @@ static void vmirror_init_target(struct dm_target *ti, struct vmirror *vm)
 	ti->per_io_data_size = sizeof(struct vmirror_bio);
 }
 
+static struct vmirror *vmirror_alloc(struct dm_target *ti,
+				     const struct vmirror_args *args)
+{
+	struct vmirror *vm = kzalloc(sizeof(*vm), GFP_KERNEL);
+
+	if (!vm)
+		return NULL;
+	vm->ti = ti;
+	spin_lock_init(&vm->state_lock);
+	vmirror_state_init(&vm->state, args->no_activation);
+	vm->io_mode = vmirror_state_io_mode(&vm->state);
+	mutex_init(&vm->op_lock);
+	init_waitqueue_head(&vm->quiesce_wait);
+	INIT_WORK(&vm->notify_work, vmirror_notify);
+	atomic_set(&vm->last_percent, args->nosync ? 100 : 0);
+	atomic64_set(&vm->bytes_copied, 0);
+	atomic64_set(&vm->source_errors, 0);
+	atomic64_set(&vm->mirror_errors, 0);
+	vm->no_activation = args->no_activation;
+	vm->nosync = args->nosync;
+	return vm;
+}
+
 static int vmirror_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 {
-	struct vmirror_registry_entry *entry;
 	struct vmirror_args args;
 	struct vmirror *vm;
 	int r;
@@ -367,41 +425,23 @@ static int vmirror_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	if (r)
 		return r;
 
-	vm = kzalloc(sizeof(*vm), GFP_KERNEL);
-	entry = kzalloc(sizeof(*entry), GFP_KERNEL);
-	if (!vm || !entry) {
+	vm = vmirror_alloc(ti, &args);
+	if (!vm) {
 		ti->error = "Cannot allocate vmirror context";
-		r = -ENOMEM;
-		goto out_free;
+		return -ENOMEM;
 	}
-	vm->ti = ti;
-	spin_lock_init(&vm->state_lock);
-	vmirror_state_init(&vm->state, args.no_activation);
-	vm->mirror_written = true;
-	INIT_WORK(&vm->notify_work, vmirror_notify);
-	atomic64_set(&vm->source_errors, 0);
-	atomic64_set(&vm->mirror_errors, 0);
-	vm->no_activation = args.no_activation;
-	vm->nosync = args.nosync;
 
-	mutex_lock(&vmirror_targets_lock);
-	if (vmirror_table_has_one(ti->table)) {
-		ti->error = "Only one vmirror target per table";
-		r = -EINVAL;
-		goto out_unlock;
-	}
+	r = vmirror_dev_attach(vm);
+	if (r)
+		goto out_free;
 
 	r = vmirror_get_legs(vm, &args);
 	if (r)
-		goto out_unlock;
+		goto out_detach;
 
 	r = vmirror_ctr_core(vm, &args);
 	if (r)
 		goto out_put_legs;
-
-	entry->vm = vm;
-	list_add_tail(&entry->list, &vmirror_targets);
-	mutex_unlock(&vmirror_targets_lock);
 
 	vmirror_init_target(ti, vm);
 	return 0;
@@ -409,36 +449,22 @@ static int vmirror_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 out_put_legs:
 	dm_put_device(ti, vm->mirror);
 	dm_put_device(ti, vm->source);
-out_unlock:
-	mutex_unlock(&vmirror_targets_lock);
+out_detach:
+	vmirror_dev_detach(vm);
 out_free:
-	kfree(entry);
 	kfree(vm);
 	return r;
-}
-
-static void vmirror_unregister(struct vmirror *vm)
-{
-	struct vmirror_registry_entry *e;
-
-	mutex_lock(&vmirror_targets_lock);
-	list_for_each_entry(e, &vmirror_targets, list) {
-		if (e->vm == vm) {
-			list_del(&e->list);
-			kfree(e);
-			break;
-		}
-	}
-	mutex_unlock(&vmirror_targets_lock);
 }
 
 static void vmirror_dtr(struct dm_target *ti)
 {
 	struct vmirror *vm = ti->private;
 
-	vmirror_unregister(vm);
+	/* First out of sight of sysfs and ioctls, then torn down. */
+	vmirror_dev_deactivate(vm);
 	copier_destroy(vm->copier);
 	cancel_work_sync(&vm->notify_work);
+	vmirror_dev_detach(vm);
 	bioset_exit(&vm->mirror_bs);
 	region_map_destroy(vm->rm);
 	dm_put_device(ti, vm->mirror);
@@ -446,44 +472,116 @@ static void vmirror_dtr(struct dm_target *ti)
 	kfree(vm);
 }
 
+bool vmirror_same_association(struct vmirror *vm, struct vmirror *old)
+{
+	return vm->source->bdev->bd_dev == old->source->bdev->bd_dev &&
+	       vm->mirror->bdev->bd_dev == old->mirror->bdev->bd_dev &&
+	       vm->source_start == old->source_start &&
+	       vm->mirror_start == old->mirror_start &&
+	       vm->ti->len == old->ti->len &&
+	       vm->region_shift == old->region_shift;
+}
+
+/*
+ * @old is suspended: no host I/O and no copy is in flight, and nothing is
+ * held by its region map, so its progress can move to @vm as it is.
+ */
+void vmirror_take_over(struct vmirror *vm, struct vmirror *old)
+{
+	struct region_map *rm = vm->rm;
+
+	vm->rm = old->rm;
+	old->rm = rm;
+
+	spin_lock_irq(&old->state_lock);
+	vm->state = old->state;
+	spin_unlock_irq(&old->state_lock);
+	vm->io_mode = vmirror_state_io_mode(&vm->state);
+	vm->activated = old->activated;
+
+	atomic_set(&vm->last_percent, atomic_read(&old->last_percent));
+	atomic64_set(&vm->bytes_copied, atomic64_read(&old->bytes_copied));
+	atomic64_set(&vm->source_errors, atomic64_read(&old->source_errors));
+	atomic64_set(&vm->mirror_errors, atomic64_read(&old->mirror_errors));
+	DMINFO("%s: reload keeps the copy's progress (%llu of %llu regions in sync)",
+	       vmirror_name(vm), region_map_nr_synced(vm->rm),
+	       region_map_nr_regions(vm->rm));
+}
+
 /*---------------------------------------------------------------------------*/
 
 /* Status, messages and the rest of the target interface */
 
-static unsigned int vmirror_percent(u64 synced, u64 total)
+void vmirror_get_status(struct vmirror *vm, struct vmirror_status *st)
 {
-	return div64_u64(synced * 100, total);
+	u64 total = region_map_nr_regions(vm->rm);
+	u64 synced = region_map_nr_synced(vm->rm);
+	u64 region_bytes = to_bytes(vmirror_region_sectors(vm));
+	struct vmirror_state s;
+	unsigned long flags;
+
+	spin_lock_irqsave(&vm->state_lock, flags);
+	s = vm->state;
+	spin_unlock_irqrestore(&vm->state_lock, flags);
+
+	st->copy_state = vmirror_state_copy_state(&s);
+	st->sync_state = vmirror_state_sync_state(&s);
+	st->progress_status = vmirror_state_progress(&s);
+	st->requested_copy_state = s.requested_copy_state;
+	st->percent_synced = vmirror_percent(synced, total);
+	st->sync_maintained = s.sync_maintained;
+	st->sync_mode = VMIRROR_COPY_TYPE_SYNC;
+	st->copy_type = VMIRROR_COPY_TYPE_SYNC;
+	st->sync_type = VMIRROR_SYNC_TYPE_MIRROR;
+	st->replica_type = VMIRROR_REPLICA_TYPE_FULL_COPY;
+	st->copy_priority = copier_priority(vm->copier);
+	st->copy_methodology = vmirror_state_methodology(&s);
+	st->max_copy_rate = copier_max_rate(vm->copier);
+	st->source_major = MAJOR(vm->source->bdev->bd_dev);
+	st->source_minor = MINOR(vm->source->bdev->bd_dev);
+	st->target_major = MAJOR(vm->mirror->bdev->bd_dev);
+	st->target_minor = MINOR(vm->mirror->bdev->bd_dev);
+	st->sync_time_ns = s.sync_time_ns;
+	st->region_size = region_bytes;
+	st->regions_total = total;
+	st->regions_synced = synced;
+	st->bytes_copied = atomic64_read(&vm->bytes_copied);
+	st->copy_rate = copier_copy_rate(vm->copier);
+	st->source_errors = atomic64_read(&vm->source_errors);
+	st->mirror_errors = atomic64_read(&vm->mirror_errors);
+
+	if (s.copy_state == VMIRROR_COPY_STATE_SYNCHRONIZED)
+		st->eta_seconds = 0;
+	else if (vmirror_state_copying(&s) && st->copy_rate)
+		st->eta_seconds = div64_u64((total - synced) * region_bytes,
+					    st->copy_rate);
+	else
+		st->eta_seconds = -1;
 }
 
 static void vmirror_status_info(struct vmirror *vm, char *result,
 				unsigned int maxlen)
 {
-	u64 total = region_map_nr_regions(vm->rm);
-	u64 synced = region_map_nr_synced(vm->rm);
+	struct vmirror_status st;
 	unsigned int sz = 0;
-	struct vmirror_state st;
-	unsigned long flags;
 
-	spin_lock_irqsave(&vm->state_lock, flags);
-	st = vm->state;
-	spin_unlock_irqrestore(&vm->state_lock, flags);
-
-	DMEMIT("%s %u %llu/%llu %s %s %s %u %llu %lld %lld",
-	       vmirror_copy_state_name(vmirror_state_copy_state(&st)),
-	       vmirror_percent(synced, total), synced, total,
-	       vmirror_sync_state_name(vmirror_state_sync_state(&st)),
-	       vmirror_progress_name(vmirror_state_progress(&st)),
-	       vmirror_priority_name(copier_priority(vm->copier)),
-	       copier_rate(vm->copier), copier_bytes_copied(vm->copier),
-	       atomic64_read(&vm->source_errors),
-	       atomic64_read(&vm->mirror_errors));
+	vmirror_get_status(vm, &st);
+	DMEMIT("%s %u %llu/%llu %s %s %s %u %llu %llu %llu %s %s",
+	       vmirror_copy_state_name(st.copy_state), st.percent_synced,
+	       st.regions_synced, st.regions_total,
+	       vmirror_sync_state_name(st.sync_state),
+	       vmirror_progress_name(st.progress_status),
+	       vmirror_priority_name(st.copy_priority), st.max_copy_rate,
+	       st.bytes_copied, st.source_errors, st.mirror_errors,
+	       vmirror_methodology_name(st.copy_methodology),
+	       vmirror_copy_state_name(st.requested_copy_state));
 }
 
 static void vmirror_status_table(struct vmirror *vm, char *result,
 				 unsigned int maxlen)
 {
 	u16 priority = copier_priority(vm->copier);
-	u32 rate = copier_rate(vm->copier);
+	u32 rate = copier_max_rate(vm->copier);
 	unsigned int nr_opts = 2;
 	unsigned int sz = 0;
 
@@ -527,31 +625,136 @@ static void vmirror_status(struct dm_target *ti, status_type_t type,
 	}
 }
 
-static int vmirror_message_op(struct vmirror *vm, const char *word)
+/*
+ * Operations: the DM messages and VMIRROR_IOC_CONTROL.
+ */
+
+static int vmirror_refuse(struct vmirror *vm, const char *op)
 {
-	static const struct {
-		const char *word;
-		enum vmirror_event ev;
-	} ops[] = {
-		{ "activate", VMIRROR_EV_ACTIVATE },
-		{ "pause", VMIRROR_EV_PAUSE },
-		{ "resume", VMIRROR_EV_RESUME },
-	};
-	unsigned int i;
+	struct vmirror_status st;
+
+	vmirror_get_status(vm, &st);
+	DMWARN("%s: %s refused while %s", vmirror_name(vm), op,
+	       vmirror_copy_state_name(st.copy_state));
+	return -EBUSY;
+}
+
+static int vmirror_op(struct vmirror *vm, enum vmirror_event ev)
+{
+	if (vmirror_event(vm, ev))
+		return vmirror_refuse(vm, vmirror_event_name(ev));
+	return 0;
+}
+
+/* Retry regions whose copy failed, or copy those changed meanwhile. */
+static int vmirror_op_rescan(struct vmirror *vm, enum vmirror_event ev)
+{
+	int r = vmirror_op(vm, ev);
+
+	if (!r)
+		copier_rescan(vm->copier);
+	return r;
+}
+
+/*
+ * split: hold new writes, wait for those in flight, flush both disks, and
+ * only then stop writing the mirror: it holds every write completed before
+ * the split and none after it, a consistent point-in-time copy.
+ */
+static int vmirror_op_split(struct vmirror *vm)
+{
+	LIST_HEAD(released);
 	int r;
 
-	for (i = 0; i < ARRAY_SIZE(ops); i++) {
-		if (strcasecmp(word, ops[i].word))
-			continue;
-		r = vmirror_event(vm, ops[i].ev);
-		if (r) {
-			DMWARN("%s: %s refused while %s", vmirror_name(vm),
-			       ops[i].word,
-			       vmirror_copy_state_name(vmirror_state_copy_state(&vm->state)));
-			return -EBUSY;
-		}
-		return 0;
+	r = vmirror_op(vm, VMIRROR_EV_SPLIT_BEGIN);
+	if (r)
+		return r;
+
+	WRITE_ONCE(vm->quiescing, true);
+	region_map_freeze(vm->rm);
+	wait_event(vm->quiesce_wait, !region_map_writes_in_flight(vm->rm));
+
+	r = blkdev_issue_flush(vm->source->bdev);
+	if (!r && blkdev_issue_flush(vm->mirror->bdev))
+		vmirror_mirror_failed(vm, U64_MAX);
+	if (vmirror_event(vm, VMIRROR_EV_SPLIT_DONE)) {
+		DMERR("%s: split failed, the mirror broke while quiescing",
+		      vmirror_name(vm));
+		r = -EIO;
 	}
+
+	WRITE_ONCE(vm->quiescing, false);
+	region_map_thaw(vm->rm, &released);
+	vmirror_release_writes(vm, &released);
+	return r;
+}
+
+int vmirror_control(struct vmirror *vm, u32 op, u32 value)
+{
+	int r = -EINVAL;
+
+	mutex_lock(&vm->op_lock);
+	switch (op) {
+	case VMIRROR_OP_ACTIVATE:
+		r = vmirror_op(vm, VMIRROR_EV_ACTIVATE);
+		break;
+	case VMIRROR_OP_PAUSE:
+		r = vmirror_op(vm, VMIRROR_EV_PAUSE);
+		break;
+	case VMIRROR_OP_RESUME:
+		r = vmirror_op_rescan(vm, VMIRROR_EV_RESUME);
+		break;
+	case VMIRROR_OP_FRACTURE:
+		r = vmirror_op(vm, VMIRROR_EV_FRACTURE);
+		break;
+	case VMIRROR_OP_SPLIT:
+		r = vmirror_op_split(vm);
+		break;
+	case VMIRROR_OP_RESYNC:
+		r = vmirror_op_rescan(vm, VMIRROR_EV_RESYNC);
+		break;
+	case VMIRROR_OP_BREAK:
+		r = vmirror_op(vm, VMIRROR_EV_BREAK);
+		break;
+	case VMIRROR_OP_CANCEL:
+		r = vmirror_op(vm, VMIRROR_EV_CANCEL);
+		break;
+	case VMIRROR_OP_SET_PRIORITY:
+		if (value >= VMIRROR_PRIORITY_LOW && value <= VMIRROR_PRIORITY_HIGH) {
+			copier_set_priority(vm->copier, value);
+			r = 0;
+		}
+		break;
+	case VMIRROR_OP_SET_MAX_RATE:
+		copier_set_rate(vm->copier, value);
+		r = 0;
+		break;
+	}
+	mutex_unlock(&vm->op_lock);
+	return r;
+}
+
+static const struct {
+	const char *word;
+	u32 op;
+} vmirror_message_ops[] = {
+	{ "activate", VMIRROR_OP_ACTIVATE },
+	{ "pause", VMIRROR_OP_PAUSE },
+	{ "resume", VMIRROR_OP_RESUME },
+	{ "fracture", VMIRROR_OP_FRACTURE },
+	{ "split", VMIRROR_OP_SPLIT },
+	{ "resync", VMIRROR_OP_RESYNC },
+	{ "break", VMIRROR_OP_BREAK },
+	{ "cancel", VMIRROR_OP_CANCEL },
+};
+
+static int vmirror_message_op(struct vmirror *vm, const char *word)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(vmirror_message_ops); i++)
+		if (!strcasecmp(word, vmirror_message_ops[i].word))
+			return vmirror_control(vm, vmirror_message_ops[i].op, 0);
 	DMWARN("%s: unknown message '%s'", vmirror_name(vm), word);
 	return -EINVAL;
 }
@@ -565,14 +768,12 @@ static int vmirror_message_setting(struct vmirror *vm, const char *name,
 	if (!strcasecmp(name, "copy_priority")) {
 		if (vmirror_parse_priority(value, &priority))
 			goto out_invalid;
-		copier_set_priority(vm->copier, priority);
-		return 0;
+		return vmirror_control(vm, VMIRROR_OP_SET_PRIORITY, priority);
 	}
 	if (!strcasecmp(name, "max_copy_rate")) {
 		if (vmirror_parse_rate(value, &rate))
 			goto out_invalid;
-		copier_set_rate(vm->copier, rate);
-		return 0;
+		return vmirror_control(vm, VMIRROR_OP_SET_MAX_RATE, rate);
 	}
 	DMWARN("%s: unknown message '%s'", vmirror_name(vm), name);
 	return -EINVAL;
@@ -634,6 +835,7 @@ static void vmirror_resume(struct dm_target *ti)
 {
 	struct vmirror *vm = ti->private;
 
+	vmirror_dev_activate(vm);
 	vmirror_event(vm, VMIRROR_EV_DM_RESUME);
 	if (!vm->activated) {
 		vm->activated = true;
@@ -645,7 +847,8 @@ static void vmirror_resume(struct dm_target *ti)
 
 static struct target_type vmirror_target = {
 	.name = "vmirror",
-	.version = {1, 0, 0},
+	.version = {VMIRROR_VERSION_MAJOR, VMIRROR_VERSION_MINOR,
+		    VMIRROR_VERSION_PATCH},
 	.module = THIS_MODULE,
 	.ctr = vmirror_ctr,
 	.dtr = vmirror_dtr,
@@ -664,15 +867,23 @@ static int __init dm_vmirror_init(void)
 {
 	int r;
 
+	r = vmirror_ctl_init();
+	if (r) {
+		DMERR("cannot register /dev/vmirror-control: %d", r);
+		return r;
+	}
 	r = dm_register_target(&vmirror_target);
-	if (r < 0)
+	if (r < 0) {
 		DMERR("register failed %d", r);
+		vmirror_ctl_exit();
+	}
 	return r;
 }
 
 static void __exit dm_vmirror_exit(void)
 {
 	dm_unregister_target(&vmirror_target);
+	vmirror_ctl_exit();
 }
 
 module_init(dm_vmirror_init);

@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * dm-vmirror: what the target, the copier and the state code share.
+ * dm-vmirror: what the target, the copier, sysfs and the control device
+ * share.
  */
 #ifndef DM_VMIRROR_H
 #define DM_VMIRROR_H
 
 #include <linux/bio.h>
 #include <linux/device-mapper.h>
+#include <linux/kobject.h>
+#include <linux/mutex.h>
 #include <linux/spinlock.h>
+#include <linux/wait.h>
 #include <linux/workqueue.h>
 
 #include "args.h"
@@ -15,33 +19,43 @@
 
 struct region_map;
 struct vmirror_copier;
+struct vmirror_status;
+struct vmirror_dev;
 
 /**
- * struct vmirror - one vmirror target instance
+ * struct vmirror - one vmirror target instance (one table)
  * @ti: the DM target
+ * @dev: the per-device object (sysfs, control device) of the DM device
+ * @dev_entry: entry in the device object's list of targets
  * @source: the source leg
  * @mirror: the mirror leg
  * @source_start: first sector of the source leg
  * @mirror_start: first sector of the mirror leg
  * @region_shift: log2 of the region size in sectors
- * @rm: the region map
+ * @rm: the region map; handed over to the next table on a reload that
+ *	names the same legs
  * @copier: the background copy thread
  * @mirror_bs: bios that clone host writes for the mirror leg
- * @state_lock: protects @state and @mirror_written
+ * @state_lock: protects @state and @io_mode
  * @state: the association's state machine
- * @mirror_written: copy of vmirror_state_mirror_written(), read on the
- *	write path without @state_lock
+ * @io_mode: copy of vmirror_state_io_mode(), read on the bio path without
+ *	@state_lock
  * @activated: the first resume has happened
- * @notify_work: raises the DM event of a state change made in atomic context
+ * @op_lock: serialises operations (messages, ioctls, sysfs writes)
+ * @quiescing: a split waits for host writes to drain
+ * @quiesce_wait: woken by completing writes while @quiescing
+ * @notify_work: raises the notifications of a state change
+ * @last_percent: percent_synced last notified through sysfs
+ * @bytes_copied: bytes the background copy has written to the mirror
  * @source_errors: I/O errors seen on the source
  * @mirror_errors: I/O errors seen on the mirror
  * @no_activation: table argument, kept for the table line
  * @nosync: table argument, kept for the table line
- * @table_priority: copy_priority of the table line
- * @table_rate: max_copy_rate of the table line
  */
 struct vmirror {
 	struct dm_target *ti;
+	struct vmirror_dev *dev;
+	struct list_head dev_entry;
 	struct dm_dev *source;
 	struct dm_dev *mirror;
 	sector_t source_start;
@@ -52,19 +66,23 @@ struct vmirror {
 	struct vmirror_copier *copier;
 	struct bio_set mirror_bs;
 
-	spinlock_t state_lock;		/* protects state, mirror_written */
+	spinlock_t state_lock;		/* protects state, io_mode */
 	struct vmirror_state state;
-	bool mirror_written;
+	enum vmirror_io_mode io_mode;
 	bool activated;
-	struct work_struct notify_work;
 
+	struct mutex op_lock;		/* serialises operations */
+	bool quiescing;
+	wait_queue_head_t quiesce_wait;
+	struct work_struct notify_work;
+	atomic_t last_percent;
+
+	atomic64_t bytes_copied;
 	atomic64_t source_errors;
 	atomic64_t mirror_errors;
 
 	bool no_activation;
 	bool nosync;
-	u16 table_priority;
-	u32 table_rate;
 };
 
 static inline sector_t vmirror_region_sectors(const struct vmirror *vm)
@@ -79,13 +97,15 @@ static inline u64 vmirror_sector_to_region(const struct vmirror *vm,
 	return offset >> vm->region_shift;
 }
 
+/* vmirror-target.c */
+
 /**
  * vmirror_event() - apply an event to the state machine and notify
  * @vm: the target
  * @ev: the event
  *
- * Safe from interrupt context; the DM event is raised from a work item.
- * Return: as vmirror_state_apply().
+ * Safe from interrupt context; the notifications are raised from a work
+ * item.  Return: as vmirror_state_apply().
  */
 int vmirror_event(struct vmirror *vm, enum vmirror_event ev);
 
@@ -96,9 +116,10 @@ int vmirror_event(struct vmirror *vm, enum vmirror_event ev);
 bool vmirror_copy_allowed(struct vmirror *vm);
 
 /**
- * vmirror_release_writes() - issue host writes held by a finished copy
+ * vmirror_release_writes() - issue host writes held by the region map
  * @vm: the target
  * @released: list of &struct region_waiter from region_map_copy_end()
+ *	or region_map_thaw()
  */
 void vmirror_release_writes(struct vmirror *vm, struct list_head *released);
 
@@ -110,5 +131,136 @@ void vmirror_release_writes(struct vmirror *vm, struct list_head *released);
  * Safe from interrupt context.
  */
 void vmirror_mirror_failed(struct vmirror *vm, u64 region);
+
+/**
+ * vmirror_copied() - the copier has put regions in sync
+ * @vm: the target
+ * @bytes: how many bytes it copied
+ */
+void vmirror_copied(struct vmirror *vm, u64 bytes);
+
+/**
+ * vmirror_control() - run an operation (a message or an ioctl)
+ * @vm: the target
+ * @op: VMIRROR_OP_*
+ * @value: the argument of VMIRROR_OP_SET_PRIORITY and _SET_MAX_RATE
+ *
+ * May sleep.  Return: 0, -EBUSY if @op is not legal in the current state
+ * (with one log line), -EINVAL for an unknown @op or a bad @value.
+ */
+int vmirror_control(struct vmirror *vm, u32 op, u32 value);
+
+/**
+ * vmirror_same_association() - whether a reload keeps the copy's progress
+ * @vm: the new target
+ * @old: the live target it replaces
+ *
+ * Return: true if both name the same legs, offsets, length and region size.
+ */
+bool vmirror_same_association(struct vmirror *vm, struct vmirror *old);
+
+/**
+ * vmirror_take_over() - take the region map, state and counters of @old
+ * @vm: the new target, not yet live
+ * @old: the suspended target it replaces
+ */
+void vmirror_take_over(struct vmirror *vm, struct vmirror *old);
+
+/**
+ * vmirror_get_status() - everything reported about a mirror
+ * @vm: the target
+ * @st: filled in, apart from size, dev_major and dev_minor
+ *
+ * The single source of "dmsetup status", sysfs and VMIRROR_IOC_STATUS.
+ */
+void vmirror_get_status(struct vmirror *vm, struct vmirror_status *st);
+
+/**
+ * vmirror_target_version() - version of the target, major << 16 | minor << 8 | patch
+ */
+u32 vmirror_target_version(void);
+
+/* dev.c: the per-device object that outlives a table */
+
+/**
+ * vmirror_dev_attach() - attach a new target to its DM device's object
+ * @vm: the target, in its constructor
+ *
+ * Creates the object (and /sys/block/dm-N/vmirror) for the first vmirror
+ * target of the device.  Return: 0, -EINVAL if the table already has a
+ * vmirror target (ti->error set), or -ENOMEM.
+ */
+int vmirror_dev_attach(struct vmirror *vm);
+
+/**
+ * vmirror_dev_deactivate() - sysfs and ioctls no longer reach this target
+ * @vm: the target, about to be destroyed
+ */
+void vmirror_dev_deactivate(struct vmirror *vm);
+
+/**
+ * vmirror_dev_detach() - a target is destroyed
+ * @vm: the target
+ */
+void vmirror_dev_detach(struct vmirror *vm);
+
+/**
+ * vmirror_dev_activate() - a target becomes the live one (resume)
+ * @vm: the target
+ *
+ * If the previous live target of the device names the same legs,
+ * offsets, length and region size, @vm takes over its region map, state
+ * and counters, so a reload keeps the copy's progress.
+ */
+void vmirror_dev_activate(struct vmirror *vm);
+
+/**
+ * vmirror_dev_notify() - poll() wake-up, and uevent for a state change
+ * @vm: the target
+ * @attr: the sysfs file that changed
+ * @copy_state: the new copy_state word, for a KOBJ_CHANGE uevent on the
+ *	DM disk (VMIRROR_COPY_STATE=...); NULL for none
+ */
+void vmirror_dev_notify(struct vmirror *vm, const char *attr,
+			const char *copy_state);
+
+/**
+ * vmirror_dev_get_live() - the live target of a DM device, locked
+ * @devt: the DM device
+ *
+ * Return: the target with its device object's lock held (release with
+ * vmirror_dev_put_live()), or NULL if @devt has no live vmirror target.
+ */
+struct vmirror *vmirror_dev_get_live(dev_t devt);
+
+/**
+ * vmirror_dev_put_live() - release vmirror_dev_get_live()
+ * @vm: the target it returned
+ */
+void vmirror_dev_put_live(struct vmirror *vm);
+
+/**
+ * vmirror_dev_list() - the device numbers of the live vmirror devices
+ * @devs: filled with up to @max numbers
+ * @max: room in @devs
+ *
+ * Return: the number of live vmirror devices (may exceed @max).
+ */
+unsigned int vmirror_dev_list(dev_t *devs, unsigned int max);
+
+/*
+ * For sysfs.c: the live target behind a kobject, with the device object's
+ * lock held (NULL, unlocked, when there is none); and the kobject release.
+ */
+struct vmirror *vmirror_dev_lock_kobj(struct kobject *kobj);
+void vmirror_dev_unlock_kobj(struct kobject *kobj);
+void vmirror_dev_release_kobj(struct kobject *kobj);
+
+/* sysfs.c */
+extern struct kobj_type vmirror_ktype;
+
+/* ctl.c */
+int vmirror_ctl_init(void);
+void vmirror_ctl_exit(void);
 
 #endif /* DM_VMIRROR_H */

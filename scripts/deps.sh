@@ -9,7 +9,8 @@ set -euo pipefail
 
 PACKAGES=(
 	# build
-	make gcc libc6-dev linux-headers-amd64 sparse libdevmapper-dev pkg-config
+	make gcc libc6-dev gcc-multilib linux-headers-amd64 sparse libdevmapper-dev
+	pkg-config
 	# the VM the kernel tests run in
 	linux-image-amd64 qemu-system-x86 busybox-static cpio kmod
 	# tests and benchmarks inside the VM

@@ -42,7 +42,7 @@ static void load_activate_sync(void)
 	CHECK(st.sync_maintained && st.sync_time_ns == 1234);
 	CHECK(st.requested_copy_state == VMIRROR_COPY_STATE_NOT_APPLICABLE);
 	CHECK(!vmirror_state_copying(&st));
-	CHECK(vmirror_state_mirror_written(&st));
+	CHECK(vmirror_state_io_mode(&st) == VMIRROR_IO_MIRRORED);
 }
 
 static void no_activation_requires_activate(void)
@@ -100,11 +100,89 @@ static void mirror_failure_breaks(void)
 	expect(&st, "broken", "broken", "requires_resync");
 	CHECK(!st.sync_maintained);
 	CHECK(st.sync_time_ns == 7);
-	CHECK(!vmirror_state_mirror_written(&st));
+	CHECK(vmirror_state_io_mode(&st) == VMIRROR_IO_SOURCE_TRACKED);
 	CHECK(!vmirror_state_copying(&st));
 	CHECK(vmirror_state_apply(&st, VMIRROR_EV_MIRROR_FAILED, 0) == -EALREADY);
 	CHECK(vmirror_state_apply(&st, VMIRROR_EV_SYNCED, 0) == -EBUSY);
 	CHECK(vmirror_state_apply(&st, VMIRROR_EV_PAUSE, 0) == -EBUSY);
+}
+
+static void synced(struct vmirror_state *st)
+{
+	vmirror_state_init(st, false);
+	vmirror_state_apply(st, VMIRROR_EV_ACTIVATE, 0);
+	vmirror_state_apply(st, VMIRROR_EV_SYNCED, 1);
+}
+
+static void fracture_and_resync(void)
+{
+	struct vmirror_state st;
+
+	vmirror_state_init(&st, false);
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_FRACTURE, 0) == -EBUSY);
+	synced(&st);
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_RESYNC, 0) == -EBUSY);
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_FRACTURE, 0) == 0);
+	expect(&st, "fractured", "fractured", "requires_resync");
+	CHECK(vmirror_state_io_mode(&st) == VMIRROR_IO_SOURCE_TRACKED);
+	CHECK(!st.sync_maintained);
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_BREAK, 0) == -EBUSY);
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_RESYNC, 0) == 0);
+	expect(&st, "unsynchronized", "resync_in_progress", "resyncing");
+	CHECK(vmirror_state_methodology(&st) == VMIRROR_COPY_METHOD_INCREMENTAL_COPY);
+	CHECK(st.requested_copy_state == VMIRROR_COPY_STATE_SYNCHRONIZED);
+	CHECK(vmirror_state_io_mode(&st) == VMIRROR_IO_MIRRORED);
+	CHECK(vmirror_state_copying(&st));
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_SYNCED, 9) == 0);
+	expect(&st, "synchronized", "synchronized", "completed");
+	CHECK(vmirror_state_methodology(&st) == VMIRROR_COPY_METHOD_FULL_COPY);
+}
+
+static void split_quiesces_first(void)
+{
+	struct vmirror_state st;
+
+	synced(&st);
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_SPLIT_DONE, 0) == -EBUSY);
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_SPLIT_BEGIN, 0) == 0);
+	expect(&st, "synchronized", "quiesce_in_progress", "splitting");
+	CHECK(st.requested_copy_state == VMIRROR_COPY_STATE_SPLIT);
+	CHECK(vmirror_state_io_mode(&st) == VMIRROR_IO_MIRRORED);
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_SPLIT_BEGIN, 0) == -EBUSY);
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_FRACTURE, 0) == -EBUSY);
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_SPLIT_DONE, 0) == 0);
+	expect(&st, "split", "fractured", "requires_resync");
+	CHECK(st.requested_copy_state == VMIRROR_COPY_STATE_NOT_APPLICABLE);
+	CHECK(vmirror_state_io_mode(&st) == VMIRROR_IO_SOURCE_TRACKED);
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_RESYNC, 0) == 0);
+}
+
+static void break_and_cancel(void)
+{
+	struct vmirror_state st;
+
+	vmirror_state_init(&st, false);
+	vmirror_state_apply(&st, VMIRROR_EV_ACTIVATE, 0);
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_BREAK, 0) == -EBUSY);
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_CANCEL, 0) == 0);
+	expect(&st, "aborted", "idle", "requires_resync");
+	CHECK(vmirror_state_io_mode(&st) == VMIRROR_IO_SOURCE_TRACKED);
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_CANCEL, 0) == -EBUSY);
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_MIRROR_FAILED, 0) == -EALREADY);
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_RESYNC, 0) == 0);
+
+	synced(&st);
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_BREAK, 0) == 0);
+	expect(&st, "failedover", "idle", "completed");
+	CHECK(vmirror_state_io_mode(&st) == VMIRROR_IO_MIRROR_ONLY);
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_CANCEL, 0) == -EBUSY);
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_RESYNC, 0) == -EBUSY);
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_MIRROR_FAILED, 0) == -EALREADY);
+	CHECK(vmirror_state_copy_state(&st) == VMIRROR_COPY_STATE_FAILEDOVER);
+
+	vmirror_state_init(&st, true);
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_CANCEL, 0) == 0);
+	expect(&st, "aborted", "idle", "requires_resync");
 }
 
 static void names_cover_every_number(void)
@@ -127,6 +205,9 @@ int main(void)
 	RUN(pause_and_resume);
 	RUN(dm_suspend_is_reported_and_undone);
 	RUN(mirror_failure_breaks);
+	RUN(fracture_and_resync);
+	RUN(split_quiesces_first);
+	RUN(break_and_cancel);
 	RUN(names_cover_every_number);
 	HARNESS_EXIT();
 }

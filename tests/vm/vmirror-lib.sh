@@ -52,3 +52,72 @@ expect_fail() {
 		die "expected failure: $*"
 	fi
 }
+
+# --- the state model: dmsetup status, sysfs and the ioctl must agree ---
+
+VMIRROR_CLI=${VMIRROR_CLI:-$SRCDIR/tests/ioctl/vmirror-ioctl-cli}
+declare -A VM_COPY_STATE=([2]=initialized [3]=unsynchronized [4]=synchronized
+	[5]=broken [6]=fractured [7]=split [8]=inactive [9]=suspended
+	[10]=failedover [11]=prepared [12]=aborted [13]=skewed [15]=not_applicable)
+declare -A VM_SYNC_STATE=([2]=initialized [3]=prepare_in_progress [4]=prepared
+	[5]=resync_in_progress [6]=synchronized [7]=fracture_in_progress
+	[8]=quiesce_in_progress [9]=quiesced [10]=restore_in_progress [11]=idle
+	[12]=broken [13]=fractured [14]=frozen [15]=copy_in_progress)
+declare -A VM_PROGRESS=([0]=unknown [2]=completed [3]=dormant [4]=initializing
+	[5]=preparing [6]=synchronizing [7]=resyncing [8]=restoring [9]=fracturing
+	[10]=splitting [11]=failing_over [12]=failing_back [13]=aborting [14]=mixed
+	[15]=not_applicable [16]=suspending [17]=requires_fracture
+	[18]=requires_resync [19]=requires_activate [20]=pending [21]=detaching)
+declare -A VM_PRIORITY=([0]=not_managed [1]=low [2]=same [3]=high)
+declare -A VM_METHOD=([3]=full_copy [4]=incremental_copy)
+
+# vmirror_mm NAME  - MAJOR:MINOR of a DM device
+vmirror_mm() {
+	dmsetup info -c --noheadings -o major,minor "$1" | tr -d ' '
+}
+
+# vmirror_sysfs NAME  - its /sys/block/dm-N/vmirror directory
+vmirror_sysfs() {
+	local d
+	d=$(dm_devname "$1") || return 1
+	echo "/sys/block/${d#/dev/}/vmirror"
+}
+
+# vmirror_agree NAME  - dmsetup status, sysfs and VMIRROR_IOC_STATUS say
+# the same; prints the state and dies otherwise.  Read with the device
+# quiet (no copy running) or the counters may move between the reads.
+vmirror_agree() {
+	local name=$1 sys f st k
+	local -A io
+	sys=$(vmirror_sysfs "$name")
+	[[ -d $sys ]] || die "no $sys"
+	read -ra f <<<"$(dmsetup status "$name")"
+	while read -r k v; do io[$k]=$v; done < <("$VMIRROR_CLI" status "$(vmirror_mm "$name")")
+	st="${f[3]} ${f[4]} ${f[5]} ${f[6]} ${f[7]} ${f[8]} ${f[9]} ${f[10]} ${f[11]} ${f[12]} ${f[13]} ${f[14]}"
+	local want_sys="$(<"$sys/copy_state") $(<"$sys/percent_synced") $(<"$sys/regions_synced")/$(<"$sys/regions_total") $(<"$sys/sync_state") $(<"$sys/progress_status") $(<"$sys/copy_priority") $(<"$sys/max_copy_rate") $(<"$sys/bytes_copied") $(<"$sys/source_errors") $(<"$sys/mirror_errors") $(<"$sys/copy_methodology") $(<"$sys/requested_copy_state")"
+	local want_io="${VM_COPY_STATE[${io[copy_state]}]} ${io[percent_synced]} ${io[regions_synced]}/${io[regions_total]} ${VM_SYNC_STATE[${io[sync_state]}]} ${VM_PROGRESS[${io[progress_status]}]} ${VM_PRIORITY[${io[copy_priority]}]} ${io[max_copy_rate]} ${io[bytes_copied]} ${io[source_errors]} ${io[mirror_errors]} ${VM_METHOD[${io[copy_methodology]}]} ${VM_COPY_STATE[${io[requested_copy_state]}]}"
+	if [[ ${VMIRROR_AGREE_WORDS_ONLY:-0} == 1 ]]; then
+		# The copy is moving: compare the state words only.
+		st=$(words_only "$st"); want_sys=$(words_only "$want_sys")
+		want_io=$(words_only "$want_io")
+	fi
+	[[ $st == "$want_sys" ]] || die "status and sysfs differ:
+  status: $st
+  sysfs:  $want_sys"
+	[[ $st == "$want_io" ]] || die "status and ioctl differ:
+  status: $st
+  ioctl:  $want_io"
+	[[ $(<"$sys/sync_maintained") == "${io[sync_maintained]}" ]] || die "sync_maintained differs"
+	echo "   agree: $st"
+}
+
+words_only() { local -a w; read -ra w <<<"$1"; echo "${w[0]} ${w[3]} ${w[4]} ${w[5]} ${w[10]} ${w[11]}"; }
+
+# vmirror_expect NAME COPY_STATE SYNC_STATE PROGRESS  - and all agree
+vmirror_expect() {
+	local f
+	vmirror_agree "$1"
+	read -ra f <<<"$(dmsetup status "$1")"
+	[[ "${f[3]} ${f[6]} ${f[7]}" == "$2 $3 $4" ]] ||
+		die "$1: ${f[3]}/${f[6]}/${f[7]}, want $2/$3/$4"
+}

@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The per-device object of dm-vmirror.
+ *
+ * A table reload builds a new target while the old one still serves I/O,
+ * and the old one is destroyed only after the new one has resumed.  What
+ * must outlive one target therefore hangs off the DM device instead: the
+ * sysfs directory /sys/block/dm-N/vmirror, the pointer to the live target
+ * that sysfs and the control device read, and, through
+ * vmirror_dev_activate(), the hand-over of the copy's progress from the
+ * old target to the new one (as dm-thin finds its pool again through the
+ * mapped device).
+ */
+
+#include <linux/blkdev.h>
+#include <linux/device-mapper.h>
+#include <linux/kobject.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+
+#include "vmirror.h"
+
+#define DM_MSG_PREFIX "vmirror"
+
+/**
+ * struct vmirror_dev - what a DM device with a vmirror target keeps
+ * @kobj: /sys/block/dm-N/vmirror; its release frees the object
+ * @list: entry in vmirror_devs
+ * @md: the DM device
+ * @devt: its device number
+ * @targets: the vmirror targets of its tables (live or loaded)
+ * @lock: protects @live and @kobj_added, and is held while sysfs or an
+ *	ioctl uses @live
+ * @live: the target of the live table, or NULL
+ * @kobj_added: @kobj is in sysfs (from the first resume: DM adds the disk
+ *	to sysfs only after the first table is built)
+ */
+struct vmirror_dev {
+	struct kobject kobj;
+	struct list_head list;
+	struct mapped_device *md;
+	dev_t devt;
+	struct list_head targets;
+	struct mutex lock;		/* protects live, kobj_added */
+	struct vmirror *live;
+	bool kobj_added;
+};
+
+static LIST_HEAD(vmirror_devs);
+/* protects vmirror_devs and every dev's targets; taken before dev->lock */
+static DEFINE_MUTEX(vmirror_devs_lock);
+
+static void vmirror_dev_release(struct kobject *kobj)
+{
+	kfree(container_of(kobj, struct vmirror_dev, kobj));
+}
+
+/* Must be called with vmirror_devs_lock held. */
+static struct vmirror_dev *__vmirror_dev_find(struct mapped_device *md,
+					      dev_t devt)
+{
+	struct vmirror_dev *dev;
+
+	list_for_each_entry(dev, &vmirror_devs, list)
+		if (dev->md == md || (devt && dev->devt == devt))
+			return dev;
+	return NULL;
+}
+
+/* Must be called with vmirror_devs_lock held. */
+static struct vmirror_dev *__vmirror_dev_create(struct mapped_device *md)
+{
+	struct gendisk *disk = dm_disk(md);
+	struct vmirror_dev *dev;
+
+	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
+	if (!dev)
+		return NULL;
+	dev->md = md;
+	dev->devt = disk_devt(disk);
+	INIT_LIST_HEAD(&dev->targets);
+	mutex_init(&dev->lock);
+	kobject_init(&dev->kobj, &vmirror_ktype);
+	list_add_tail(&dev->list, &vmirror_devs);
+	return dev;
+}
+
+int vmirror_dev_attach(struct vmirror *vm)
+{
+	struct mapped_device *md = dm_table_get_md(vm->ti->table);
+	struct vmirror_dev *dev;
+	struct vmirror *other;
+	int r = 0;
+
+	mutex_lock(&vmirror_devs_lock);
+	dev = __vmirror_dev_find(md, 0);
+	if (dev) {
+		list_for_each_entry(other, &dev->targets, dev_entry) {
+			if (other->ti->table == vm->ti->table) {
+				vm->ti->error = "Only one vmirror target per table";
+				r = -EINVAL;
+				goto out;
+			}
+		}
+	} else {
+		dev = __vmirror_dev_create(md);
+		if (!dev) {
+			vm->ti->error = "Cannot allocate device object";
+			r = -ENOMEM;
+			goto out;
+		}
+	}
+	vm->dev = dev;
+	list_add_tail(&vm->dev_entry, &dev->targets);
+out:
+	mutex_unlock(&vmirror_devs_lock);
+	return r;
+}
+
+void vmirror_dev_deactivate(struct vmirror *vm)
+{
+	struct vmirror_dev *dev = vm->dev;
+
+	mutex_lock(&dev->lock);
+	if (dev->live == vm)
+		dev->live = NULL;
+	mutex_unlock(&dev->lock);
+}
+
+void vmirror_dev_detach(struct vmirror *vm)
+{
+	struct vmirror_dev *dev = vm->dev;
+	bool last;
+
+	vmirror_dev_deactivate(vm);
+	mutex_lock(&vmirror_devs_lock);
+	list_del(&vm->dev_entry);
+	last = list_empty(&dev->targets);
+	if (last)
+		list_del(&dev->list);
+	mutex_unlock(&vmirror_devs_lock);
+
+	/* Not under dev->lock: removal waits for sysfs readers, who take it. */
+	if (last) {
+		if (dev->kobj_added)
+			kobject_del(&dev->kobj);
+		kobject_put(&dev->kobj);
+	}
+}
+
+void vmirror_dev_activate(struct vmirror *vm)
+{
+	struct vmirror_dev *dev = vm->dev;
+	struct vmirror *old;
+
+	mutex_lock(&dev->lock);
+	old = dev->live;
+	if (old && old != vm && vmirror_same_association(vm, old))
+		vmirror_take_over(vm, old);
+	dev->live = vm;
+	if (!dev->kobj_added) {
+		if (kobject_add(&dev->kobj, &disk_to_dev(dm_disk(dev->md))->kobj,
+				"vmirror"))
+			DMERR("%s: cannot create the sysfs directory",
+			      dm_device_name(dev->md));
+		else
+			WRITE_ONCE(dev->kobj_added, true);
+	}
+	mutex_unlock(&dev->lock);
+}
+
+void vmirror_dev_notify(struct vmirror *vm, const char *attr,
+			const char *copy_state)
+{
+	struct vmirror_dev *dev = vm->dev;
+	char env_state[64];
+	char *envp[] = { "VMIRROR_EVENT=state_change", env_state, NULL };
+
+	if (!READ_ONCE(dev->kobj_added))
+		return;
+	sysfs_notify(&dev->kobj, NULL, attr);
+	if (!copy_state)
+		return;
+	/*
+	 * Uevents of kobjects that are not devices are filtered out by the
+	 * devices kset, so the change is announced on the disk itself, as
+	 * device-mapper does for its own events.
+	 */
+	snprintf(env_state, sizeof(env_state), "VMIRROR_COPY_STATE=%s",
+		 copy_state);
+	kobject_uevent_env(&disk_to_dev(dm_disk(dev->md))->kobj, KOBJ_CHANGE,
+			   envp);
+}
+
+struct vmirror *vmirror_dev_get_live(dev_t devt)
+{
+	struct vmirror_dev *dev;
+
+	mutex_lock(&vmirror_devs_lock);
+	dev = __vmirror_dev_find(NULL, devt);
+	if (dev)
+		kobject_get(&dev->kobj);
+	mutex_unlock(&vmirror_devs_lock);
+	if (!dev)
+		return NULL;
+
+	mutex_lock(&dev->lock);
+	if (!dev->live) {
+		mutex_unlock(&dev->lock);
+		kobject_put(&dev->kobj);
+		return NULL;
+	}
+	return dev->live;
+}
+
+void vmirror_dev_put_live(struct vmirror *vm)
+{
+	struct vmirror_dev *dev = vm->dev;
+
+	mutex_unlock(&dev->lock);
+	kobject_put(&dev->kobj);
+}
+
+unsigned int vmirror_dev_list(dev_t *devs, unsigned int max)
+{
+	struct vmirror_dev *dev;
+	unsigned int n = 0;
+
+	mutex_lock(&vmirror_devs_lock);
+	list_for_each_entry(dev, &vmirror_devs, list) {
+		mutex_lock(&dev->lock);
+		if (dev->live) {
+			if (n < max)
+				devs[n] = dev->devt;
+			n++;
+		}
+		mutex_unlock(&dev->lock);
+	}
+	mutex_unlock(&vmirror_devs_lock);
+	return n;
+}
+
+/*
+ * sysfs.c reaches the live target of a kobject through these.
+ */
+struct vmirror *vmirror_dev_lock_kobj(struct kobject *kobj)
+{
+	struct vmirror_dev *dev = container_of(kobj, struct vmirror_dev, kobj);
+	struct vmirror *vm;
+
+	mutex_lock(&dev->lock);
+	vm = dev->live;
+	if (!vm)
+		mutex_unlock(&dev->lock);
+	return vm;
+}
+
+void vmirror_dev_unlock_kobj(struct kobject *kobj)
+{
+	struct vmirror_dev *dev = container_of(kobj, struct vmirror_dev, kobj);
+
+	mutex_unlock(&dev->lock);
+}
+
+void vmirror_dev_release_kobj(struct kobject *kobj)
+{
+	vmirror_dev_release(kobj);
+}
