@@ -477,8 +477,21 @@ static int copier_thread(void *arg)
 
 /*---------------------------------------------------------------------------*/
 
+/* A copy (re)starts: measure its rate from now, not from an idle spell. */
+static void copier_reset_rate(struct vmirror_copier *c)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&c->rate_lock, flags);
+	c->rate_window_start_ns = ktime_get_ns();
+	c->rate_window_bytes = 0;
+	c->copy_rate = 0;
+	spin_unlock_irqrestore(&c->rate_lock, flags);
+}
+
 void copier_start(struct vmirror_copier *c)
 {
+	copier_reset_rate(c);
 	spin_lock_irq(&c->lock);
 	c->quiesced = false;
 	spin_unlock_irq(&c->lock);
@@ -543,6 +556,7 @@ u64 copier_copy_rate(struct vmirror_copier *c)
 
 void copier_rescan(struct vmirror_copier *c)
 {
+	copier_reset_rate(c);
 	atomic_set(&c->rescan, 1);
 	copier_kick(c);
 }

@@ -78,7 +78,7 @@ static long vmirror_ioc_version(void __user *uarg)
 	usize = vmirror_ioc_read(&v, sizeof(v), sizeof(v.size), uarg);
 	if (usize < 0)
 		return usize;
-	if (v.version || v.target_version || !vmirror_all_zero(v.reserved, sizeof(v.reserved)))
+	if (!vmirror_all_zero(v.reserved, sizeof(v.reserved)))
 		return -EINVAL;
 	v.version = VMIRROR_IOCTL_VERSION;
 	v.target_version = vmirror_target_version();
@@ -172,6 +172,9 @@ static long vmirror_ioc_control(void __user *uarg)
 		return -EINVAL;
 	if (ctl.op < VMIRROR_OP_ACTIVATE || ctl.op > VMIRROR_OP_SET_MAX_RATE)
 		return -EINVAL;
+	/* value is the argument of the two settings, reserved for the rest. */
+	if (ctl.op < VMIRROR_OP_SET_PRIORITY && ctl.value)
+		return -EINVAL;
 	if (ctl.dev_major >= (1U << (32 - MINORBITS)) || ctl.dev_minor > MINORMASK)
 		return -ENODEV;
 
@@ -188,18 +191,29 @@ static long vmirror_ctl_ioctl(struct file *file, unsigned int cmd,
 {
 	void __user *uarg = (void __user *)arg;
 
-	/* The size in the number is that of version 1; the struct says its own. */
+	/*
+	 * The size in the number is that of version 1 and the struct says its
+	 * own, so only type, number and direction are matched.
+	 */
 	if (_IOC_TYPE(cmd) != VMIRROR_IOC_MAGIC)
 		return -ENOTTY;
 
 	switch (_IOC_NR(cmd)) {
 	case _IOC_NR(VMIRROR_IOC_VERSION):
+		if (_IOC_DIR(cmd) != _IOC_DIR(VMIRROR_IOC_VERSION))
+			return -ENOTTY;
 		return vmirror_ioc_version(uarg);
 	case _IOC_NR(VMIRROR_IOC_LIST):
+		if (_IOC_DIR(cmd) != _IOC_DIR(VMIRROR_IOC_LIST))
+			return -ENOTTY;
 		return vmirror_ioc_list(uarg);
 	case _IOC_NR(VMIRROR_IOC_STATUS):
+		if (_IOC_DIR(cmd) != _IOC_DIR(VMIRROR_IOC_STATUS))
+			return -ENOTTY;
 		return vmirror_ioc_status(uarg);
 	case _IOC_NR(VMIRROR_IOC_CONTROL):
+		if (_IOC_DIR(cmd) != _IOC_DIR(VMIRROR_IOC_CONTROL))
+			return -ENOTTY;
 		return vmirror_ioc_control(uarg);
 	default:
 		return -ENOTTY;

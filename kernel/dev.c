@@ -124,7 +124,7 @@ void vmirror_dev_deactivate(struct vmirror *vm)
 
 	mutex_lock(&dev->lock);
 	if (dev->live == vm)
-		dev->live = NULL;
+		WRITE_ONCE(dev->live, NULL);
 	mutex_unlock(&dev->lock);
 }
 
@@ -158,7 +158,7 @@ void vmirror_dev_activate(struct vmirror *vm)
 	old = dev->live;
 	if (old && old != vm && vmirror_same_association(vm, old))
 		vmirror_take_over(vm, old);
-	dev->live = vm;
+	WRITE_ONCE(dev->live, vm);
 	if (!dev->kobj_added) {
 		if (kobject_add(&dev->kobj, &disk_to_dev(dm_disk(dev->md))->kobj,
 				"vmirror"))
@@ -228,14 +228,13 @@ unsigned int vmirror_dev_list(dev_t *devs, unsigned int max)
 	unsigned int n = 0;
 
 	mutex_lock(&vmirror_devs_lock);
+	/* Not dev->lock: an operation may hold it for long (split). */
 	list_for_each_entry(dev, &vmirror_devs, list) {
-		mutex_lock(&dev->lock);
-		if (dev->live) {
+		if (READ_ONCE(dev->live)) {
 			if (n < max)
 				devs[n] = dev->devt;
 			n++;
 		}
-		mutex_unlock(&dev->lock);
 	}
 	mutex_unlock(&vmirror_devs_lock);
 	return n;

@@ -173,6 +173,12 @@ int vmirror_state_apply(struct vmirror_state *st, enum vmirror_event ev,
 		return vmirror_state_split(st, false);
 	case VMIRROR_EV_SPLIT_DONE:
 		return vmirror_state_split(st, true);
+	case VMIRROR_EV_SPLIT_ABORT:
+		if (!st->splitting)
+			return -EBUSY;
+		st->splitting = false;
+		st->requested_copy_state = VMIRROR_COPY_STATE_NOT_APPLICABLE;
+		return 0;
 	case VMIRROR_EV_RESYNC:
 		return vmirror_state_resync(st);
 	case VMIRROR_EV_BREAK:
@@ -281,6 +287,7 @@ const char *vmirror_event_name(enum vmirror_event ev)
 		[VMIRROR_EV_FRACTURE] = "fracture",
 		[VMIRROR_EV_SPLIT_BEGIN] = "split",
 		[VMIRROR_EV_SPLIT_DONE] = "split_done",
+		[VMIRROR_EV_SPLIT_ABORT] = "split_abort",
 		[VMIRROR_EV_RESYNC] = "resync",
 		[VMIRROR_EV_BREAK] = "break",
 		[VMIRROR_EV_CANCEL] = "cancel",

@@ -25,6 +25,7 @@
  * @VMIRROR_EV_FRACTURE: stop writing the mirror, track changed regions
  * @VMIRROR_EV_SPLIT_BEGIN: start quiescing for a split
  * @VMIRROR_EV_SPLIT_DONE: quiesced and flushed: the mirror is split off
+ * @VMIRROR_EV_SPLIT_ABORT: the split could not flush: stay synchronized
  * @VMIRROR_EV_RESYNC: copy the regions changed since fracture/split/...
  * @VMIRROR_EV_BREAK: pivot: all I/O goes to the mirror alone
  * @VMIRROR_EV_CANCEL: stop mirroring, keep the source
@@ -40,6 +41,7 @@ enum vmirror_event {
 	VMIRROR_EV_FRACTURE,
 	VMIRROR_EV_SPLIT_BEGIN,
 	VMIRROR_EV_SPLIT_DONE,
+	VMIRROR_EV_SPLIT_ABORT,
 	VMIRROR_EV_RESYNC,
 	VMIRROR_EV_BREAK,
 	VMIRROR_EV_CANCEL,

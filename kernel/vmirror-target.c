@@ -193,6 +193,11 @@ static int vmirror_map_write(struct vmirror *vm, struct bio *bio)
 		return DM_MAPIO_REMAPPED;
 	}
 
+	if (mode == VMIRROR_IO_SOURCE_TRACKED &&
+	    region_map_is_synced(vm->rm, pb->waiter.region))
+		/* This write takes the region out of sync: percent may drop. */
+		schedule_work(&vm->notify_work);
+
 	switch (region_map_write_begin(vm->rm, &pb->waiter,
 				       mode == VMIRROR_IO_SOURCE_TRACKED)) {
 	case REGION_WRITE_HELD:
@@ -675,12 +680,20 @@ static int vmirror_op_split(struct vmirror *vm)
 	wait_event(vm->quiesce_wait, !region_map_writes_in_flight(vm->rm));
 
 	r = blkdev_issue_flush(vm->source->bdev);
-	if (!r && blkdev_issue_flush(vm->mirror->bdev))
-		vmirror_mirror_failed(vm, U64_MAX);
-	if (vmirror_event(vm, VMIRROR_EV_SPLIT_DONE)) {
-		DMERR("%s: split failed, the mirror broke while quiescing",
-		      vmirror_name(vm));
+	if (r) {
+		/* The point in time is not durable on the source: no split. */
+		DMERR("%s: split aborted, flushing the source failed: %d",
+		      vmirror_name(vm), r);
+		vmirror_event(vm, VMIRROR_EV_SPLIT_ABORT);
 		r = -EIO;
+	} else {
+		if (blkdev_issue_flush(vm->mirror->bdev))
+			vmirror_mirror_failed(vm, U64_MAX);
+		if (vmirror_event(vm, VMIRROR_EV_SPLIT_DONE)) {
+			DMERR("%s: split failed, the mirror broke while quiescing",
+			      vmirror_name(vm));
+			r = -EIO;
+		}
 	}
 
 	WRITE_ONCE(vm->quiescing, false);

@@ -15,8 +15,8 @@ PACKAGES=(
 	linux-image-amd64 qemu-system-x86 busybox-static cpio kmod
 	# tests and benchmarks inside the VM
 	dmsetup fio mdadm e2fsprogs util-linux coreutils python3
-	# userspace unit tests
-	valgrind
+	# userspace unit tests and fuzzing
+	valgrind clang libclang-rt-14-dev
 )
 
 missing=()

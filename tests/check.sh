@@ -22,9 +22,21 @@ if [ "${1:-}" != "--vm-only" ]; then
 	echo "== unit tests (ASan/UBSan)"
 	make -s -C tests/unit check 2>&1 | tee "$LOG/unit.txt"
 	[ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
+	echo "== libFuzzer: table parser and state machine (${FUZZ_SECONDS:-20} s each)"
+	make -s -C tests/fuzz check 2>&1 | tee -a "$LOG/unit.txt"
+	[ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
 else
 	shift
 	: >"$LOG/unit.txt"
+fi
+
+echo "== ioctl test programs and the uapi layout (-m64 and -m32)"
+make -s -C tests/ioctl check 2>&1 | tee "$LOG/ioctl-build.txt"
+if [ "${PIPESTATUS[0]}" -eq 0 ]; then
+	echo "PASS uapi-layout-m32-m64" >>"$LOG/unit.txt"
+else
+	echo "FAIL uapi-layout-m32-m64" >>"$LOG/unit.txt"
+	rc=1
 fi
 
 echo "== VM integration suite"

@@ -88,10 +88,10 @@ sequence() {
 	region_is /dev/ram1 0 100 "$TMPDIR/p100" && die "a fractured mirror was written"
 	[[ $(vmirror_field vm 3) == 253/256 ]] || die "regions after 3 writes: $(vmirror_field vm 3)"
 	b0=$(vmirror_field vm 8)
-	op "$how" rate 32
+	op "$how" rate 8	# 4 s a region: the resync is watched while it runs
 	op "$how" resync
-	VMIRROR_AGREE_WORDS_ONLY=1 vmirror_expect vm unsynchronized resync_in_progress resyncing
 	[[ $(vmirror_field vm 11) == incremental_copy ]] || die "copy_methodology while resyncing"
+	VMIRROR_AGREE_WORDS_ONLY=1 vmirror_expect vm unsynchronized resync_in_progress resyncing
 	op "$how" rate 0
 	vmirror_wait vm synchronized 60
 	b1=$(vmirror_field vm 8)
