@@ -11,15 +11,17 @@ KDIR ?= $(shell $(CURDIR)/scripts/kdir.sh)
 KVER ?= $(notdir $(patsubst %/,%,$(dir $(KDIR))))
 export KVER
 
-.PHONY: all module deps check unit vm-check demo lint sparse clean help
+.PHONY: all module tools deps check unit fuzz vm-check demo bench install lint clean help
 
-all: module
+all: module tools
 
 help:
-	@echo "make [all]     build kernel/dm-vmirror.ko against KDIR=$(KDIR)"
+	@echo "make [all]     build kernel/dm-vmirror.ko (KDIR=$(KDIR)) and vmirrorctl"
+	@echo "make install   install vmirrorctl, its man page, completion, the uapi header"
 	@echo "make check     install deps, build, run unit + VM tests"
 	@echo "make demo      install deps, build, show a live mirror in a VM"
 	@echo "make unit      userspace unit tests only (ASan/UBSan)"
+	@echo "make fuzz      libFuzzer on the parser and state machine, 10 min each"
 	@echo "make vm-check  VM integration suite only (TESTS='names' to pick)"
 	@echo "make lint      W=1, sparse (C=2) and checkpatch on the kernel code"
 
@@ -28,23 +30,33 @@ module:
 		{ echo "No kernel build tree (KDIR); run 'make deps'" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
+tools:
+	$(MAKE) -C tools/vmirrorctl
+
+# The tool, its man page and bash completion, and the uapi header.
+install: tools
+	$(MAKE) -C tools/vmirrorctl install
+
 deps:
 	$(CURDIR)/scripts/deps.sh
 
 # Sub-makes, so that KDIR is looked up after deps has installed headers.
 check: deps
-	$(MAKE) module
+	$(MAKE) module tools
 	$(CURDIR)/tests/check.sh
 
 unit:
 	$(MAKE) -C tests/unit check
 
-vm-check: module
+fuzz:
+	$(MAKE) -C tests/fuzz long
+
+vm-check: module tools
 	$(CURDIR)/tests/check.sh --vm-only $(TESTS)
 
 demo: deps
-	$(MAKE) module
-	$(CURDIR)/tests/vm/run.sh -- bash $(CURDIR)/tests/demo.sh
+	$(MAKE) module tools
+	$(CURDIR)/tests/vm/run.sh --mem 2048 -- bash $(CURDIR)/tests/demo.sh
 
 lint: module
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 C=2 modules
@@ -53,3 +65,5 @@ lint: module
 clean:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
 	$(MAKE) -C tests/unit clean
+	$(MAKE) -C tests/fuzz clean
+	$(MAKE) -C tools/vmirrorctl clean

@@ -10,7 +10,7 @@ set -euo pipefail
 PACKAGES=(
 	# build
 	make gcc libc6-dev gcc-multilib linux-headers-amd64 sparse libdevmapper-dev
-	pkg-config
+	pkg-config libjson-c-dev
 	# the VM the kernel tests run in
 	linux-image-amd64 qemu-system-x86 busybox-static cpio kmod
 	# tests and benchmarks inside the VM

@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vmirrorctl pause|resume|activate|fracture|split|resync NAME
+ * vmirrorctl set NAME [--priority low|same|high] [--max-rate RATE]
+ * vmirrorctl remove NAME
+ *
+ * The operations go through VMIRROR_IOC_CONTROL; the kernel refuses one
+ * that is not legal in the current state with EBUSY.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "vmirrorctl.h"
+
+static const struct option help_only[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static const struct {
+	const char *name;
+	uint32_t op;
+} operations[] = {
+	{ "activate", VMIRROR_OP_ACTIVATE },
+	{ "pause", VMIRROR_OP_PAUSE },
+	{ "resume", VMIRROR_OP_RESUME },
+	{ "fracture", VMIRROR_OP_FRACTURE },
+	{ "split", VMIRROR_OP_SPLIT },
+	{ "resync", VMIRROR_OP_RESYNC },
+};
+
+static int control(const struct target_dev *td, uint32_t op, uint32_t value)
+{
+	struct vmirror_status st;
+	int r = ctl_control(td->info.major, td->info.minor, op, value);
+
+	if (r == -EBUSY) {
+		if (ctl_status(td->info.major, td->info.minor, &st))
+			st = td->st;
+		return error("%s: operation not allowed while %s", td->info.name,
+			     copy_state_name(st.copy_state));
+	}
+	if (r == -EIO && op == VMIRROR_OP_SPLIT)
+		return error("%s: split failed: the mirror broke while quiescing",
+			     td->info.name);
+	if (r)
+		return ctl_error(td->info.name, r);
+	return EXIT_OK;
+}
+
+int cmd_op(int argc, char **argv)
+{
+	struct target_dev td;
+	uint32_t op = 0;
+	int r;
+
+	for (size_t i = 0; i < sizeof(operations) / sizeof(operations[0]); i++)
+		if (!strcmp(argv[0], operations[i].name))
+			op = operations[i].op;
+	while (next_opt(argc, argv, "", help_only) != -1)
+		;
+	check_args(argc, argv, 1, 1);
+	r = open_vmirror(argv[optind], &td);
+	if (r)
+		return r;
+	return control(&td, op, 0);
+}
+
+enum { OPT_PRIORITY = 256, OPT_MAX_RATE };
+
+static const struct option set_options[] = {
+	{ "priority", required_argument, NULL, OPT_PRIORITY },
+	{ "max-rate", required_argument, NULL, OPT_MAX_RATE },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+int cmd_set(int argc, char **argv)
+{
+	struct target_dev td;
+	int priority = -1, c, r;
+	uint32_t rate = 0;
+	bool rate_set = false;
+
+	while ((c = next_opt(argc, argv, "", set_options)) != -1) {
+		switch (c) {
+		case OPT_PRIORITY:
+			priority = priority_value(optarg);
+			if (priority < 0)
+				bad_value("--priority", optarg, "must be low, same or high");
+			break;
+		case OPT_MAX_RATE:
+			if (parse_rate(optarg, &rate))
+				bad_value("--max-rate", optarg,
+					  "not a rate (KiB/s, or with a K/M/G suffix)");
+			rate_set = true;
+			break;
+		}
+	}
+	check_args(argc, argv, 1, 1);
+	if (priority < 0 && !rate_set)
+		return usage_error("set: nothing to set (--priority or --max-rate)");
+
+	r = open_vmirror(argv[optind], &td);
+	if (r)
+		return r;
+	if (priority >= 0) {
+		r = control(&td, VMIRROR_OP_SET_PRIORITY, priority);
+		if (r)
+			return r;
+	}
+	if (rate_set)
+		return control(&td, VMIRROR_OP_SET_MAX_RATE, rate);
+	return EXIT_OK;
+}
+
+int cmd_remove(int argc, char **argv)
+{
+	struct dmx_info info;
+	int r;
+
+	while (next_opt(argc, argv, "", help_only) != -1)
+		;
+	check_args(argc, argv, 1, 1);
+	r = dmx_resolve(argv[optind], &info);
+	if (r)
+		return resolve_error(argv[optind], r);
+	r = dmx_remove(info.name);
+	if (r == -EBUSY)
+		return error("%s: in use (mounted or open: %d openers); not removed",
+			     info.name, info.open_count);
+	if (r)
+		return error("%s: cannot remove: %s", info.name, dmx_strerror(r));
+	return EXIT_OK;
+}

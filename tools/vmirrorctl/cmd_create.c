@@ -1,0 +1,319 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vmirrorctl create NAME SOURCE MIRROR [OPTIONS]
+ * vmirrorctl start DEVICE MIRROR [OPTIONS] [--existing]
+ *
+ * create: a new DM device with a vmirror table over all of SOURCE.
+ * start:  MirrorVirtualDisk on a live disk: DEVICE's table, one linear
+ *         target, is replaced by a vmirror over the linear's device with
+ *         a reload and a suspend/resume, while DEVICE stays in use.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmirrorctl.h"
+
+#define MIN_REGION_BYTES	4096ULL
+#define MAX_REGION_BYTES	(2097152ULL << SECTOR_SHIFT)	/* 1 GiB */
+
+struct table_opts {
+	uint64_t region_bytes;		/* 0: the target's default */
+	const char *sync_mode;		/* NULL: default */
+	int priority;			/* -1: default */
+	uint32_t max_rate;
+	bool max_rate_set;
+	bool nosync;
+	bool no_activation;
+	bool existing;
+};
+
+enum {
+	OPT_REGION_SIZE = 256,
+	OPT_SYNC_MODE,
+	OPT_PRIORITY,
+	OPT_MAX_RATE,
+	OPT_NOSYNC,
+	OPT_NO_ACTIVATION,
+	OPT_EXISTING,
+};
+
+static const struct option table_options[] = {
+	{ "region-size", required_argument, NULL, OPT_REGION_SIZE },
+	{ "sync-mode", required_argument, NULL, OPT_SYNC_MODE },
+	{ "priority", required_argument, NULL, OPT_PRIORITY },
+	{ "max-rate", required_argument, NULL, OPT_MAX_RATE },
+	{ "nosync", no_argument, NULL, OPT_NOSYNC },
+	{ "no-activation", no_argument, NULL, OPT_NO_ACTIVATION },
+	{ "existing", no_argument, NULL, OPT_EXISTING },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void parse_table_opts(int argc, char **argv, struct table_opts *o)
+{
+	uint64_t v;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->priority = -1;
+	while ((c = next_opt(argc, argv, "", table_options)) != -1) {
+		switch (c) {
+		case OPT_REGION_SIZE:
+			if (parse_size(optarg, &v))
+				bad_value("--region-size", optarg, "not a size");
+			if (v < MIN_REGION_BYTES || v > MAX_REGION_BYTES || (v & (v - 1)))
+				bad_value("--region-size", optarg,
+					  "must be a power of two from 4K to 1G");
+			o->region_bytes = v;
+			break;
+		case OPT_SYNC_MODE:
+			if (strcmp(optarg, "sync") && strcmp(optarg, "async"))
+				bad_value("--sync-mode", optarg, "must be sync or async");
+			o->sync_mode = optarg;
+			break;
+		case OPT_PRIORITY:
+			o->priority = priority_value(optarg);
+			if (o->priority < 0)
+				bad_value("--priority", optarg, "must be low, same or high");
+			break;
+		case OPT_MAX_RATE:
+			if (parse_rate(optarg, &o->max_rate))
+				bad_value("--max-rate", optarg,
+					  "not a rate (KiB/s, or with a K/M/G suffix)");
+			o->max_rate_set = true;
+			break;
+		case OPT_NOSYNC:
+			o->nosync = true;
+			break;
+		case OPT_NO_ACTIVATION:
+			o->no_activation = true;
+			break;
+		case OPT_EXISTING:
+			o->existing = true;
+			break;
+		}
+	}
+}
+
+/* "<source> <soff> <mirror> 0 [<#opts> <opt>...]" */
+static void table_params(char *buf, size_t len, const char *source,
+			 uint64_t source_offset, const char *mirror,
+			 const struct table_opts *o)
+{
+	char opts[256] = "";
+	int n = 0;
+
+	if (o->region_bytes) {
+		snprintf(opts + strlen(opts), sizeof(opts) - strlen(opts),
+			 " region_size %" PRIu64, o->region_bytes >> SECTOR_SHIFT);
+		n += 2;
+	}
+	if (o->sync_mode) {
+		snprintf(opts + strlen(opts), sizeof(opts) - strlen(opts),
+			 " sync_mode %s", o->sync_mode);
+		n += 2;
+	}
+	if (o->priority >= 0) {
+		snprintf(opts + strlen(opts), sizeof(opts) - strlen(opts),
+			 " copy_priority %s", priority_name(o->priority));
+		n += 2;
+	}
+	if (o->max_rate_set) {
+		snprintf(opts + strlen(opts), sizeof(opts) - strlen(opts),
+			 " max_copy_rate %u", o->max_rate);
+		n += 2;
+	}
+	if (o->nosync) {
+		strcat(opts, " nosync");
+		n++;
+	}
+	if (o->no_activation) {
+		strcat(opts, " no_activation");
+		n++;
+	}
+	if (n)
+		snprintf(buf, len, "%s %" PRIu64 " %s 0 %d%s", source, source_offset,
+			 mirror, n, opts);
+	else
+		snprintf(buf, len, "%s %" PRIu64 " %s 0", source, source_offset,
+			 mirror);
+}
+
+static unsigned int logical_block_size(uint32_t major, uint32_t minor)
+{
+	char path[128];
+	uint64_t v;
+
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/queue/logical_block_size",
+		 major, minor);
+	return read_sysfs_u64(path, &v) || v < 512 ? 512 : (unsigned int)v;
+}
+
+/* Why the kernel refused the table, or the errno. */
+static const char *load_error(int r)
+{
+	const char *why = kmsg_table_error();
+
+	return *why ? why : dmx_strerror(r);
+}
+
+static void print_started(const char *name, const char *what,
+			  const struct mirror_leg *m)
+{
+	if (m->is_file)
+		printf("%s: %s onto %s (%s%s%s)\n", name, what, m->path, m->devpath,
+		       m->created ? ", created" : "",
+		       m->direct_io ? ", direct I/O" : ", buffered I/O");
+	else
+		printf("%s: %s onto %s\n", name, what, m->path);
+}
+
+int cmd_create(int argc, char **argv)
+{
+	const char *name, *source, *mirror;
+	struct table_opts o;
+	struct dmx_table tbl = { 0 };
+	struct dmx_info info;
+	struct mirror_leg m;
+	uint64_t bytes, sectors;
+	uint32_t smaj, smin;
+	char src[32], params[512];
+	int r;
+
+	parse_table_opts(argc, argv, &o);
+	check_args(argc, argv, 3, 3);
+	name = argv[optind];
+	source = argv[optind + 1];
+	mirror = argv[optind + 2];
+
+	if (!*name || strchr(name, '/') || strlen(name) >= sizeof(info.name))
+		return error("%s: not a valid device name", name);
+	r = dmx_resolve(name, &info);
+	if (r == 0)
+		return error("%s: a device of that name exists already", name);
+	if (r != -ENOENT)
+		return resolve_error(name, r);
+
+	r = blockdev_check(source, &bytes, &smaj, &smin);
+	if (r)
+		return r;
+	sectors = bytes >> SECTOR_SHIFT;
+	if (!sectors)
+		return error("%s: empty device", source);
+	snprintf(src, sizeof(src), "%u:%u", smaj, smin);
+
+	r = mirror_prepare(&m, mirror, sectors << SECTOR_SHIFT, o.existing,
+			   logical_block_size(smaj, smin));
+	if (r)
+		return r;
+	if (m.major == smaj && m.minor == smin) {
+		mirror_abort(&m);
+		return error("%s: the source and the mirror are the same device", mirror);
+	}
+
+	table_params(params, sizeof(params), src, 0, m.dev, &o);
+	dmx_table_add(&tbl, 0, sectors, "vmirror", params);
+	kmsg_mark();
+	r = dmx_create(name, &tbl);
+	dmx_table_free(&tbl);
+	if (r) {
+		mirror_abort(&m);
+		return error("%s: cannot create the device: %s", name, load_error(r));
+	}
+	print_started(name, "mirroring", &m);
+	mirror_commit(&m);
+	return EXIT_OK;
+}
+
+int cmd_start(int argc, char **argv)
+{
+	const char *device, *mirror;
+	struct table_opts o;
+	struct dmx_table live, tbl = { 0 };
+	struct dmx_info info;
+	struct mirror_leg m;
+	unsigned int lmaj, lmin;
+	unsigned long long loff;
+	char params[512], ldev[32];
+	uint64_t len;
+	int r;
+
+	parse_table_opts(argc, argv, &o);
+	check_args(argc, argv, 2, 2);
+	device = argv[optind];
+	mirror = argv[optind + 1];
+
+	r = dmx_resolve(device, &info);
+	if (r)
+		return resolve_error(device, r);
+	if (!info.live_table)
+		return error("%s: has no live table", info.name);
+	if (info.suspended)
+		return error("%s: is suspended; resume it first", info.name);
+	if (info.inactive_table)
+		return error("%s: has an inactive table loaded; clear it first (dmsetup clear)",
+			     info.name);
+
+	r = dmx_get_table(info.name, &live);
+	if (r)
+		return error("%s: cannot read the table: %s", info.name, dmx_strerror(r));
+	if (live.n == 1 && !strcmp(live.t[0].type, "vmirror")) {
+		dmx_table_free(&live);
+		return error("%s: is a vmirror device already", info.name);
+	}
+	if (live.n != 1 || strcmp(live.t[0].type, "linear") || live.t[0].start != 0 ||
+	    sscanf(live.t[0].params, "%u:%u %llu", &lmaj, &lmin, &loff) != 3) {
+		r = error("%s: not a device with a single linear target (%d target%s, first '%s')",
+			  info.name, live.n, live.n == 1 ? "" : "s",
+			  live.n ? live.t[0].type : "none");
+		dmx_table_free(&live);
+		return r;
+	}
+	len = live.t[0].len;
+	dmx_table_free(&live);
+	snprintf(ldev, sizeof(ldev), "%u:%u", lmaj, lmin);
+
+	r = mirror_prepare(&m, mirror, len << SECTOR_SHIFT, o.existing,
+			   logical_block_size(info.major, info.minor));
+	if (r)
+		return r;
+	if ((m.major == lmaj && m.minor == lmin) ||
+	    (m.major == info.major && m.minor == info.minor)) {
+		mirror_abort(&m);
+		return error("%s: is the device itself or its source", mirror);
+	}
+
+	table_params(params, sizeof(params), ldev, loff, m.dev, &o);
+	dmx_table_add(&tbl, 0, len, "vmirror", params);
+	kmsg_mark();
+	r = dmx_reload(info.name, &tbl);
+	dmx_table_free(&tbl);
+	if (r) {
+		mirror_abort(&m);
+		return error("%s: the vmirror table was refused: %s", info.name,
+			     load_error(r));
+	}
+	r = dmx_suspend(info.name);
+	if (r) {
+		dmx_clear(info.name);
+		mirror_abort(&m);
+		return error("%s: cannot suspend: %s; nothing changed", info.name,
+			     dmx_strerror(r));
+	}
+	r = dmx_resume(info.name);
+	if (r) {
+		/* Back to the linear table. */
+		dmx_clear(info.name);
+		dmx_resume(info.name);
+		mirror_abort(&m);
+		return error("%s: cannot resume with the vmirror table: %s; "
+			     "the linear table is back", info.name, dmx_strerror(r));
+	}
+	print_started(info.name, "mirroring", &m);
+	mirror_commit(&m);
+	return EXIT_OK;
+}

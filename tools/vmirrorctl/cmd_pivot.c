@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vmirrorctl break NAME    pivot to the mirror (BreakMirrorVirtualDisk)
+ * vmirrorctl cancel NAME   stop mirroring, keep the source
+ *
+ * Both end the association by replacing the vmirror target with a linear
+ * one over the leg that holds the data, so the device never goes away:
+ *
+ *   1. load the linear table (inactive; nothing is allocated while the
+ *      device is suspended);
+ *   2. suspend with flush: every write is on both legs (or, for cancel, on
+ *      the source) and no copy is in flight;
+ *   3. while suspended, check through VMIRROR_IOC_STATUS that the pair is
+ *      synchronized without mirror errors, and commit the state change
+ *      with VMIRROR_OP_BREAK / _CANCEL, which the kernel refuses unless
+ *      it is legal in the current state;
+ *   4. resume, which makes the linear table live.
+ *
+ * If a check fails the linear table is dropped and the old one resumed.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "vmirrorctl.h"
+
+static const struct option pivot_options[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct legs {
+	char source[32], mirror[32];
+	unsigned long long soff, moff;
+};
+
+/*
+ * The live table with its vmirror target replaced by a linear target over
+ * the source or the mirror.
+ */
+static int linear_table(const char *name, bool to_mirror, struct dmx_table *out,
+			struct legs *legs)
+{
+	struct dmx_table live;
+	char params[96];
+	int r, found = 0;
+
+	memset(out, 0, sizeof(*out));
+	r = dmx_get_table(name, &live);
+	if (r)
+		return error("%s: cannot read the table: %s", name, dmx_strerror(r));
+	for (int i = 0; i < live.n; i++) {
+		struct dmx_target *t = &live.t[i];
+
+		if (strcmp(t->type, "vmirror")) {
+			dmx_table_add(out, t->start, t->len, t->type, t->params);
+			continue;
+		}
+		if (sscanf(t->params, "%31s %llu %31s %llu", legs->source, &legs->soff,
+			   legs->mirror, &legs->moff) != 4) {
+			dmx_table_free(&live);
+			dmx_table_free(out);
+			return error("%s: cannot parse the vmirror table '%s'", name,
+				     t->params);
+		}
+		if (to_mirror)
+			snprintf(params, sizeof(params), "%s %llu", legs->mirror, legs->moff);
+		else
+			snprintf(params, sizeof(params), "%s %llu", legs->source, legs->soff);
+		dmx_table_add(out, t->start, t->len, "linear", params);
+		found++;
+	}
+	dmx_table_free(&live);
+	if (found != 1) {
+		dmx_table_free(out);
+		return error("%s: the live table has %d vmirror targets", name, found);
+	}
+	return EXIT_OK;
+}
+
+/* Drop the loaded table and resume the old one. */
+static void back_out(const char *name)
+{
+	int r = dmx_clear(name);
+
+	if (!r)
+		r = dmx_resume(name);
+	if (r)
+		error("%s: could not resume the old table: %s", name, dmx_strerror(r));
+}
+
+static const char *not_synced_why(char *buf, size_t len, const struct vmirror_status *st)
+{
+	snprintf(buf, len, "%s, %u%% synced", copy_state_name(st->copy_state),
+		 st->percent_synced);
+	return buf;
+}
+
+/*
+ * While suspended: may the pair be broken?  PRE is the status from before
+ * the suspend (while suspended copy_state reads "suspended").
+ */
+static int check_break(const char *name, const struct vmirror_status *pre,
+		       uint32_t major, uint32_t minor)
+{
+	struct vmirror_status st;
+	char why[128];
+	int r;
+
+	if (pre->copy_state == VMIRROR_COPY_STATE_FAILEDOVER)
+		return EXIT_OK;		/* broken by a message: the mirror is the disk */
+	r = ctl_status(major, minor, &st);
+	if (r)
+		return ctl_error(name, r);
+	if (!st.sync_maintained || st.regions_synced != st.regions_total)
+		return error("%s: not synchronized (%llu of %llu regions in sync); "
+			     "the mirror stays as it was", name,
+			     (unsigned long long)st.regions_synced,
+			     (unsigned long long)st.regions_total);
+	/*
+	 * Errors from before the last synchronization were repaired by it (a
+	 * mirror error breaks the pair); new ones, e.g. from the suspend's
+	 * flush, mean the mirror is not healthy now.
+	 */
+	if (st.mirror_errors != pre->mirror_errors)
+		return error("%s: the mirror had %llu new I/O errors; not breaking",
+			     name, (unsigned long long)(st.mirror_errors - pre->mirror_errors));
+	r = ctl_control(major, minor, VMIRROR_OP_BREAK, 0);
+	if (r == -EBUSY)
+		return error("%s: not synchronized (%s); the mirror stays as it was",
+			     name, not_synced_why(why, sizeof(why), pre));
+	if (r)
+		return ctl_error(name, r);
+	return EXIT_OK;
+}
+
+#define FAILEDOVER_MSG \
+	"%s: the pair is failedover: the mirror holds the data and the source is " \
+	"out of date; use 'vmirrorctl break'"
+
+static int check_cancel(const char *name, const struct vmirror_status *pre,
+			uint32_t major, uint32_t minor)
+{
+	int r = ctl_control(major, minor, VMIRROR_OP_CANCEL, 0);
+
+	/* EBUSY: aborted already (fine) or failedover (the source is stale) */
+	if (r == -EBUSY && pre->copy_state == VMIRROR_COPY_STATE_ABORTED)
+		return EXIT_OK;
+	if (r == -EBUSY)
+		return error(FAILEDOVER_MSG, name);
+	if (r)
+		return ctl_error(name, r);
+	return EXIT_OK;
+}
+
+static int pivot(int argc, char **argv, bool to_mirror)
+{
+	struct target_dev td;
+	struct dmx_table tbl;
+	struct legs legs;
+	const char *name;
+	char why[128];
+	int r;
+
+	while (next_opt(argc, argv, "", pivot_options) != -1)
+		;
+	check_args(argc, argv, 1, 1);
+	r = open_vmirror(argv[optind], &td);
+	if (r)
+		return r;
+	name = td.info.name;
+
+	/* Refuse early what would be refused while suspended. */
+	if (to_mirror && td.st.copy_state != VMIRROR_COPY_STATE_SYNCHRONIZED &&
+	    td.st.copy_state != VMIRROR_COPY_STATE_FAILEDOVER)
+		return error("%s: not synchronized (%s); the mirror stays as it was",
+			     name, not_synced_why(why, sizeof(why), &td.st));
+	if (!to_mirror && td.st.copy_state == VMIRROR_COPY_STATE_FAILEDOVER)
+		return error(FAILEDOVER_MSG, name);
+	if (td.info.inactive_table)
+		return error("%s: has an inactive table loaded; clear it first (dmsetup clear)",
+			     name);
+
+	r = linear_table(name, to_mirror, &tbl, &legs);
+	if (r)
+		return r;
+	kmsg_mark();
+	r = dmx_reload(name, &tbl);
+	dmx_table_free(&tbl);
+	if (r) {
+		const char *k = kmsg_table_error();
+
+		return error("%s: the linear table was refused: %s", name,
+			     *k ? k : dmx_strerror(r));
+	}
+	r = dmx_suspend(name);
+	if (r) {
+		dmx_clear(name);
+		return error("%s: cannot suspend: %s; nothing changed", name, dmx_strerror(r));
+	}
+
+	if (to_mirror)
+		r = check_break(name, &td.st, td.info.major, td.info.minor);
+	else
+		r = check_cancel(name, &td.st, td.info.major, td.info.minor);
+	if (r) {
+		back_out(name);
+		return r;
+	}
+
+	r = dmx_resume(name);
+	if (r) {
+		back_out(name);
+		return error("%s: cannot resume with the linear table: %s", name,
+			     dmx_strerror(r));
+	}
+	if (to_mirror)
+		printf("%s: now on the mirror alone (linear %s %llu); the source %s is no longer used\n",
+		       name, legs.mirror, legs.moff, legs.source);
+	else
+		printf("%s: mirror cancelled; on the source alone (linear %s %llu); the mirror %s is no longer used\n",
+		       name, legs.source, legs.soff, legs.mirror);
+	return EXIT_OK;
+}
+
+int cmd_break(int argc, char **argv)
+{
+	return pivot(argc, argv, true);
+}
+
+int cmd_cancel(int argc, char **argv)
+{
+	return pivot(argc, argv, false);
+}

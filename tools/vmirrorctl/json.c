@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vmirrorctl: JSON output.  One object per device whose keys are the
+ * sysfs file names of /sys/block/dm-N/vmirror/ plus "name"; counts are
+ * numbers, state words and device numbers strings, sync_time an ISO 8601
+ * string or null (never synchronized).
+ */
+#include <stdio.h>
+
+#include <json.h>
+
+#include "vmirrorctl.h"
+
+static void add_str(struct json_object *o, const char *key, const char *val)
+{
+	json_object_object_add(o, key, json_object_new_string(val));
+}
+
+static void add_int(struct json_object *o, const char *key, int64_t val)
+{
+	json_object_object_add(o, key, json_object_new_int64(val));
+}
+
+static void add_uint(struct json_object *o, const char *key, uint64_t val)
+{
+	json_object_object_add(o, key, json_object_new_uint64(val));
+}
+
+struct json_object *status_json(const char *name, const struct vmirror_status *st)
+{
+	struct json_object *o = json_object_new_object();
+	char buf[64];
+
+	add_str(o, "name", name);
+	add_str(o, "copy_state", copy_state_name(st->copy_state));
+	add_str(o, "sync_state", sync_state_name(st->sync_state));
+	add_str(o, "progress_status", progress_name(st->progress_status));
+	add_str(o, "requested_copy_state", copy_state_name(st->requested_copy_state));
+	add_int(o, "percent_synced", st->percent_synced);
+	add_int(o, "sync_maintained", st->sync_maintained);
+	if (st->sync_time_ns) {
+		fmt_time_ns(buf, sizeof(buf), st->sync_time_ns);
+		add_str(o, "sync_time", buf);
+	} else {
+		json_object_object_add(o, "sync_time", NULL);	/* null */
+	}
+	add_str(o, "sync_type", sync_type_name(st->sync_type));
+	add_str(o, "sync_mode", sync_mode_name(st->sync_mode));
+	add_str(o, "copy_type", copy_type_name(st->copy_type));
+	add_str(o, "replica_type", replica_type_name(st->replica_type));
+	add_str(o, "copy_methodology", methodology_name(st->copy_methodology));
+	add_str(o, "copy_priority", priority_name(st->copy_priority));
+	add_uint(o, "max_copy_rate", st->max_copy_rate);
+	snprintf(buf, sizeof(buf), "%u:%u", st->source_major, st->source_minor);
+	add_str(o, "source", buf);
+	snprintf(buf, sizeof(buf), "%u:%u", st->target_major, st->target_minor);
+	add_str(o, "target", buf);
+	add_uint(o, "region_size", st->region_size);
+	add_uint(o, "regions_total", st->regions_total);
+	add_uint(o, "regions_synced", st->regions_synced);
+	add_uint(o, "bytes_copied", st->bytes_copied);
+	add_uint(o, "copy_rate", st->copy_rate);
+	add_int(o, "eta_seconds", st->eta_seconds);
+	add_uint(o, "source_errors", st->source_errors);
+	add_uint(o, "mirror_errors", st->mirror_errors);
+	return o;
+}
+
+void json_print(struct json_object *obj)
+{
+	puts(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY |
+					    JSON_C_TO_STRING_SPACED |
+					    JSON_C_TO_STRING_NOSLASHESCAPE));
+}
