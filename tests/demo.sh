@@ -20,6 +20,7 @@ say() { printf '\n\033[1m%s\033[0m\n' "$*"; }
 
 say "1. A ${MB} MiB disk (/dev/ram0) with ext4, used through a linear DM device 'vol'"
 vmirror_load
+modprobe loop	# no udev here to create /dev/loop-control from modules.devname
 make_ramdisks 1 $MB
 dmsetup create vol --table "0 $((MB * 2048)) linear /dev/ram0 0"
 dm_mknodes
