@@ -20,6 +20,7 @@ help:
 	@echo "make install   install vmirrorctl, its man page, completion, the uapi header"
 	@echo "make check     install deps, build, run unit + VM tests"
 	@echo "make demo      install deps, build, show a live mirror in a VM"
+	@echo "make bench     benchmarks in a VM -> bench/results/latest.md"
 	@echo "make unit      userspace unit tests only (ASan/UBSan)"
 	@echo "make fuzz      libFuzzer on the parser and state machine, 10 min each"
 	@echo "make vm-check  VM integration suite only (TESTS='names' to pick)"
@@ -53,6 +54,10 @@ fuzz:
 
 vm-check: module tools
 	$(CURDIR)/tests/check.sh --vm-only $(TESTS)
+
+bench: deps
+	$(MAKE) module
+	$(CURDIR)/bench/run.sh
 
 demo: deps
 	$(MAKE) module tools

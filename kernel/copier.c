@@ -399,6 +399,14 @@ static u64 copier_next_region(struct vmirror_copier *c)
 	return region_map_next_unsynced(c->vm->rm, 0);
 }
 
+/* Take back a job that was not deferred: nothing else can have moved it. */
+static void copier_unpend(struct vmirror_copier *c, struct copy_job *job)
+{
+	spin_lock_irq(&c->lock);
+	list_del_init(&job->list);
+	spin_unlock_irq(&c->lock);
+}
+
 /*
  * Start the copy of one region if the state, the depth and the rate allow.
  * Return: true if a region was handled and the thread should loop at once.
@@ -431,19 +439,28 @@ static bool copier_start_one(struct vmirror_copier *c, long *timeout)
 	job->region = region;
 	job->nr = 1;
 	job->phase = COPY_PHASE_START;
+	/*
+	 * On the pending list before asking: once the region is PENDING, its
+	 * last write may complete at any moment and copier_region_ready()
+	 * must find the job.
+	 */
+	spin_lock_irq(&c->lock);
+	list_add_tail(&job->list, &c->pending_jobs);
+	spin_unlock_irq(&c->lock);
+
 	switch (region_map_copy_begin(c->vm->rm, region, true)) {
 	case REGION_COPY_START:
+		copier_unpend(c, job);
 		copier_extend_batch(c, job);
 		copier_rate_charge(c, copier_job_len(c, job));
 		copier_advance(c, job);
 		break;
 	case REGION_COPY_DEFERRED:
+		/* Pending, or already moved to the ready list. */
 		copier_rate_charge(c, copier_job_len(c, job));
-		spin_lock_irq(&c->lock);
-		list_add_tail(&job->list, &c->pending_jobs);
-		spin_unlock_irq(&c->lock);
 		break;
 	case REGION_COPY_BUSY:
+		copier_unpend(c, job);
 		copier_put_job(c, job);
 		break;
 	}

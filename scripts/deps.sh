@@ -15,6 +15,8 @@ PACKAGES=(
 	linux-image-amd64 qemu-system-x86 busybox-static cpio kmod
 	# tests and benchmarks inside the VM
 	dmsetup fio mdadm e2fsprogs util-linux coreutils python3
+	# benchmark plots
+	gnuplot-nox
 	# userspace unit tests and fuzzing
 	valgrind clang libclang-rt-14-dev
 )
