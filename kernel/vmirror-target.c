@@ -110,14 +110,20 @@ static unsigned int vmirror_percent(u64 synced, u64 total)
 	return div64_u64(synced * 100, total);
 }
 
-void vmirror_copied(struct vmirror *vm, u64 bytes)
+/* poll() wake-up when percent_synced changed.  Safe from any context. */
+static void vmirror_note_percent(struct vmirror *vm)
 {
 	unsigned int pct = vmirror_percent(region_map_nr_synced(vm->rm),
 					   region_map_nr_regions(vm->rm));
 
-	atomic64_add(bytes, &vm->bytes_copied);
 	if (atomic_xchg(&vm->last_percent, pct) != pct)
 		vmirror_dev_notify(vm, "percent_synced", NULL);
+}
+
+void vmirror_copied(struct vmirror *vm, u64 bytes)
+{
+	atomic64_add(bytes, &vm->bytes_copied);
+	vmirror_note_percent(vm);
 }
 
 void vmirror_mirror_failed(struct vmirror *vm, u64 region)
@@ -135,7 +141,10 @@ void vmirror_mirror_failed(struct vmirror *vm, u64 region)
 /*
  * Bio path
  *
- * Reads go to the source.  A write is routed by the region map:
+ * After break (mirror-only mode) every bio goes to the mirror alone.
+ * Otherwise reads go to the source and a write is routed by the region
+ * map (in source-tracked mode a region in sync loses that status and the
+ * write goes to the source alone):
  *   - region in sync: cloned to the mirror and remapped to the source;
  *     the DM clone completes only when both have completed, because the
  *     mirror clone holds an extra reference on it (bio_inc_remaining());
@@ -151,6 +160,16 @@ static void vmirror_remap(struct bio *bio, struct dm_dev *dev,
 	bio_set_dev(bio, dev->bdev);
 	if (bio_sectors(bio))
 		bio->bi_iter.bi_sector = dev_start + offset;
+}
+
+static int vmirror_map_mirror_only(struct vmirror *vm, struct bio *bio,
+				   sector_t offset)
+{
+	struct vmirror_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
+
+	pb->mirror_only = true;
+	vmirror_remap(bio, vm->mirror, vm->mirror_start, offset);
+	return DM_MAPIO_REMAPPED;
 }
 
 static void vmirror_mirror_endio(struct bio *clone)
@@ -186,20 +205,15 @@ static int vmirror_map_write(struct vmirror *vm, struct bio *bio)
 	struct vmirror_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
 	sector_t offset = dm_target_offset(vm->ti, bio->bi_iter.bi_sector);
 	enum vmirror_io_mode mode = READ_ONCE(vm->io_mode);
+	bool track_only = mode == VMIRROR_IO_SOURCE_TRACKED;
+	bool was_synced;
 
-	if (mode == VMIRROR_IO_MIRROR_ONLY) {
-		pb->mirror_only = true;
-		vmirror_remap(bio, vm->mirror, vm->mirror_start, offset);
-		return DM_MAPIO_REMAPPED;
-	}
+	/* A write held by a copy or a split may come back after break. */
+	if (mode == VMIRROR_IO_MIRROR_ONLY)
+		return vmirror_map_mirror_only(vm, bio, offset);
 
-	if (mode == VMIRROR_IO_SOURCE_TRACKED &&
-	    region_map_is_synced(vm->rm, pb->waiter.region))
-		/* This write takes the region out of sync: percent may drop. */
-		schedule_work(&vm->notify_work);
-
-	switch (region_map_write_begin(vm->rm, &pb->waiter,
-				       mode == VMIRROR_IO_SOURCE_TRACKED)) {
+	was_synced = track_only && region_map_is_synced(vm->rm, pb->waiter.region);
+	switch (region_map_write_begin(vm->rm, &pb->waiter, track_only)) {
 	case REGION_WRITE_HELD:
 		return DM_MAPIO_SUBMITTED;
 	case REGION_WRITE_BOTH:
@@ -208,6 +222,9 @@ static int vmirror_map_write(struct vmirror *vm, struct bio *bio)
 		break;
 	case REGION_WRITE_SOURCE:
 		pb->tracked = true;
+		/* The write took the region out of sync: percent may drop. */
+		if (was_synced)
+			vmirror_note_percent(vm);
 		break;
 	}
 	vmirror_remap(bio, vm->source, vm->source_start, offset);
@@ -242,12 +259,9 @@ static int vmirror_map(struct dm_target *ti, struct bio *bio)
 	pb->tracked = false;
 	pb->mirror_only = false;
 
-	if (mode == VMIRROR_IO_MIRROR_ONLY) {
-		/* After break the mirror is the disk: everything goes there. */
-		pb->mirror_only = true;
-		vmirror_remap(bio, vm->mirror, vm->mirror_start, offset);
-		return DM_MAPIO_REMAPPED;
-	}
+	/* After break the mirror is the disk: everything goes there. */
+	if (mode == VMIRROR_IO_MIRROR_ONLY)
+		return vmirror_map_mirror_only(vm, bio, offset);
 
 	if (bio_data_dir(bio) == READ) {
 		vmirror_remap(bio, vm->source, vm->source_start, offset);

@@ -59,6 +59,30 @@ PY
 	for f in "$sys"/*; do [[ $(<"$f") ]] || die "$f empty"; done
 	echo "   $(ls "$sys" | wc -l) files: $(ls "$sys" | tr '\n' ' ')"
 	[[ $(ls "$sys" | wc -l) == 24 ]] || die "want 24 files"
+
+	echo "poll() on percent_synced wakes when a write after fracture lowers it"
+	dmsetup message vm 0 resume
+	echo 0 >"$sys/max_copy_rate"
+	vmirror_wait vm synchronized 60
+	dmsetup message vm 0 fracture
+	python3 - "$sys" <<'PY' &
+import os, select, sys
+fd = os.open(sys.argv[1] + "/percent_synced", os.O_RDONLY)
+before = os.read(fd, 16).decode().strip()
+open("/tmp/vmtest-ready2", "w").close()
+p = select.poll()
+p.register(fd, select.POLLPRI | select.POLLERR)
+if not p.poll(20000):
+    print("percent_synced: no wake-up"); sys.exit(1)
+os.lseek(fd, 0, 0)
+print("percent_synced woke: %s -> %s" % (before, os.read(fd, 16).decode().strip()))
+PY
+	pid=$!
+	for _ in $(seq 100); do [[ -e /tmp/vmtest-ready2 ]] && break; sleep 0.1; done
+	sleep 0.3
+	dd if=/dev/urandom of="$(dm_devname vm)" bs=64k count=1 seek=100 oflag=direct status=none
+	wait $pid || die "no poll() wake-up on percent_synced"
+	[[ $(<"$sys/percent_synced") -lt 100 ]] || die "percent_synced did not drop"
 	dmsetup remove vm
 	[[ ! -e $sys ]] || die "$sys left after remove"
 	echo ok
