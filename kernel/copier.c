@@ -377,8 +377,9 @@ static void copier_rate_charge(struct vmirror_copier *c, sector_t len)
 /*
  * The next region to copy, or region_map_nr_regions() when there is none
  * now.  A pass ends at the last region; a new pass starts from the first
- * one once the copies of the old pass have ended, unless one of them
- * failed: then the copier waits for copier_start() (a resume) to retry.
+ * one once the copies of the old pass have ended, unless the source
+ * failed some of them: then the copy cannot finish by itself, and the
+ * association breaks ("resync" tries those regions again).
  */
 static u64 copier_next_region(struct vmirror_copier *c)
 {
@@ -392,8 +393,12 @@ static u64 copier_next_region(struct vmirror_copier *c)
 	spin_lock_irq(&c->lock);
 	idle = !c->nr_busy;
 	spin_unlock_irq(&c->lock);
-	if (!idle || atomic_read(&c->pass_errors))
+	if (!idle)
 		return nr;
+	if (atomic_read(&c->pass_errors)) {
+		vmirror_copy_failed(c->vm, atomic_xchg(&c->pass_errors, 0));
+		return nr;
+	}
 
 	c->cursor = 0;
 	return region_map_next_unsynced(c->vm->rm, 0);

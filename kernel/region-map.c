@@ -295,6 +295,23 @@ void region_map_mark_unsynced(struct region_map *rm, u64 region)
 	spin_unlock_irqrestore(&s->lock, flags);
 }
 
+void region_map_mark_all_unsynced(struct region_map *rm)
+{
+	unsigned long flags;
+	unsigned int i;
+	u64 region;
+
+	for (i = 0; i < REGION_LOCK_STRIPES; i++) {
+		struct region_stripe *s = &rm->stripes[i];
+
+		spin_lock_irqsave(&s->lock, flags);
+		for (region = i; region < rm->nr_regions;
+		     region += REGION_LOCK_STRIPES)
+			__region_clear_synced(rm, region);
+		spin_unlock_irqrestore(&s->lock, flags);
+	}
+}
+
 u64 region_map_next_unsynced(const struct region_map *rm, u64 from)
 {
 	if (from >= rm->nr_regions)

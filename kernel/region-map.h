@@ -154,6 +154,16 @@ void region_map_copy_end(struct region_map *rm, u64 region, bool in_sync,
 void region_map_mark_unsynced(struct region_map *rm, u64 region);
 
 /**
+ * region_map_mark_all_unsynced() - no region is known to be in sync
+ * @rm: the map
+ *
+ * For a failed flush of the mirror: any write since the last good flush
+ * may be lost there, and which regions they went to is not known.  Safe
+ * from interrupt context; one lock stripe at a time.
+ */
+void region_map_mark_all_unsynced(struct region_map *rm);
+
+/**
  * region_map_freeze() - hold every new host write
  * @rm: the map
  *

@@ -8,6 +8,8 @@
  *   fractured, split, broken, aborted -resync-> unsynchronized (resyncing)
  *   anything before break -cancel-> aborted
  *   a mirror write error while the mirror is written -> broken
+ *   unsynchronized -copy_failed (source unreadable)-> broken
+ *   synchronized -source_failed-> failedover (the mirror has every write)
  *   DM suspend: reported as suspended until DM resume
  *
  * See Documentation/vmirror.rst for the full table.
@@ -141,6 +143,32 @@ static int vmirror_state_mirror_failed(struct vmirror_state *st)
 	return 0;
 }
 
+/* A copy pass could not read some regions: it cannot finish by itself. */
+static int vmirror_state_copy_failed(struct vmirror_state *st)
+{
+	if (st->copy_state != VMIRROR_COPY_STATE_UNSYNCHRONIZED)
+		return -EBUSY;
+	return vmirror_state_mirror_failed(st);
+}
+
+/*
+ * The source failed an I/O.  Only while synchronized does the mirror hold
+ * every acknowledged write (and take every new one), so only then may it
+ * take the source's place.  A split in progress is abandoned.
+ */
+static int vmirror_state_source_failed(struct vmirror_state *st)
+{
+	if (st->copy_state == VMIRROR_COPY_STATE_FAILEDOVER)
+		return -EALREADY;
+	if (st->copy_state != VMIRROR_COPY_STATE_SYNCHRONIZED)
+		return -EBUSY;
+	st->copy_state = VMIRROR_COPY_STATE_FAILEDOVER;
+	st->requested_copy_state = VMIRROR_COPY_STATE_NOT_APPLICABLE;
+	st->sync_maintained = false;
+	st->splitting = false;
+	return 0;
+}
+
 static int vmirror_state_dm_suspend(struct vmirror_state *st, bool suspend)
 {
 	if (st->dm_suspended == suspend)
@@ -185,6 +213,10 @@ int vmirror_state_apply(struct vmirror_state *st, enum vmirror_event ev,
 		return vmirror_state_detach(st, VMIRROR_COPY_STATE_FAILEDOVER);
 	case VMIRROR_EV_CANCEL:
 		return vmirror_state_cancel(st);
+	case VMIRROR_EV_COPY_FAILED:
+		return vmirror_state_copy_failed(st);
+	case VMIRROR_EV_SOURCE_FAILED:
+		return vmirror_state_source_failed(st);
 	}
 	return -EINVAL;
 }
@@ -291,6 +323,8 @@ const char *vmirror_event_name(enum vmirror_event ev)
 		[VMIRROR_EV_RESYNC] = "resync",
 		[VMIRROR_EV_BREAK] = "break",
 		[VMIRROR_EV_CANCEL] = "cancel",
+		[VMIRROR_EV_COPY_FAILED] = "copy_failed",
+		[VMIRROR_EV_SOURCE_FAILED] = "source_failed",
 	};
 
 	if ((unsigned int)ev >= ARRAY_SIZE(names) || !names[ev])

@@ -29,6 +29,10 @@
  * @VMIRROR_EV_RESYNC: copy the regions changed since fracture/split/...
  * @VMIRROR_EV_BREAK: pivot: all I/O goes to the mirror alone
  * @VMIRROR_EV_CANCEL: stop mirroring, keep the source
+ * @VMIRROR_EV_COPY_FAILED: a copy pass ended with regions it could not
+ *	read from the source
+ * @VMIRROR_EV_SOURCE_FAILED: an I/O to the source failed while the mirror
+ *	holds every acknowledged write: fail over to the mirror
  */
 enum vmirror_event {
 	VMIRROR_EV_ACTIVATE,
@@ -45,6 +49,8 @@ enum vmirror_event {
 	VMIRROR_EV_RESYNC,
 	VMIRROR_EV_BREAK,
 	VMIRROR_EV_CANCEL,
+	VMIRROR_EV_COPY_FAILED,
+	VMIRROR_EV_SOURCE_FAILED,
 };
 
 /**
@@ -54,7 +60,7 @@ enum vmirror_event {
  * @VMIRROR_IO_SOURCE_TRACKED: the mirror is not written; every region a
  *	write touches is no longer in sync (fractured, split, broken, aborted)
  * @VMIRROR_IO_MIRROR_ONLY: reads and writes go to the mirror alone
- *	(failedover, after break)
+ *	(failedover: after break, or after the source failed)
  */
 enum vmirror_io_mode {
 	VMIRROR_IO_MIRRORED,

@@ -36,16 +36,24 @@
 /*
  * Per-bio data of every bio mapped by the target.
  * @waiter: region and held-list link of a write
+ * @read_iter: where a read went on the source, to read it again from the
+ *	mirror if the source fails it (the lower layers consume bi_iter)
  * @mirror_status: completion status of the mirror leg's clone, if any
+ * @to_mirror: a clone went to the mirror (@mirror_status is meaningful)
  * @tracked: the write was counted by region_map_write_begin()
  * @mirror_only: remapped to the mirror alone (failedover)
  */
 struct vmirror_bio {
 	struct region_waiter waiter;
+	struct bvec_iter read_iter;
 	blk_status_t mirror_status;
+	bool to_mirror;
 	bool tracked;
 	bool mirror_only;
 };
+
+/* Reads failed over to the mirror are issued from here: it may sleep. */
+static struct workqueue_struct *vmirror_retry_wq;
 
 static const char *vmirror_name(struct vmirror *vm)
 {
@@ -131,9 +139,18 @@ void vmirror_mirror_failed(struct vmirror *vm, u64 region)
 	atomic64_inc(&vm->mirror_errors);
 	if (region != U64_MAX)
 		region_map_mark_unsynced(vm->rm, region);
+	else
+		region_map_mark_all_unsynced(vm->rm);	/* a failed flush */
 	if (!vmirror_event(vm, VMIRROR_EV_MIRROR_FAILED))
 		DMERR("%s: write error on mirror %s, mirror is broken",
 		      vmirror_name(vm), vm->mirror->name);
+}
+
+void vmirror_copy_failed(struct vmirror *vm, unsigned int nr_failed)
+{
+	if (!vmirror_event(vm, VMIRROR_EV_COPY_FAILED))
+		DMERR("%s: %u copies could not read source %s, mirror is broken",
+		      vmirror_name(vm), nr_failed, vm->source->name);
 }
 
 /*---------------------------------------------------------------------------*/
@@ -187,12 +204,14 @@ static void vmirror_mirror_endio(struct bio *clone)
 static void vmirror_clone_to_mirror(struct vmirror *vm, struct bio *bio,
 				    sector_t offset)
 {
+	struct vmirror_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
 	struct bio *clone;
 
 	clone = bio_alloc_clone(vm->mirror->bdev, bio, GFP_NOIO,
 				&vm->mirror_bs);
 	if (bio_sectors(bio))
 		clone->bi_iter.bi_sector = vm->mirror_start + offset;
+	pb->to_mirror = true;
 	clone->bi_end_io = vmirror_mirror_endio;
 	clone->bi_private = bio;
 
@@ -256,15 +275,17 @@ static int vmirror_map(struct dm_target *ti, struct bio *bio)
 	enum vmirror_io_mode mode = READ_ONCE(vm->io_mode);
 
 	pb->mirror_status = BLK_STS_OK;
+	pb->to_mirror = false;
 	pb->tracked = false;
 	pb->mirror_only = false;
 
-	/* After break the mirror is the disk: everything goes there. */
+	/* After break or failover the mirror is the disk: all goes there. */
 	if (mode == VMIRROR_IO_MIRROR_ONLY)
 		return vmirror_map_mirror_only(vm, bio, offset);
 
 	if (bio_data_dir(bio) == READ) {
 		vmirror_remap(bio, vm->source, vm->source_start, offset);
+		pb->read_iter = bio->bi_iter;
 		return DM_MAPIO_REMAPPED;
 	}
 
@@ -289,6 +310,97 @@ static int vmirror_map(struct dm_target *ti, struct bio *bio)
 	return vmirror_map_write(vm, bio);
 }
 
+/*
+ * Source failure
+ *
+ * While synchronized the mirror holds every acknowledged write and takes
+ * every new one, so when the source fails an I/O the mirror takes its
+ * place (failedover): a failed read is read again from the mirror, a
+ * failed write or flush that the mirror completed is a success.  In any
+ * other state the mirror is stale somewhere and the error is the host's.
+ */
+
+static bool vmirror_fail_over(struct vmirror *vm, blk_status_t error)
+{
+	int r;
+
+	/* Not a failing disk: the request itself was not acceptable. */
+	if (error == BLK_STS_NOTSUPP || error == BLK_STS_AGAIN)
+		return false;
+
+	r = vmirror_event(vm, VMIRROR_EV_SOURCE_FAILED);
+	if (!r)
+		DMERR("%s: I/O error %d on source %s, failed over to mirror %s",
+		      vmirror_name(vm), blk_status_to_errno(error),
+		      vm->source->name, vm->mirror->name);
+	return !r || r == -EALREADY;
+}
+
+static void vmirror_retry_endio(struct bio *clone)
+{
+	struct bio *bio = clone->bi_private;
+
+	bio->bi_status = clone->bi_status;
+	bio_put(clone);
+	/* Back to DM core, and to vmirror_end_io() as a mirror-only read. */
+	bio_endio(bio);
+}
+
+static void vmirror_retry_reads(struct work_struct *ws)
+{
+	struct vmirror *vm = container_of(ws, struct vmirror, retry_work);
+	struct bio_list reads;
+	struct bio *bio;
+
+	spin_lock_irq(&vm->retry_lock);
+	reads = vm->retry_reads;
+	bio_list_init(&vm->retry_reads);
+	spin_unlock_irq(&vm->retry_lock);
+
+	while ((bio = bio_list_pop(&reads))) {
+		struct vmirror_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
+		struct bio *clone;
+
+		clone = bio_alloc_clone(vm->mirror->bdev, bio, GFP_NOIO,
+					&vm->mirror_bs);
+		clone->bi_iter = pb->read_iter;
+		clone->bi_iter.bi_sector += vm->mirror_start - vm->source_start;
+		clone->bi_end_io = vmirror_retry_endio;
+		clone->bi_private = bio;
+		submit_bio_noacct(clone);
+	}
+}
+
+static void vmirror_queue_retry(struct vmirror *vm, struct bio *bio)
+{
+	struct vmirror_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
+	unsigned long flags;
+
+	pb->mirror_only = true;
+	spin_lock_irqsave(&vm->retry_lock, flags);
+	bio_list_add(&vm->retry_reads, bio);
+	spin_unlock_irqrestore(&vm->retry_lock, flags);
+	queue_work(vmirror_retry_wq, &vm->retry_work);
+}
+
+/* Return: DM_ENDIO_INCOMPLETE if the bio is being read again. */
+static int vmirror_source_error(struct vmirror *vm, struct bio *bio,
+				blk_status_t *error)
+{
+	struct vmirror_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
+
+	atomic64_inc(&vm->source_errors);
+	if (bio_data_dir(bio) == READ) {
+		if (!vmirror_fail_over(vm, *error))
+			return DM_ENDIO_DONE;
+		vmirror_queue_retry(vm, bio);
+		return DM_ENDIO_INCOMPLETE;
+	}
+	if (pb->to_mirror && !pb->mirror_status && vmirror_fail_over(vm, *error))
+		*error = BLK_STS_OK;
+	return DM_ENDIO_DONE;
+}
+
 static int vmirror_end_io(struct dm_target *ti, struct bio *bio,
 			  blk_status_t *error)
 {
@@ -296,11 +408,17 @@ static int vmirror_end_io(struct dm_target *ti, struct bio *bio,
 	struct vmirror_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
 	u64 region = pb->tracked ? pb->waiter.region : U64_MAX;
 
-	if (*error)
-		atomic64_inc(pb->mirror_only ? &vm->mirror_errors :
-					       &vm->source_errors);
+	if (unlikely(*error)) {
+		if (pb->mirror_only)
+			atomic64_inc(&vm->mirror_errors);
+		else if (vmirror_source_error(vm, bio, error) ==
+			 DM_ENDIO_INCOMPLETE)
+			return DM_ENDIO_INCOMPLETE;
+	}
 	if (pb->mirror_status)
-		vmirror_mirror_failed(vm, region);
+		/* A failed flush may have lost any write since the last one. */
+		vmirror_mirror_failed(vm, bio->bi_opf & REQ_PREFLUSH ?
+					  U64_MAX : region);
 	if (pb->tracked) {
 		if (region_map_write_end(vm->rm, region))
 			copier_region_ready(vm->copier, region);
@@ -421,6 +539,9 @@ static struct vmirror *vmirror_alloc(struct dm_target *ti,
 	mutex_init(&vm->op_lock);
 	init_waitqueue_head(&vm->quiesce_wait);
 	INIT_WORK(&vm->notify_work, vmirror_notify);
+	spin_lock_init(&vm->retry_lock);
+	bio_list_init(&vm->retry_reads);
+	INIT_WORK(&vm->retry_work, vmirror_retry_reads);
 	atomic_set(&vm->last_percent, args->nosync ? 100 : 0);
 	atomic64_set(&vm->bytes_copied, 0);
 	atomic64_set(&vm->source_errors, 0);
@@ -483,6 +604,7 @@ static void vmirror_dtr(struct dm_target *ti)
 	vmirror_dev_deactivate(vm);
 	copier_destroy(vm->copier);
 	cancel_work_sync(&vm->notify_work);
+	flush_work(&vm->retry_work);
 	vmirror_dev_detach(vm);
 	bioset_exit(&vm->mirror_bs);
 	region_map_destroy(vm->rm);
@@ -704,7 +826,7 @@ static int vmirror_op_split(struct vmirror *vm)
 		if (blkdev_issue_flush(vm->mirror->bdev))
 			vmirror_mirror_failed(vm, U64_MAX);
 		if (vmirror_event(vm, VMIRROR_EV_SPLIT_DONE)) {
-			DMERR("%s: split failed, the mirror broke while quiescing",
+			DMERR("%s: split failed, a disk failed while quiescing",
 			      vmirror_name(vm));
 			r = -EIO;
 		}
@@ -894,16 +1016,26 @@ static int __init dm_vmirror_init(void)
 {
 	int r;
 
+	/* Reads go through it after a failover: it must make progress. */
+	vmirror_retry_wq = alloc_workqueue("kvmirror_retry", WQ_MEM_RECLAIM, 0);
+	if (!vmirror_retry_wq)
+		return -ENOMEM;
 	r = vmirror_ctl_init();
 	if (r) {
 		DMERR("cannot register /dev/vmirror-control: %d", r);
-		return r;
+		goto out_wq;
 	}
 	r = dm_register_target(&vmirror_target);
 	if (r < 0) {
 		DMERR("register failed %d", r);
-		vmirror_ctl_exit();
+		goto out_ctl;
 	}
+	return 0;
+
+out_ctl:
+	vmirror_ctl_exit();
+out_wq:
+	destroy_workqueue(vmirror_retry_wq);
 	return r;
 }
 
@@ -911,6 +1043,7 @@ static void __exit dm_vmirror_exit(void)
 {
 	dm_unregister_target(&vmirror_target);
 	vmirror_ctl_exit();
+	destroy_workqueue(vmirror_retry_wq);
 }
 
 module_init(dm_vmirror_init);

@@ -45,6 +45,9 @@ struct vmirror_dev;
  * @quiescing: a split waits for host writes to drain
  * @quiesce_wait: woken by completing writes while @quiescing
  * @notify_work: raises the notifications of a state change
+ * @retry_lock: protects @retry_reads
+ * @retry_reads: reads the source failed, to be read again from the mirror
+ * @retry_work: issues @retry_reads (bio allocation may sleep)
  * @last_percent: percent_synced last notified through sysfs
  * @bytes_copied: bytes the background copy has written to the mirror
  * @source_errors: I/O errors seen on the source
@@ -76,6 +79,10 @@ struct vmirror {
 	wait_queue_head_t quiesce_wait;
 	struct work_struct notify_work;
 	atomic_t last_percent;
+
+	spinlock_t retry_lock;		/* protects retry_reads */
+	struct bio_list retry_reads;
+	struct work_struct retry_work;
 
 	atomic64_t bytes_copied;
 	atomic64_t source_errors;
@@ -131,6 +138,13 @@ void vmirror_release_writes(struct vmirror *vm, struct list_head *released);
  * Safe from interrupt context.
  */
 void vmirror_mirror_failed(struct vmirror *vm, u64 region);
+
+/**
+ * vmirror_copy_failed() - a copy pass ended with copies the source failed
+ * @vm: the target
+ * @nr_failed: how many copies failed
+ */
+void vmirror_copy_failed(struct vmirror *vm, unsigned int nr_failed);
 
 /**
  * vmirror_copied() - the copier has put regions in sync

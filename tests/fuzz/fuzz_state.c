@@ -37,7 +37,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	vmirror_state_init(&st, data[0] & 1);
 	for (i = 1; i < size; i++) {
 		u16 before = st.copy_state;
-		int r = vmirror_state_apply(&st, data[i] % 15, i);
+		int r = vmirror_state_apply(&st, data[i] % (VMIRROR_EV_SOURCE_FAILED + 1), i);
 
 		if (r && st.copy_state != before)
 			__builtin_trap();	/* a refused event changed nothing */

@@ -107,6 +107,53 @@ static void mirror_failure_breaks(void)
 	CHECK(vmirror_state_apply(&st, VMIRROR_EV_PAUSE, 0) == -EBUSY);
 }
 
+/* A pass that could not read the source cannot end: broken, resync retries. */
+static void copy_failure_breaks(void)
+{
+	struct vmirror_state st;
+
+	vmirror_state_init(&st, false);
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_COPY_FAILED, 0) == -EBUSY);
+	vmirror_state_apply(&st, VMIRROR_EV_ACTIVATE, 0);
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_COPY_FAILED, 0) == 0);
+	expect(&st, "broken", "broken", "requires_resync");
+	CHECK(vmirror_state_io_mode(&st) == VMIRROR_IO_SOURCE_TRACKED);
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_COPY_FAILED, 0) == -EBUSY);
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_RESYNC, 0) == 0);
+	expect(&st, "unsynchronized", "resync_in_progress", "resyncing");
+	CHECK(vmirror_state_copying(&st));
+}
+
+/* Only a synchronized mirror may take the place of a failing source. */
+static void source_failure_fails_over(void)
+{
+	struct vmirror_state st;
+
+	vmirror_state_init(&st, false);
+	vmirror_state_apply(&st, VMIRROR_EV_ACTIVATE, 0);
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_SOURCE_FAILED, 0) == -EBUSY);
+	expect(&st, "unsynchronized", "resync_in_progress", "synchronizing");
+	vmirror_state_apply(&st, VMIRROR_EV_SYNCED, 3);
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_SPLIT_BEGIN, 0) == 0);
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_SOURCE_FAILED, 0) == 0);
+	expect(&st, "failedover", "idle", "completed");
+	CHECK(vmirror_state_io_mode(&st) == VMIRROR_IO_MIRROR_ONLY);
+	CHECK(!st.splitting && !st.sync_maintained);
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_SPLIT_DONE, 0) == -EBUSY);
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_SOURCE_FAILED, 0) == -EALREADY);
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_RESYNC, 0) == -EBUSY);
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_MIRROR_FAILED, 0) == -EALREADY);
+	expect(&st, "failedover", "idle", "completed");
+
+	/* Fractured: the mirror is stale, the error is the host's. */
+	vmirror_state_init(&st, false);
+	vmirror_state_apply(&st, VMIRROR_EV_ACTIVATE, 0);
+	vmirror_state_apply(&st, VMIRROR_EV_SYNCED, 3);
+	vmirror_state_apply(&st, VMIRROR_EV_FRACTURE, 0);
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_SOURCE_FAILED, 0) == -EBUSY);
+	expect(&st, "fractured", "fractured", "requires_resync");
+}
+
 static void synced(struct vmirror_state *st)
 {
 	vmirror_state_init(st, false);
@@ -205,6 +252,8 @@ int main(void)
 	RUN(pause_and_resume);
 	RUN(dm_suspend_is_reported_and_undone);
 	RUN(mirror_failure_breaks);
+	RUN(copy_failure_breaks);
+	RUN(source_failure_fails_over);
 	RUN(fracture_and_resync);
 	RUN(split_quiesces_first);
 	RUN(break_and_cancel);
