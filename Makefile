@@ -11,7 +11,7 @@ KDIR ?= $(shell $(CURDIR)/scripts/kdir.sh)
 KVER ?= $(notdir $(patsubst %/,%,$(dir $(KDIR))))
 export KVER
 
-.PHONY: all module tools deps check unit fuzz vm-check demo bench install lint clean help
+.PHONY: all module tools deps check check-debug unit fuzz soak vm-check demo bench install lint clean help
 
 all: module tools
 
@@ -25,6 +25,8 @@ help:
 	@echo "make fuzz      libFuzzer on the parser and state machine, 10 min each"
 	@echo "make vm-check  VM integration suite only (TESTS='names' to pick)"
 	@echo "make lint      W=1, sparse (C=2) and checkpatch on the kernel code"
+	@echo "make soak      fio verify under random operations, SOAK_SECONDS (600)"
+	@echo "make check-debug  VM suite on a KASAN/lockdep/kmemleak kernel (long)"
 
 module:
 	@test -n "$(KDIR)" -a -d "$(KDIR)" || \
@@ -54,6 +56,30 @@ fuzz:
 
 vm-check: module tools
 	$(CURDIR)/tests/check.sh --vm-only $(TESTS)
+
+# The soak test alone, for SOAK_SECONDS (make check runs it for 60 s).
+SOAK_SECONDS ?= 600
+soak: deps
+	$(MAKE) module tools
+	SOAK_SECONDS=$(SOAK_SECONDS) VM_TEST_TIMEOUT=$$(($(SOAK_SECONDS) + 600)) \
+		$(CURDIR)/tests/check.sh --vm-only 99-soak
+
+# The whole VM suite on a kernel with KASAN, lockdep, kmemleak, ... (built
+# once by scripts/debug-kernel.sh and cached in /var/cache/dm-vmirror).
+DEBUG_MODULE_DIR ?= /var/cache/dm-vmirror/debug-module
+check-debug: deps
+	$(MAKE) -C tests/ioctl
+	$(MAKE) tools
+	@set -e; eval "$$($(CURDIR)/scripts/debug-kernel.sh)"; \
+	rm -rf $(DEBUG_MODULE_DIR); mkdir -p $(DEBUG_MODULE_DIR); \
+	mkdir -p $(DEBUG_MODULE_DIR)/kernel; cp -r Kbuild uapi $(DEBUG_MODULE_DIR)/; \
+	cp kernel/Kbuild kernel/*.h $(filter-out %.mod.c,$(wildcard kernel/*.c)) \
+		$(DEBUG_MODULE_DIR)/kernel/; \
+	$(MAKE) -C $$KDIR M=$(DEBUG_MODULE_DIR) modules; \
+	VM_KVER=$$KVER VM_KERNEL=$$VM_KERNEL \
+		VMIRROR_KO=$(DEBUG_MODULE_DIR)/kernel/dm-vmirror.ko \
+		VM_TEST_TIMEOUT=$${VM_TEST_TIMEOUT:-1800} \
+		$(CURDIR)/tests/check.sh --vm-only $(TESTS)
 
 bench: deps
 	$(MAKE) module

@@ -14,6 +14,8 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$TOP" || exit 1
 export VM_KVER=${VM_KVER:-${KVER:-}}
 [ -n "$VM_KVER" ] || unset VM_KVER
+# Settings the guest side reads (the soak's length, the per-test timeout).
+export VM_ENV="${VM_ENV:-} SOAK_SECONDS VM_TEST_TIMEOUT VMIRROR_KO"
 
 LOG=$(mktemp -d /tmp/vmirror-check.XXXXXX)
 rc=0
