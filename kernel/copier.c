@@ -46,6 +46,21 @@
 /* ...through a buffer of this many (1 MiB). */
 #define COPIER_CHUNK_SECTORS	2048
 
+/*
+ * copy_priority low yields to the host: while the host has done I/O in the
+ * last COPIER_HOST_IDLE_MS, the copy takes one region at a time and after
+ * each copy waits COPIER_LOW_YIELD times as long as the copy took, so it
+ * holds the disks at most 1/(1 + COPIER_LOW_YIELD) of the time and holds
+ * host writes for one region's copy at most.  An idle host gets the full
+ * speed.  (md's sync_speed_min/max instead copies at a fixed minimum rate
+ * whenever the disk is not idle, however fast or slow the disk; DRBD's
+ * c-min-rate likewise.  A duty cycle scales with the disks.)
+ */
+#define COPIER_HOST_IDLE_MS	100
+#define COPIER_LOW_YIELD	4
+/* Yield debt allowed before waiting: waits are whole jiffies (4 ms at HZ=250). */
+#define COPIER_LOW_BURST_NS	(10 * NSEC_PER_MSEC)
+
 enum copy_phase {
 	COPY_PHASE_START,		/* not issued yet */
 	COPY_PHASE_READ,		/* reading a chunk from the source */
@@ -61,6 +76,7 @@ struct copy_job {
 	sector_t chunk;			/* sectors of the chunk in flight */
 	enum copy_phase phase;
 	unsigned long error;		/* dm-io error bits of the last I/O */
+	u64 start_ns;			/* when its first I/O was issued */
 	void *buf;			/* COPIER_CHUNK_SECTORS of memory */
 };
 
@@ -82,6 +98,7 @@ struct vmirror_copier {
 	atomic_t pass_errors;		/* copies that failed in this pass */
 	u64 cursor;			/* next region to look at; thread only */
 	u64 rate_tat_ns;		/* rate limiter's next slot; thread only */
+	u64 yield_tat_ns;		/* low: yield debt paid off; thread only */
 
 	atomic_t priority;		/* VMIRROR_PRIORITY_* */
 	atomic_t max_rate;		/* KiB/s, 0 = no cap */
@@ -119,6 +136,14 @@ static unsigned short copier_ioprio(struct vmirror_copier *c)
 	default:
 		return IOPRIO_DEFAULT;
 	}
+}
+
+/* Whether copy_priority low should give way: the host is doing I/O. */
+static bool copier_yields(struct vmirror_copier *c)
+{
+	return atomic_read(&c->priority) == VMIRROR_PRIORITY_LOW &&
+	       time_before(jiffies, READ_ONCE(c->vm->last_host_io) +
+			   msecs_to_jiffies(COPIER_HOST_IDLE_MS));
 }
 
 void copier_kick(struct vmirror_copier *c)
@@ -197,6 +222,12 @@ static void copier_finish(struct vmirror_copier *c, struct copy_job *job,
 		region_map_copy_end(c->vm->rm, job->region + i, in_sync, &released);
 	vmirror_release_writes(vm, &released);
 
+	if (copier_yields(c)) {
+		u64 now = ktime_get_ns();
+
+		c->yield_tat_ns = max(c->yield_tat_ns, now) +
+				  COPIER_LOW_YIELD * (now - job->start_ns);
+	}
 	if (in_sync) {
 		copier_account(c, to_bytes(copier_job_len(c, job)));
 		vmirror_copied(vm, to_bytes(copier_job_len(c, job)));
@@ -268,6 +299,7 @@ static void copier_advance(struct vmirror_copier *c, struct copy_job *job)
 	switch (job->phase) {
 	case COPY_PHASE_START:
 		job->done = 0;
+		job->start_ns = ktime_get_ns();
 		copier_read_next_chunk(c, job);
 		break;
 	case COPY_PHASE_READ:
@@ -338,6 +370,16 @@ static long copier_rate_delay(struct vmirror_copier *c)
 	return nsecs_to_jiffies(c->rate_tat_ns - now) + 1;
 }
 
+/* copy_priority low: jiffies to give way to the host, 0 to go now. */
+static long copier_yield_delay(struct vmirror_copier *c)
+{
+	u64 now = ktime_get_ns();
+
+	if (c->yield_tat_ns <= now + COPIER_LOW_BURST_NS || !copier_yields(c))
+		return 0;
+	return nsecs_to_jiffies(c->yield_tat_ns - now - COPIER_LOW_BURST_NS) + 1;
+}
+
 /*
  * Extend a job that has started copying its first region with the regions
  * after it that can be copied at once, up to COPIER_BATCH_SECTORS: large
@@ -355,6 +397,8 @@ static void copier_extend_batch(struct vmirror_copier *c, struct copy_job *job)
 	if (rate)
 		max_sectors = min_t(u64, max_sectors, rate / 5);
 	max_nr = max_t(u64, 1, max_sectors >> c->vm->region_shift);
+	if (copier_yields(c))
+		max_nr = 1;
 
 	job->nr = 1;
 	while (job->nr < max_nr && job->region + job->nr < nr_regions &&
@@ -431,7 +475,7 @@ static bool copier_start_one(struct vmirror_copier *c, long *timeout)
 		return false;
 	}
 
-	*timeout = copier_rate_delay(c);
+	*timeout = max(copier_rate_delay(c), copier_yield_delay(c));
 	if (*timeout)
 		return false;
 

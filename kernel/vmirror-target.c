@@ -274,6 +274,10 @@ static int vmirror_map(struct dm_target *ti, struct bio *bio)
 
 	enum vmirror_io_mode mode = READ_ONCE(vm->io_mode);
 
+	/* For copy_priority low; one store per jiffy, not one per bio. */
+	if (READ_ONCE(vm->last_host_io) != jiffies)
+		WRITE_ONCE(vm->last_host_io, jiffies);
+
 	pb->mirror_status = BLK_STS_OK;
 	pb->to_mirror = false;
 	pb->tracked = false;
@@ -543,6 +547,7 @@ static struct vmirror *vmirror_alloc(struct dm_target *ti,
 	bio_list_init(&vm->retry_reads);
 	INIT_WORK(&vm->retry_work, vmirror_retry_reads);
 	atomic_set(&vm->last_percent, args->nosync ? 100 : 0);
+	vm->last_host_io = jiffies - HZ;
 	atomic64_set(&vm->bytes_copied, 0);
 	atomic64_set(&vm->source_errors, 0);
 	atomic64_set(&vm->mirror_errors, 0);

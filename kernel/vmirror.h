@@ -49,6 +49,8 @@ struct vmirror_dev;
  * @retry_reads: reads the source failed, to be read again from the mirror
  * @retry_work: issues @retry_reads (bio allocation may sleep)
  * @last_percent: percent_synced last notified through sysfs
+ * @last_host_io: jiffies of the latest host bio (copy_priority low yields
+ *	to the host while it is recent); written at most once a jiffy
  * @bytes_copied: bytes the background copy has written to the mirror
  * @source_errors: I/O errors seen on the source
  * @mirror_errors: I/O errors seen on the mirror
@@ -83,6 +85,8 @@ struct vmirror {
 	spinlock_t retry_lock;		/* protects retry_reads */
 	struct bio_list retry_reads;
 	struct work_struct retry_work;
+
+	unsigned long last_host_io;
 
 	atomic64_t bytes_copied;
 	atomic64_t source_errors;
