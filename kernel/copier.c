@@ -58,6 +58,7 @@
  */
 #define COPIER_HOST_IDLE_MS	100
 #define COPIER_LOW_YIELD	4
+#define COPIER_LOW_CHUNK_SECTORS	256	/* 128 KiB */
 /* Yield debt allowed before waiting: waits are whole jiffies (4 ms at HZ=250). */
 #define COPIER_LOW_BURST_NS	(10 * NSEC_PER_MSEC)
 
@@ -288,8 +289,9 @@ static void copier_io(struct vmirror_copier *c, struct copy_job *job,
 static void copier_read_next_chunk(struct vmirror_copier *c,
 				   struct copy_job *job)
 {
-	job->chunk = min_t(sector_t, COPIER_CHUNK_SECTORS,
-			   copier_job_len(c, job) - job->done);
+	/* Yielding: short chunks, so the host's I/O never waits long behind one. */
+	job->chunk = min_t(sector_t, copier_yields(c) ? COPIER_LOW_CHUNK_SECTORS :
+			   COPIER_CHUNK_SECTORS, copier_job_len(c, job) - job->done);
 	copier_io(c, job, COPY_PHASE_READ);
 }
 
@@ -585,9 +587,27 @@ void copier_quiesce(struct vmirror_copier *c)
 	wait_event(c->idle_wait, copier_idle(c));
 }
 
+/*
+ * On RAM-speed disks the copy's cost is CPU time (the thread itself runs
+ * the memory copies of brd, null_blk, ...): the scheduler should prefer
+ * the host's tasks at low priority and the copy at high priority.
+ */
+static void copier_set_nice(struct vmirror_copier *c, u16 priority)
+{
+	static const int nice[] = {
+		[VMIRROR_PRIORITY_LOW] = MAX_NICE,
+		[VMIRROR_PRIORITY_SAME] = 0,
+		[VMIRROR_PRIORITY_HIGH] = -10,
+	};
+
+	if (priority < ARRAY_SIZE(nice))
+		set_user_nice(c->thread, nice[priority]);
+}
+
 void copier_set_priority(struct vmirror_copier *c, u16 priority)
 {
 	atomic_set(&c->priority, priority);
+	copier_set_nice(c, priority);
 	copier_kick(c);
 }
 
@@ -679,6 +699,7 @@ struct vmirror_copier *copier_create(struct vmirror *vm, u16 priority,
 		r = PTR_ERR(c->thread);
 		goto out_destroy_io_client;
 	}
+	copier_set_nice(c, priority);
 	return c;
 
 out_destroy_io_client:
