@@ -12,6 +12,8 @@
 
 #include <linux/types.h>
 
+#include "state-names.h"
+
 /**
  * enum vmirror_event - what can happen to an association
  * @VMIRROR_EV_ACTIVATE: start copying (first resume, or "activate" after
@@ -154,18 +156,5 @@ u16 vmirror_state_methodology(const struct vmirror_state *st);
  * @ev: the event
  */
 const char *vmirror_event_name(enum vmirror_event ev);
-
-/*
- * Words for the state numbers of uapi/linux/dm-vmirror.h, as shown by
- * "dmsetup status" and sysfs; "unknown" for a number without a name.
- */
-const char *vmirror_copy_state_name(u16 v);
-const char *vmirror_sync_state_name(u16 v);
-const char *vmirror_progress_name(u16 v);
-const char *vmirror_priority_name(u16 v);
-const char *vmirror_copy_type_name(u16 v);
-const char *vmirror_sync_type_name(u16 v);
-const char *vmirror_replica_type_name(u16 v);
-const char *vmirror_methodology_name(u16 v);
 
 #endif /* DM_VMIRROR_STATE_H */

@@ -7,166 +7,48 @@
 #include <string.h>
 
 #include "vmirrorctl.h"
+#include "../../kernel/state-names.h"
 
-struct word {
-	unsigned int value;
-	const char *name;
-};
-
-#define N(a) (sizeof(a) / sizeof((a)[0]))
-
-static const struct word copy_states[] = {
-	{ VMIRROR_COPY_STATE_INITIALIZED, "initialized" },
-	{ VMIRROR_COPY_STATE_UNSYNCHRONIZED, "unsynchronized" },
-	{ VMIRROR_COPY_STATE_SYNCHRONIZED, "synchronized" },
-	{ VMIRROR_COPY_STATE_BROKEN, "broken" },
-	{ VMIRROR_COPY_STATE_FRACTURED, "fractured" },
-	{ VMIRROR_COPY_STATE_SPLIT, "split" },
-	{ VMIRROR_COPY_STATE_INACTIVE, "inactive" },
-	{ VMIRROR_COPY_STATE_SUSPENDED, "suspended" },
-	{ VMIRROR_COPY_STATE_FAILEDOVER, "failedover" },
-	{ VMIRROR_COPY_STATE_PREPARED, "prepared" },
-	{ VMIRROR_COPY_STATE_ABORTED, "aborted" },
-	{ VMIRROR_COPY_STATE_SKEWED, "skewed" },
-	{ VMIRROR_COPY_STATE_NOT_APPLICABLE, "not_applicable" },
-};
-
-static const struct word sync_states[] = {
-	{ VMIRROR_SYNC_STATE_INITIALIZED, "initialized" },
-	{ VMIRROR_SYNC_STATE_PREPARE_IN_PROGRESS, "prepare_in_progress" },
-	{ VMIRROR_SYNC_STATE_PREPARED, "prepared" },
-	{ VMIRROR_SYNC_STATE_RESYNC_IN_PROGRESS, "resync_in_progress" },
-	{ VMIRROR_SYNC_STATE_SYNCHRONIZED, "synchronized" },
-	{ VMIRROR_SYNC_STATE_FRACTURE_IN_PROGRESS, "fracture_in_progress" },
-	{ VMIRROR_SYNC_STATE_QUIESCE_IN_PROGRESS, "quiesce_in_progress" },
-	{ VMIRROR_SYNC_STATE_QUIESCED, "quiesced" },
-	{ VMIRROR_SYNC_STATE_RESTORE_IN_PROGRESS, "restore_in_progress" },
-	{ VMIRROR_SYNC_STATE_IDLE, "idle" },
-	{ VMIRROR_SYNC_STATE_BROKEN, "broken" },
-	{ VMIRROR_SYNC_STATE_FRACTURED, "fractured" },
-	{ VMIRROR_SYNC_STATE_FROZEN, "frozen" },
-	{ VMIRROR_SYNC_STATE_COPY_IN_PROGRESS, "copy_in_progress" },
-};
-
-static const struct word progress[] = {
-	{ VMIRROR_PROGRESS_UNKNOWN, "unknown" },
-	{ VMIRROR_PROGRESS_COMPLETED, "completed" },
-	{ VMIRROR_PROGRESS_DORMANT, "dormant" },
-	{ VMIRROR_PROGRESS_INITIALIZING, "initializing" },
-	{ VMIRROR_PROGRESS_PREPARING, "preparing" },
-	{ VMIRROR_PROGRESS_SYNCHRONIZING, "synchronizing" },
-	{ VMIRROR_PROGRESS_RESYNCING, "resyncing" },
-	{ VMIRROR_PROGRESS_RESTORING, "restoring" },
-	{ VMIRROR_PROGRESS_FRACTURING, "fracturing" },
-	{ VMIRROR_PROGRESS_SPLITTING, "splitting" },
-	{ VMIRROR_PROGRESS_FAILING_OVER, "failing_over" },
-	{ VMIRROR_PROGRESS_FAILING_BACK, "failing_back" },
-	{ VMIRROR_PROGRESS_ABORTING, "aborting" },
-	{ VMIRROR_PROGRESS_MIXED, "mixed" },
-	{ VMIRROR_PROGRESS_NOT_APPLICABLE, "not_applicable" },
-	{ VMIRROR_PROGRESS_SUSPENDING, "suspending" },
-	{ VMIRROR_PROGRESS_REQUIRES_FRACTURE, "requires_fracture" },
-	{ VMIRROR_PROGRESS_REQUIRES_RESYNC, "requires_resync" },
-	{ VMIRROR_PROGRESS_REQUIRES_ACTIVATE, "requires_activate" },
-	{ VMIRROR_PROGRESS_PENDING, "pending" },
-	{ VMIRROR_PROGRESS_DETACHING, "detaching" },
-};
-
-static const struct word priorities[] = {
-	{ VMIRROR_PRIORITY_NOT_MANAGED, "not_managed" },
-	{ VMIRROR_PRIORITY_LOW, "low" },
-	{ VMIRROR_PRIORITY_SAME, "same" },
-	{ VMIRROR_PRIORITY_HIGH, "high" },
-};
-
-static const struct word copy_types[] = {
-	{ VMIRROR_COPY_TYPE_ASYNC, "async" },
-	{ VMIRROR_COPY_TYPE_SYNC, "sync" },
-	{ VMIRROR_COPY_TYPE_UNSYNC_ASSOC, "unsync_assoc" },
-	{ VMIRROR_COPY_TYPE_UNSYNC_UNASSOC, "unsync_unassoc" },
-};
-
-static const struct word sync_types[] = {
-	{ VMIRROR_SYNC_TYPE_MIRROR, "mirror" },
-	{ VMIRROR_SYNC_TYPE_SNAPSHOT, "snapshot" },
-	{ VMIRROR_SYNC_TYPE_CLONE, "clone" },
-};
-
-static const struct word replica_types[] = {
-	{ VMIRROR_REPLICA_TYPE_NOT_SPECIFIED, "not_specified" },
-	{ VMIRROR_REPLICA_TYPE_FULL_COPY, "full_copy" },
-	{ VMIRROR_REPLICA_TYPE_BEFORE_DELTA, "before_delta" },
-	{ VMIRROR_REPLICA_TYPE_AFTER_DELTA, "after_delta" },
-	{ VMIRROR_REPLICA_TYPE_LOG, "log" },
-};
-
-static const struct word methodologies[] = {
-	{ VMIRROR_COPY_METHOD_NOT_SPECIFIED, "not_specified" },
-	{ VMIRROR_COPY_METHOD_OTHER, "other" },
-	{ VMIRROR_COPY_METHOD_IMPLEMENTATION_DECIDES, "implementation_decides" },
-	{ VMIRROR_COPY_METHOD_FULL_COPY, "full_copy" },
-	{ VMIRROR_COPY_METHOD_INCREMENTAL_COPY, "incremental_copy" },
-	{ VMIRROR_COPY_METHOD_DIFFERENTIAL_COPY, "differential_copy" },
-	{ VMIRROR_COPY_METHOD_COPY_ON_WRITE, "copy_on_write" },
-	{ VMIRROR_COPY_METHOD_COPY_ON_ACCESS, "copy_on_access" },
-	{ VMIRROR_COPY_METHOD_DELTA_UPDATE, "delta_update" },
-	{ VMIRROR_COPY_METHOD_SNAP_AND_CLONE, "snap_and_clone" },
-};
-
-static const char *lookup(const struct word *w, size_t n, unsigned int v)
-{
-	for (size_t i = 0; i < n; i++)
-		if (w[i].value == v)
-			return w[i].name;
-	return "unknown";
-}
-
-static int rlookup(const struct word *w, size_t n, const char *name)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(w[i].name, name))
-			return w[i].value;
-	return -1;
-}
+/* The tables are the module's own (kernel/state-names.c, built in here). */
 
 const char *copy_state_name(unsigned int v)
 {
-	return lookup(copy_states, N(copy_states), v);
+	return vmirror_copy_state_name(v);
 }
 
 const char *sync_state_name(unsigned int v)
 {
-	return lookup(sync_states, N(sync_states), v);
+	return vmirror_sync_state_name(v);
 }
 
 const char *progress_name(unsigned int v)
 {
-	return lookup(progress, N(progress), v);
+	return vmirror_progress_name(v);
 }
 
 const char *priority_name(unsigned int v)
 {
-	return lookup(priorities, N(priorities), v);
+	return vmirror_priority_name(v);
 }
 
 const char *copy_type_name(unsigned int v)
 {
-	return lookup(copy_types, N(copy_types), v);
+	return vmirror_copy_type_name(v);
 }
 
 const char *sync_type_name(unsigned int v)
 {
-	return lookup(sync_types, N(sync_types), v);
+	return vmirror_sync_type_name(v);
 }
 
 const char *replica_type_name(unsigned int v)
 {
-	return lookup(replica_types, N(replica_types), v);
+	return vmirror_replica_type_name(v);
 }
 
 const char *methodology_name(unsigned int v)
 {
-	return lookup(methodologies, N(methodologies), v);
+	return vmirror_methodology_name(v);
 }
 
 /* struct vmirror_status.sync_mode holds a copy type: sync or async */
@@ -175,16 +57,28 @@ const char *sync_mode_name(unsigned int v)
 	return v == VMIRROR_COPY_TYPE_ASYNC ? "async" : "sync";
 }
 
+/* Every state number fits in this (the uapi's are all below 16). */
+#define MAX_STATE_VALUE 64
+
+static int rlookup(const char *(*name)(unsigned int), unsigned int first,
+		   const char *word)
+{
+	if (!strcmp(word, "unknown"))
+		return -1;
+	for (unsigned int v = first; v < MAX_STATE_VALUE; v++)
+		if (!strcmp(name(v), word))
+			return v;
+	return -1;
+}
+
 int copy_state_value(const char *word)
 {
-	return rlookup(copy_states, N(copy_states), word);
+	return rlookup(vmirror_copy_state_name, 0, word);
 }
 
 int priority_value(const char *word)
 {
-	int v = rlookup(priorities, N(priorities), word);
-
-	return v >= VMIRROR_PRIORITY_LOW ? v : -1;
+	return rlookup(vmirror_priority_name, VMIRROR_PRIORITY_LOW, word);
 }
 
 const char *copy_state_words(void)
@@ -192,10 +86,14 @@ const char *copy_state_words(void)
 	static char buf[256];
 
 	if (!buf[0]) {
-		for (size_t i = 0; i < N(copy_states); i++) {
-			if (i)
+		for (unsigned int v = 0; v < MAX_STATE_VALUE; v++) {
+			const char *w = vmirror_copy_state_name(v);
+
+			if (!strcmp(w, "unknown"))
+				continue;
+			if (buf[0])
 				strcat(buf, " ");
-			strcat(buf, copy_states[i].name);
+			strcat(buf, w);
 		}
 	}
 	return buf;
