@@ -271,12 +271,14 @@ static int vmirror_map(struct dm_target *ti, struct bio *bio)
 	struct vmirror_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
 	sector_t offset = dm_target_offset(ti, bio->bi_iter.bi_sector);
 	sector_t to_boundary;
+	unsigned long now;
 
 	enum vmirror_io_mode mode = READ_ONCE(vm->io_mode);
 
 	/* For copy_priority low; one store per jiffy, not one per bio. */
-	if (READ_ONCE(vm->last_host_io) != jiffies)
-		WRITE_ONCE(vm->last_host_io, jiffies);
+	now = jiffies;
+	if (time_after(now, READ_ONCE(vm->last_host_io)))
+		WRITE_ONCE(vm->last_host_io, now);
 
 	pb->mirror_status = BLK_STS_OK;
 	pb->to_mirror = false;
