@@ -159,6 +159,7 @@ if [[ ! -s $INITRD ]]; then
 			[[ $a == busybox ]] || ln -s busybox "root/bin/$a"
 		done
 		install -m 0755 "$HERE/init.sh" root/init
+		: >root/modules/order # empty when all of them are built in
 		for k in "${KOS[@]}"; do
 			cp "$k" root/modules/
 			basename "$k" >>root/modules/order

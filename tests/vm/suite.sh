@@ -147,5 +147,24 @@ for t in "${TESTS[@]}"; do
 	rm -rf "$scratch"
 done
 
+# On a kernel with kmemleak (make check-debug): anything the module
+# allocated and lost during the whole suite is a failure.
+if [[ -e /sys/kernel/debug/kmemleak ]] || mount -t debugfs none /sys/kernel/debug 2>/dev/null &&
+	[[ -e /sys/kernel/debug/kmemleak ]]; then
+	echo "=== kmemleak: objects leaked by dm-vmirror during the suite"
+	echo scan >/sys/kernel/debug/kmemleak || true; sleep 5
+	echo scan >/sys/kernel/debug/kmemleak || true
+	cat /sys/kernel/debug/kmemleak >"$LOGDIR/kmemleak.txt"
+	echo "    $(grep -c '^unreferenced object' "$LOGDIR/kmemleak.txt") unreferenced objects in all"
+	if grep -q 'dm_vmirror\|vmirror_\|copier_\|region_map_' "$LOGDIR/kmemleak.txt"; then
+		grep -B3 -A20 'dm_vmirror\|vmirror_\|copier_\|region_map_' "$LOGDIR/kmemleak.txt" | head -60 | sed 's/^/    /'
+		echo "FAIL kmemleak"
+		failed=$((failed + 1))
+	else
+		echo "PASS kmemleak"
+		passed=$((passed + 1))
+	fi
+fi
+
 echo "$passed passed, $failed failed"
 ((failed == 0))
