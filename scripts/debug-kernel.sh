@@ -26,6 +26,9 @@ TARBALL=/usr/src/linux-source-6.1.tar.xz
 LOCALVERSION=-vmirror-debug
 JOBS=${JOBS:-$(nproc)}
 
+# The build talks on stdout; only the result lines go there (fd 3).
+exec 3>&1 1>&2
+
 log() { echo "debug-kernel: $*" >&2; }
 die() { log "error: $*"; exit 1; }
 
@@ -34,7 +37,7 @@ for t in flex bison bc perl; do
 	command -v $t >/dev/null || die "$t missing (apt-get install flex bison bc libelf-dev libssl-dev; 'make deps')"
 done
 
-KEY=$({ sha256sum "$0"; stat -c '%s %Y' "$TARBALL"; } | sha256sum | cut -c1-16)
+KEY=$({ sha256sum <"$0"; stat -c '%s %Y' "$TARBALL"; } | sha256sum | cut -c1-16)
 SRC=$CACHE/linux-source-6.1
 OBJ=$CACHE/build
 STAMP=$CACHE/done-$KEY
@@ -98,6 +101,6 @@ fi
 
 REL=$(cat "$OBJ/include/config/kernel.release")
 [[ -d /lib/modules/$REL/kernel ]] || { rm -f "$STAMP"; die "/lib/modules/$REL went missing; run again"; }
-echo "KDIR=$OBJ"
-echo "KVER=$REL"
-echo "VM_KERNEL=$OBJ/arch/x86/boot/bzImage"
+echo "KDIR=$OBJ" >&3
+echo "KVER=$REL" >&3
+echo "VM_KERNEL=$OBJ/arch/x86/boot/bzImage" >&3
