@@ -77,8 +77,8 @@ check-debug: deps
 		$(DEBUG_MODULE_DIR)/kernel/; \
 	$(MAKE) -C $$KDIR M=$(DEBUG_MODULE_DIR) modules; \
 	VM_KVER=$$KVER VM_KERNEL=$$VM_KERNEL \
-		VMIRROR_KO=$(DEBUG_MODULE_DIR)/kernel/dm-vmirror.ko \
-		VM_TEST_TIMEOUT=$${VM_TEST_TIMEOUT:-1800} \
+		VMIRROR_KO=$(DEBUG_MODULE_DIR)/kernel/dm-vmirror.ko VM_RATE_DIV=4 \
+		VM_TEST_TIMEOUT=$${VM_TEST_TIMEOUT:-1800} VM_TIMEOUT=$${VM_TIMEOUT:-14400} \
 		$(CURDIR)/tests/check.sh --vm-only $(TESTS)
 
 bench: deps

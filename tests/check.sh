@@ -15,7 +15,7 @@ cd "$TOP" || exit 1
 export VM_KVER=${VM_KVER:-${KVER:-}}
 [ -n "$VM_KVER" ] || unset VM_KVER
 # Settings the guest side reads (the soak's length, the per-test timeout).
-export VM_ENV="${VM_ENV:-} SOAK_SECONDS VM_TEST_TIMEOUT VMIRROR_KO"
+export VM_ENV="${VM_ENV:-} SOAK_SECONDS VM_TEST_TIMEOUT VMIRROR_KO VM_RATE_DIV"
 
 LOG=$(mktemp -d /tmp/vmirror-check.XXXXXX)
 rc=0
@@ -42,7 +42,7 @@ else
 fi
 
 echo "== VM integration suite"
-tests/vm/run.sh --out "$LOG/vm" -- bash tests/vm/suite.sh "$@" </dev/null 2>&1 |
+tests/vm/run.sh --timeout "${VM_TIMEOUT:-1800}" --out "$LOG/vm" -- bash tests/vm/suite.sh "$@" </dev/null 2>&1 |
 	tee "$LOG/vm.txt"
 [ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
 

@@ -17,8 +17,9 @@
 VM_BAD_DMESG_RE='BUG:|WARNING:|Oops|hung_task|blocked for more than|list_add corruption|list_del corruption|list corruption|general protection fault|Kernel panic|UBSAN|KASAN|possible circular locking|lockdep'
 
 # Lines that match VM_BAD_DMESG_RE but are harmless.  The kernel echoes its
-# own command line into the log, and our dmesg marks are written by us.
-VM_DMESG_IGNORE_RE='Kernel command line:|vmtest-mark:'
+# own command line into the log, our dmesg marks are written by us, and a
+# lockdep kernel (make check-debug) says at boot that it checks.
+VM_DMESG_IGNORE_RE='Kernel command line:|vmtest-mark:|RCU lockdep checking is enabled'
 
 # vm_log MSG...  - timestamped progress message on stderr.
 vm_log() {

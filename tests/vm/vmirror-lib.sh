@@ -16,6 +16,13 @@ vmirror_load() {
 	dmsetup targets | grep -q '^vmirror ' || die "vmirror target not registered"
 }
 
+# rate KIB  - a max_copy_rate for a copy that must outlast some host I/O,
+# divided by VM_RATE_DIV (make check-debug sets it: a debug kernel slows the
+# host's I/O and every process far more than a rate-capped copy).
+rate() {
+	echo $(($1 / ${VM_RATE_DIV:-1}))
+}
+
 # vmirror_field NAME N  - field N of the vmirror status (1 = copy_state,
 # 2 = percent, 3 = synced/total, 4 = sync_state, 5 = progress_status,
 # 6 = copy_priority, 7 = max_copy_rate, 8 = bytes_copied,

@@ -22,7 +22,7 @@ run_case() {
 
 	# 4 MiB/s: the copy takes ~12 s, longer than the first fio run.
 	dmsetup create vm --table "0 $len vmirror /dev/mapper/src_d $soff \
-/dev/mapper/mir_d $moff 6 region_size $region max_copy_rate 4096 copy_priority $prio"
+/dev/mapper/mir_d $moff 6 region_size $region max_copy_rate $(rate 4096) copy_priority $prio"
 	dev=$(dm_devname vm)
 
 	echo "fio: random writes of mixed sizes with crc32c verify during the copy"
@@ -73,7 +73,7 @@ run_hammer() {
 	delay_leg src_d /dev/ram0 10
 	delay_leg mir_d /dev/ram1 10
 	dmsetup create vm --table "0 $len vmirror /dev/mapper/src_d 0 \
-/dev/mapper/mir_d 0 4 region_size 8 max_copy_rate 1024"
+/dev/mapper/mir_d 0 4 region_size 8 max_copy_rate $(rate 1024)"
 	dev=$(dm_devname vm)
 	fio --name=hammer --filename="$dev" --rw=randwrite --bs=4k --size=16M \
 		--direct=1 --ioengine=libaio --iodepth=32 --verify=crc32c \
