@@ -17,7 +17,7 @@
 # Everything is cached outside the source tree, in $DEBUG_KERNEL_CACHE
 # (default /var/cache/dm-vmirror/debug-kernel); a rebuild happens only when
 # this script or the source tarball changes.  On 2 cores the first build takes
-# about half an hour; later runs take seconds.
+# about half an hour; later runs take half a minute.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
