@@ -170,7 +170,8 @@ enum region_write_route region_map_write_begin(struct region_map *rm,
 			break;
 		}
 		__region_clear_synced(rm, w->region);
-		fallthrough;
+		route = REGION_WRITE_UNSYNCED;
+		break;
 	default:
 		route = REGION_WRITE_SOURCE;
 		break;

@@ -30,12 +30,15 @@ struct region_waiter {
  * @REGION_WRITE_BOTH: the region is in sync: write source and mirror
  * @REGION_WRITE_SOURCE: the region is not copied yet (or the mirror is not
  *	being written): the source alone; a later copy carries the data
+ * @REGION_WRITE_UNSYNCED: as @REGION_WRITE_SOURCE, and the write took the
+ *	region out of sync (it was in sync, the mirror is not being written)
  * @REGION_WRITE_HELD: the region is being copied (or waits to be): the
  *	write was queued and comes back from region_map_copy_end()
  */
 enum region_write_route {
 	REGION_WRITE_BOTH,
 	REGION_WRITE_SOURCE,
+	REGION_WRITE_UNSYNCED,
 	REGION_WRITE_HELD,
 };
 

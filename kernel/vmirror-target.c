@@ -224,26 +224,25 @@ static int vmirror_map_write(struct vmirror *vm, struct bio *bio)
 	struct vmirror_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
 	sector_t offset = dm_target_offset(vm->ti, bio->bi_iter.bi_sector);
 	enum vmirror_io_mode mode = READ_ONCE(vm->io_mode);
-	bool track_only = mode == VMIRROR_IO_SOURCE_TRACKED;
-	bool was_synced;
 
 	/* A write held by a copy or a split may come back after break. */
 	if (mode == VMIRROR_IO_MIRROR_ONLY)
 		return vmirror_map_mirror_only(vm, bio, offset);
 
-	was_synced = track_only && region_map_is_synced(vm->rm, pb->waiter.region);
-	switch (region_map_write_begin(vm->rm, &pb->waiter, track_only)) {
+	switch (region_map_write_begin(vm->rm, &pb->waiter,
+				       mode == VMIRROR_IO_SOURCE_TRACKED)) {
 	case REGION_WRITE_HELD:
 		return DM_MAPIO_SUBMITTED;
 	case REGION_WRITE_BOTH:
 		pb->tracked = true;
 		vmirror_clone_to_mirror(vm, bio, offset);
 		break;
+	case REGION_WRITE_UNSYNCED:
+		/* percent_synced may have dropped. */
+		vmirror_note_percent(vm);
+		fallthrough;
 	case REGION_WRITE_SOURCE:
 		pb->tracked = true;
-		/* The write took the region out of sync: percent may drop. */
-		if (was_synced)
-			vmirror_note_percent(vm);
 		break;
 	}
 	vmirror_remap(bio, vm->source, vm->source_start, offset);

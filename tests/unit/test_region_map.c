@@ -119,8 +119,11 @@ static void track_only_write_unsyncs_region(void)
 	struct region_map *rm = region_map_create(3, true);
 	struct region_waiter w;
 
-	CHECK(write_begin(rm, &w, 1, true) == REGION_WRITE_SOURCE);
+	CHECK(write_begin(rm, &w, 1, true) == REGION_WRITE_UNSYNCED);
 	CHECK(!region_map_is_synced(rm, 1));
+	CHECK(!region_map_write_end(rm, 1));
+	/* Already out of sync: the next write only goes to the source. */
+	CHECK(write_begin(rm, &w, 1, true) == REGION_WRITE_SOURCE);
 	CHECK(region_map_nr_synced(rm) == 2);
 	CHECK(region_map_next_unsynced(rm, 0) == 1);
 	CHECK(region_map_next_unsynced(rm, 2) == 3);
