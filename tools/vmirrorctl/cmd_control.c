@@ -40,7 +40,7 @@ static int control(const struct target_dev *td, uint32_t op, uint32_t value)
 		if (ctl_status(td->info.major, td->info.minor, &st))
 			st = td->st;
 		return error("%s: operation not allowed while %s", td->info.name,
-			     copy_state_name(st.copy_state));
+			     vmirror_copy_state_name(st.copy_state));
 	}
 	if (r == -EIO && op == VMIRROR_OP_SPLIT)
 		return error("%s: split failed: the mirror broke while quiescing",

@@ -119,7 +119,7 @@ static void table_params(char *buf, size_t len, const char *source,
 	}
 	if (o->priority >= 0) {
 		snprintf(opts + strlen(opts), sizeof(opts) - strlen(opts),
-			 " copy_priority %s", priority_name(o->priority));
+			 " copy_priority %s", vmirror_priority_name(o->priority));
 		n += 2;
 	}
 	if (o->max_rate_set) {

@@ -92,7 +92,7 @@ static void back_out(const char *name)
 
 static const char *not_synced_why(char *buf, size_t len, const struct vmirror_status *st)
 {
-	snprintf(buf, len, "%s, %u%% synced", copy_state_name(st->copy_state),
+	snprintf(buf, len, "%s, %u%% synced", vmirror_copy_state_name(st->copy_state),
 		 st->percent_synced);
 	return buf;
 }

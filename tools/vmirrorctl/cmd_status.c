@@ -70,21 +70,21 @@ static void print_status(const char *name, const struct vmirror_status *st)
 	char buf[64];
 
 	printf(KEY "%s\n", "name", name);
-	printf(KEY "%s\n", "copy_state", copy_state_name(st->copy_state));
-	printf(KEY "%s\n", "sync_state", sync_state_name(st->sync_state));
-	printf(KEY "%s\n", "progress_status", progress_name(st->progress_status));
+	printf(KEY "%s\n", "copy_state", vmirror_copy_state_name(st->copy_state));
+	printf(KEY "%s\n", "sync_state", vmirror_sync_state_name(st->sync_state));
+	printf(KEY "%s\n", "progress_status", vmirror_progress_name(st->progress_status));
 	printf(KEY "%s\n", "requested_copy_state",
-	       copy_state_name(st->requested_copy_state));
+	       vmirror_copy_state_name(st->requested_copy_state));
 	printf(KEY "%u\n", "percent_synced", st->percent_synced);
 	printf(KEY "%u\n", "sync_maintained", st->sync_maintained);
 	fmt_time_ns(buf, sizeof(buf), st->sync_time_ns);
 	printf(KEY "%s\n", "sync_time", buf);
-	printf(KEY "%s\n", "sync_type", sync_type_name(st->sync_type));
+	printf(KEY "%s\n", "sync_type", vmirror_sync_type_name(st->sync_type));
 	printf(KEY "%s\n", "sync_mode", sync_mode_name(st->sync_mode));
-	printf(KEY "%s\n", "copy_type", copy_type_name(st->copy_type));
-	printf(KEY "%s\n", "replica_type", replica_type_name(st->replica_type));
-	printf(KEY "%s\n", "copy_methodology", methodology_name(st->copy_methodology));
-	printf(KEY "%s\n", "copy_priority", priority_name(st->copy_priority));
+	printf(KEY "%s\n", "copy_type", vmirror_copy_type_name(st->copy_type));
+	printf(KEY "%s\n", "replica_type", vmirror_replica_type_name(st->replica_type));
+	printf(KEY "%s\n", "copy_methodology", vmirror_methodology_name(st->copy_methodology));
+	printf(KEY "%s\n", "copy_priority", vmirror_priority_name(st->copy_priority));
 	printf(KEY "%u%s\n", "max_copy_rate", st->max_copy_rate,
 	       st->max_copy_rate ? " KiB/s" : " (no cap)");
 	printf(KEY "%u:%u\n", "source", st->source_major, st->source_minor);
@@ -185,8 +185,8 @@ int cmd_list(int argc, char **argv)
 		       "PROGRESS");
 	for (size_t i = 0; i < n; i++)
 		printf("%-*s  %-15s %5u%%  %s\n", w, ds[i].name,
-		       copy_state_name(ds[i].st.copy_state), ds[i].st.percent_synced,
-		       progress_name(ds[i].st.progress_status));
+		       vmirror_copy_state_name(ds[i].st.copy_state), ds[i].st.percent_synced,
+		       vmirror_progress_name(ds[i].st.progress_status));
 	free(ds);
 	return EXIT_OK;
 }

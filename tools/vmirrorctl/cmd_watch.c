@@ -163,9 +163,9 @@ static void describe(const struct vmirror_status *st, uint64_t dev_bytes,
 
 	if (done > total)
 		done = total;
-	snprintf(p->state, sizeof(p->state), "%s", copy_state_name(st->copy_state));
+	snprintf(p->state, sizeof(p->state), "%s", vmirror_copy_state_name(st->copy_state));
 	snprintf(p->progress, sizeof(p->progress), "%s",
-		 progress_name(st->progress_status));
+		 vmirror_progress_name(st->progress_status));
 	p->percent = st->percent_synced;
 	fmt_bytes(p->done, sizeof(p->done), done);
 	fmt_bytes(p->total, sizeof(p->total), total);
@@ -267,6 +267,6 @@ int cmd_watch(int argc, char **argv)
 	if (td.st.copy_state == VMIRROR_COPY_STATE_BROKEN ||
 	    td.st.copy_state == VMIRROR_COPY_STATE_ABORTED)
 		rc = error("%s: copy_state %s", td.info.name,
-			   copy_state_name(td.st.copy_state));
+			   vmirror_copy_state_name(td.st.copy_state));
 	return rc;
 }

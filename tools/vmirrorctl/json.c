@@ -32,10 +32,10 @@ struct json_object *status_json(const char *name, const struct vmirror_status *s
 	char buf[64];
 
 	add_str(o, "name", name);
-	add_str(o, "copy_state", copy_state_name(st->copy_state));
-	add_str(o, "sync_state", sync_state_name(st->sync_state));
-	add_str(o, "progress_status", progress_name(st->progress_status));
-	add_str(o, "requested_copy_state", copy_state_name(st->requested_copy_state));
+	add_str(o, "copy_state", vmirror_copy_state_name(st->copy_state));
+	add_str(o, "sync_state", vmirror_sync_state_name(st->sync_state));
+	add_str(o, "progress_status", vmirror_progress_name(st->progress_status));
+	add_str(o, "requested_copy_state", vmirror_copy_state_name(st->requested_copy_state));
 	add_int(o, "percent_synced", st->percent_synced);
 	add_int(o, "sync_maintained", st->sync_maintained);
 	if (st->sync_time_ns) {
@@ -44,12 +44,12 @@ struct json_object *status_json(const char *name, const struct vmirror_status *s
 	} else {
 		json_object_object_add(o, "sync_time", NULL);	/* null */
 	}
-	add_str(o, "sync_type", sync_type_name(st->sync_type));
+	add_str(o, "sync_type", vmirror_sync_type_name(st->sync_type));
 	add_str(o, "sync_mode", sync_mode_name(st->sync_mode));
-	add_str(o, "copy_type", copy_type_name(st->copy_type));
-	add_str(o, "replica_type", replica_type_name(st->replica_type));
-	add_str(o, "copy_methodology", methodology_name(st->copy_methodology));
-	add_str(o, "copy_priority", priority_name(st->copy_priority));
+	add_str(o, "copy_type", vmirror_copy_type_name(st->copy_type));
+	add_str(o, "replica_type", vmirror_replica_type_name(st->replica_type));
+	add_str(o, "copy_methodology", vmirror_methodology_name(st->copy_methodology));
+	add_str(o, "copy_priority", vmirror_priority_name(st->copy_priority));
 	add_uint(o, "max_copy_rate", st->max_copy_rate);
 	snprintf(buf, sizeof(buf), "%u:%u", st->source_major, st->source_minor);
 	add_str(o, "source", buf);

@@ -7,49 +7,8 @@
 #include <string.h>
 
 #include "vmirrorctl.h"
-#include "../../kernel/state-names.h"
 
-/* The tables are the module's own (kernel/state-names.c, built in here). */
-
-const char *copy_state_name(unsigned int v)
-{
-	return vmirror_copy_state_name(v);
-}
-
-const char *sync_state_name(unsigned int v)
-{
-	return vmirror_sync_state_name(v);
-}
-
-const char *progress_name(unsigned int v)
-{
-	return vmirror_progress_name(v);
-}
-
-const char *priority_name(unsigned int v)
-{
-	return vmirror_priority_name(v);
-}
-
-const char *copy_type_name(unsigned int v)
-{
-	return vmirror_copy_type_name(v);
-}
-
-const char *sync_type_name(unsigned int v)
-{
-	return vmirror_sync_type_name(v);
-}
-
-const char *replica_type_name(unsigned int v)
-{
-	return vmirror_replica_type_name(v);
-}
-
-const char *methodology_name(unsigned int v)
-{
-	return vmirror_methodology_name(v);
-}
+/* The words are the module's own table (kernel/state-names.c, built in here). */
 
 /* struct vmirror_status.sync_mode holds a copy type: sync or async */
 const char *sync_mode_name(unsigned int v)

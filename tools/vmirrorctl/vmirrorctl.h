@@ -21,6 +21,7 @@
 #include <stdio.h>
 
 #include <linux/dm-vmirror.h>
+#include "../../kernel/state-names.h"
 
 #define PROG "vmirrorctl"
 #define VMIRRORCTL_VERSION "1.0.0"
@@ -59,14 +60,7 @@ int read_sysfs_u64(const char *path, uint64_t *val);
 
 /* ---- states.c ---- */
 
-const char *copy_state_name(unsigned int v);
-const char *sync_state_name(unsigned int v);
-const char *progress_name(unsigned int v);
-const char *priority_name(unsigned int v);
-const char *copy_type_name(unsigned int v);
-const char *sync_type_name(unsigned int v);
-const char *replica_type_name(unsigned int v);
-const char *methodology_name(unsigned int v);
+/* The vmirror_*_name() words: kernel/state-names.h */
 const char *sync_mode_name(unsigned int v);
 /* -1 if unknown */
 int copy_state_value(const char *word);
