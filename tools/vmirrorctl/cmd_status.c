@@ -103,11 +103,21 @@ static void print_status(const char *name, const struct vmirror_status *st)
 	printf(KEY "%llu" "\n", "mirror_errors", (unsigned long long)st->mirror_errors);
 }
 
+/* The status of every device as one JSON array. */
+static void print_json_array(const struct dev_status *ds, size_t n)
+{
+	struct json_object *arr = json_object_new_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(arr, status_json(ds[i].name, &ds[i].st));
+	json_print(arr);
+	json_object_put(arr);
+}
+
 int cmd_status(int argc, char **argv)
 {
 	struct dev_status *ds = NULL;
 	struct target_dev td;
-	struct json_object *arr;
 	bool json = false;
 	size_t n = 0;
 	int c, r;
@@ -136,11 +146,7 @@ int cmd_status(int argc, char **argv)
 	if (r)
 		return r;
 	if (json) {
-		arr = json_object_new_array();
-		for (size_t i = 0; i < n; i++)
-			json_object_array_add(arr, status_json(ds[i].name, &ds[i].st));
-		json_print(arr);
-		json_object_put(arr);
+		print_json_array(ds, n);
 	} else {
 		for (size_t i = 0; i < n; i++) {
 			if (i)
@@ -155,7 +161,6 @@ int cmd_status(int argc, char **argv)
 int cmd_list(int argc, char **argv)
 {
 	struct dev_status *ds = NULL;
-	struct json_object *arr;
 	bool json = false;
 	size_t n = 0;
 	int c, r, w = 4;
@@ -169,11 +174,7 @@ int cmd_list(int argc, char **argv)
 	if (r)
 		return r;
 	if (json) {
-		arr = json_object_new_array();
-		for (size_t i = 0; i < n; i++)
-			json_object_array_add(arr, status_json(ds[i].name, &ds[i].st));
-		json_print(arr);
-		json_object_put(arr);
+		print_json_array(ds, n);
 		free(ds);
 		return EXIT_OK;
 	}
