@@ -53,6 +53,30 @@ delay_leg() {
 	dm_mknodes
 }
 
+# make_nullb NAME SIZE_MB  - a memory-backed null_blk device with a 16 MiB
+# volatile write cache (brd has none: the block layer would drop flushes
+# before they reach the target); prints /dev/NAME (null_blk names the disk
+# after its configfs directory).  Needs null_blk loaded and configfs mounted.
+make_nullb() {
+	local d=/sys/kernel/config/nullb/$1
+	mkdir "$d"
+	echo "$2" >"$d/size"
+	echo 1 >"$d/memory_backed"
+	echo 16 >"$d/cache_size"
+	echo 1 >"$d/power"
+	echo "/dev/$1"
+}
+
+# dm_reload NAME TABLE [SUSPEND_ARGS...]  - replace the live table of a
+# leg device (to break or repair it under a running vmirror).
+dm_reload() {
+	local name=$1 table=$2
+	shift 2
+	dmsetup load "$name" --table "$table"
+	dmsetup suspend "$@" "$name"
+	dmsetup resume "$name"
+}
+
 # expect_fail CMD...  - CMD must fail.
 expect_fail() {
 	if "$@" >/dev/null 2>&1; then

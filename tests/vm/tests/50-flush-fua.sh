@@ -9,16 +9,6 @@ DESCRIPTION="REQ_PREFLUSH reaches both legs; FUA advertised; O_DSYNC data on bot
 
 NULLB_CFG=/sys/kernel/config/nullb
 
-make_nullb() { # NAME SIZE_MB -> prints /dev/NAME (null_blk names the disk after the configfs dir)
-	local d=$NULLB_CFG/$1
-	mkdir "$d"
-	echo "$2" >"$d/size"
-	echo 1 >"$d/memory_backed"
-	echo 16 >"$d/cache_size"
-	echo 1 >"$d/power"
-	echo "/dev/$1"
-}
-
 flushes() { awk '{ print $16 }' "/sys/block/${1#/dev/}/stat"; }
 
 test() {

@@ -10,16 +10,12 @@ SZ=65536 # sectors: 32 MiB, 64 regions of 512 KiB
 
 # leg_error NAME  - the leg's disk is gone: every I/O fails.
 leg_error() {
-	dmsetup load "$1" --table "0 $SZ error"
-	dmsetup suspend --noflush "$1"
-	dmsetup resume "$1"
+	dm_reload "$1" "0 $SZ error" --noflush
 }
 
 # leg_linear NAME DEV  - the leg is DEV again (repaired).
 leg_linear() {
-	dmsetup load "$1" --table "0 $SZ linear $2 0"
-	dmsetup suspend --noflush "$1"
-	dmsetup resume "$1"
+	dm_reload "$1" "0 $SZ linear $2 0" --noflush
 }
 
 expect_one_line() { # PATTERN

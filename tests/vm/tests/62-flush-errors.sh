@@ -8,24 +8,7 @@ DESCRIPTION="flush errors: mirror -> broken with every region out of sync; sourc
 
 . "$VM_SUITE_DIR/vmirror-lib.sh"
 
-NULLB_CFG=/sys/kernel/config/nullb
 SZ=131072 # 64 MiB
-
-make_nullb() { # NAME SIZE_MB -> prints /dev/NAME
-	local d=$NULLB_CFG/$1
-	mkdir "$d"
-	echo "$2" >"$d/size"
-	echo 1 >"$d/memory_backed"
-	echo 16 >"$d/cache_size"
-	echo 1 >"$d/power"
-	echo "/dev/$1"
-}
-
-leg_table() { # NAME TABLE
-	dmsetup load "$1" --table "$2"
-	dmsetup suspend "$1"
-	dmsetup resume "$1"
-}
 
 fsync_dev() {
 	python3 -c 'import os, sys; fd = os.open(sys.argv[1], os.O_RDONLY); os.fsync(fd)' "$1"
@@ -53,7 +36,7 @@ test() {
 	dev=$(dm_devname vm)
 	[[ $(cat "/sys/block/${dev#/dev/}/queue/write_cache") == "write back" ]] ||
 		die "vmirror does not advertise a write cache"
-	leg_table mir "0 $SZ flakey $b 0 0 60 1 error_writes"
+	dm_reload mir "0 $SZ flakey $b 0 0 60 1 error_writes"
 	f0=$(flushes "$a")
 	fsync_dev "$dev" || die "fsync failed although the source flushed"
 	(($(flushes "$a") > f0)) || die "the flush did not reach the source"
@@ -69,7 +52,7 @@ test() {
 	fio --name=w --filename="$dev" --rw=randwrite --bs=4k --size=64M --io_size=2M \
 		--direct=1 --ioengine=libaio --iodepth=4 --output="$TMPDIR/w.txt" ||
 		die "host writes failed while broken"
-	leg_table mir "0 $SZ linear $b 0"
+	dm_reload mir "0 $SZ linear $b 0"
 	dmsetup message vm 0 resync
 	vmirror_wait vm synchronized 60
 	vmirror_expect vm synchronized synchronized completed
@@ -80,7 +63,7 @@ test() {
 	dmsetup resume vm
 
 	echo "== the source fails a flush once synchronized: failedover, fsync succeeds"
-	leg_table src "0 $SZ flakey $a 0 0 60 1 error_writes"
+	dm_reload src "0 $SZ flakey $a 0 0 60 1 error_writes"
 	f0=$(flushes "$b")
 	fsync_dev "$dev" || die "fsync failed although the mirror flushed"
 	(($(flushes "$b") > f0)) || die "the flush did not reach the mirror"
