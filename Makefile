@@ -4,14 +4,25 @@
 #   make demo    a live migration in a VM, progress to 100 %, data verified
 #   make check   unit tests and the VM integration suite
 #
-# KDIR: the kernel build tree (default: scripts/kdir.sh).  The VM boots the
-# Debian kernel of the same release, /boot/vmlinuz-$(KVER).
+# KVER: the kernel release to build for (default: scripts/kver.sh, derived
+# from what is installed; no ABI version is written anywhere in the repo).
+# KDIR: its build tree (default /lib/modules/$(KVER)/build).  Given KDIR
+# alone, KVER is that tree's release.  The VM boots the kernel the module
+# was built for (tests/vm/run.sh reads the module's vermagic).
 
-KDIR ?= $(shell $(CURDIR)/scripts/kdir.sh)
-KVER ?= $(notdir $(patsubst %/,%,$(dir $(KDIR))))
+ifeq ($(origin KDIR),undefined)
+KVER ?= $(shell $(CURDIR)/scripts/kver.sh 2>/dev/null)
+KDIR := $(if $(KVER),/lib/modules/$(KVER)/build)
+else
+KVER ?= $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+endif
+# Only a KVER the user chose is handed to the test scripts; otherwise they
+# follow the module's vermagic.
+ifneq ($(filter command line environment,$(origin KVER)),)
 export KVER
+endif
 
-.PHONY: all module tools deps check check-debug unit fuzz soak vm-check demo bench install lint clean help
+.PHONY: all module tools deps check check-debug unit fuzz soak vm-check demo bench install lint clean help print-kver
 
 all: module tools
 
@@ -28,9 +39,13 @@ help:
 	@echo "make soak      fio verify under random operations, SOAK_SECONDS (600)"
 	@echo "make check-debug  VM suite on a KASAN/lockdep/kmemleak kernel (long)"
 
+# The release the module is built for, and so the kernel the VM boots.
+print-kver:
+	@echo $(KVER)
+
 module:
 	@test -n "$(KDIR)" -a -d "$(KDIR)" || \
-		{ echo "No kernel build tree (KDIR); run 'make deps'" >&2; exit 1; }
+		{ echo "No kernel build tree '$(KDIR)' (KVER=$(KVER)); run 'make deps'" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
 tools:
@@ -68,6 +83,7 @@ soak: deps
 # once by scripts/debug-kernel.sh and cached in /var/cache/dm-vmirror).
 DEBUG_MODULE_DIR ?= /var/cache/dm-vmirror/debug-module
 check-debug: deps
+	$(CURDIR)/scripts/deps.sh debug
 	$(MAKE) -C tests/ioctl
 	$(MAKE) tools
 	@set -e; eval "$$($(CURDIR)/scripts/debug-kernel.sh)"; \
@@ -90,11 +106,15 @@ demo: deps
 	$(CURDIR)/tests/vm/run.sh --mem 2048 -- bash $(CURDIR)/tests/demo.sh
 
 lint: module
+	$(CURDIR)/scripts/deps.sh lint
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 C=2 modules
 	$(CURDIR)/scripts/checkpatch.sh
 
+# Works without kernel headers too (a fresh machine, or headers removed).
 clean:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	if [ -d "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; else \
+		rm -f kernel/*.o kernel/*.ko kernel/*.mod kernel/*.mod.c kernel/.*.cmd \
+			kernel/modules.order modules.order Module.symvers .*.cmd; fi
 	$(MAKE) -C tests/unit clean
 	$(MAKE) -C tests/fuzz clean
 	$(MAKE) -C tools/vmirrorctl clean

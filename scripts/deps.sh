@@ -4,7 +4,9 @@
 # Install the Debian packages dm-vmirror needs to build and test, if any
 # is missing.  Run by "make deps", which "make check", "make demo" and
 # "make bench" run first, so that a fresh Debian 12 machine gets from
-# nothing to a verdict with no other step.
+# nothing to a verdict with no other step.  Extra groups for the targets
+# that need more: "deps.sh lint" (make lint), "deps.sh debug" (make
+# check-debug).
 set -euo pipefail
 
 PACKAGES=(
@@ -20,6 +22,15 @@ PACKAGES=(
 	# userspace unit tests and fuzzing
 	valgrind clang libclang-rt-14-dev
 )
+for group in "$@"; do
+	case $group in
+	# checkpatch.pl and kernel-doc come from the kernel source tarball
+	lint) PACKAGES+=(linux-source-6.1 perl python3) ;;
+	# scripts/debug-kernel.sh builds that source
+	debug) PACKAGES+=(linux-source-6.1 flex bison bc libelf-dev libssl-dev dwarves xz-utils) ;;
+	*) echo "deps: unknown group '$group' (lint, debug)" >&2; exit 2 ;;
+	esac
+done
 
 missing=()
 for p in "${PACKAGES[@]}"; do

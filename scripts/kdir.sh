@@ -1,10 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# The kernel build tree to build against (SPEC: "KDIR"): the running
-# kernel's if it has one, else the newest installed /lib/modules/*/build.
-if [ -d "/lib/modules/$(uname -r)/build" ]; then
-	echo "/lib/modules/$(uname -r)/build"
-	exit 0
-fi
-ls -d /lib/modules/*/build 2>/dev/null | sort -V | tail -n 1
+# The kernel build tree to build against (SPEC: "KDIR"); scripts/kver.sh
+# chooses the release.  Prints nothing (and exits 0) when no headers are
+# installed yet, so that "make deps" and "make clean" still work.
+"$(dirname "$0")/kver.sh" --kdir 2>/dev/null || true

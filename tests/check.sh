@@ -41,6 +41,10 @@ else
 	rc=1
 fi
 
+echo "== the kernel every entry point builds for and boots"
+tests/host/kernel-choice.sh 2>&1 | tee -a "$LOG/unit.txt"
+[ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
+
 echo "== VM integration suite"
 tests/vm/run.sh --timeout "${VM_TIMEOUT:-1800}" --out "$LOG/vm" -- bash tests/vm/suite.sh "$@" </dev/null 2>&1 |
 	tee "$LOG/vm.txt"

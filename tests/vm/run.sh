@@ -12,10 +12,13 @@
 #   --timeout SECS   kill the VM after SECS seconds (default 1800)
 #   --out DIR        read-write output directory, mounted in the guest at the
 #                    same path (default: a fresh mktemp -d, printed at the end)
+#   --print-kernel   print the release and image it would boot, and exit
 #
 # Environment:
 #   VM_ENV="A B C"   names of host environment variables to pass to COMMAND
-#   VM_KVER          guest kernel version (default 6.1.0-56-amd64)
+#   VM_KVER          guest kernel release (default: the release the module
+#                    VMIRROR_KO, default kernel/dm-vmirror.ko, was built for;
+#                    without a module, what scripts/kver.sh chooses)
 #   VM_KERNEL        kernel image (default /boot/vmlinuz-$VM_KVER)
 #   VM_BUILD_DIR     initramfs cache (default tests/vm/.build)
 #   VM_QEMU_EXTRA    extra qemu arguments (word-split), e.g. to add disks
@@ -54,6 +57,7 @@ MEM=3072
 SMP=2
 TIMEOUT=1800
 OUT=
+PRINT_KERNEL=0
 while (($#)); do
 	case $1 in
 	--mem) MEM=${2:?}; shift 2 ;;
@@ -61,17 +65,30 @@ while (($#)); do
 	--timeout) TIMEOUT=${2:?}; shift 2 ;;
 	--out) OUT=${2:?}; shift 2 ;;
 	--) shift; break ;;
+	--print-kernel) PRINT_KERNEL=1; shift ;;
 	-h | --help) usage ;;
 	*) echo "run.sh: unknown argument: $1" >&2; usage ;;
 	esac
 done
-(($#)) || { echo "run.sh: no COMMAND given" >&2; usage; }
+(($#)) || ((PRINT_KERNEL)) || { echo "run.sh: no COMMAND given" >&2; usage; }
 [[ $MEM =~ ^[0-9]+$ && $SMP =~ ^[0-9]+$ && $TIMEOUT =~ ^[0-9]+$ ]] ||
 	err "--mem, --smp and --timeout take positive integers"
 
-KVER=${VM_KVER:-6.1.0-56-amd64}
+KVER=${VM_KVER:-}
+if [[ -z $KVER ]]; then
+	KO=${VMIRROR_KO:-$HERE/../../kernel/dm-vmirror.ko}
+	if [[ -f $KO ]]; then
+		KVER=$("$HERE/../../scripts/kver.sh" --module "$KO") || err "cannot read the kernel release of $KO"
+	else
+		KVER=$("$HERE/../../scripts/kver.sh") || err "no kernel to boot ('make deps')"
+	fi
+fi
 KERNEL=${VM_KERNEL:-/boot/vmlinuz-$KVER}
 MODDIR=/lib/modules/$KVER
+if ((PRINT_KERNEL)); then
+	echo "$KVER $KERNEL"
+	exit 0
+fi
 BUILD=${VM_BUILD_DIR:-$HERE/.build}
 
 # ---- sanity checks, with errors that say what to do -------------------------
