@@ -219,6 +219,8 @@ copy_tree() {
 	rm -rf "$1"
 	mkdir -p "$1/kernel"
 	cp -r "$TOP/Kbuild" "$TOP/uapi" "$1/"
+	# The version file kernel/Kbuild reads, once the tree has one.
+	if [[ -e $TOP/VERSION ]]; then cp "$TOP/VERSION" "$1/"; fi
 	cp "$TOP"/kernel/Kbuild "$TOP"/kernel/*.h "$1/kernel/"
 	find "$TOP/kernel" -maxdepth 1 -name '*.c' ! -name '*.mod.c' -exec cp {} "$1/kernel/" \;
 }
