@@ -64,7 +64,7 @@ run_case() {
 # 10 ms: a copy that started while a write to its region was in flight, or
 # a write that was not held during a copy, leaves the legs different.
 run_hammer() {
-	local len=$((16 * 2048)) dev
+	local len=$((16 * 2048)) dev pct
 
 	echo "== hammer: region_size 8, 4 KiB writes held 10 ms, copy at 1 MiB/s"
 	make_ramdisks 2 16
@@ -79,8 +79,11 @@ run_hammer() {
 		--direct=1 --ioengine=libaio --iodepth=32 --verify=crc32c \
 		--verify_fatal=1 --output="$TMPDIR/fio-h.txt" ||
 		{ cat "$TMPDIR/fio-h.txt"; die "fio failed"; }
-	echo "   after fio: $(vmirror_field vm 1), $(vmirror_field vm 2) %"
-	[[ $(vmirror_field vm 2) -lt 100 ]] || die "the copy was over before fio finished"
+	# One reading: the copy goes on meanwhile (a second read saw 100 % after
+	# the first printed 97 %, on a loaded machine).
+	pct=$(vmirror_field vm 2)
+	echo "   after fio: $(vmirror_field vm 1), $pct %"
+	[[ $pct -lt 100 ]] || die "the copy was over before fio finished"
 	dmsetup message vm 0 max_copy_rate 0
 	vmirror_wait vm synchronized 300
 	dmsetup suspend vm
