@@ -4,25 +4,30 @@
 #   make demo    a live migration in a VM, progress to 100 %, data verified
 #   make check   unit tests and the VM integration suite
 #
+# More kernels: 'make check KVER=6.12', 'make check-kernels' (README,
+# "Kernels"; scripts/kernels.sh).
+#
 # KVER: the kernel release to build for (default: scripts/kver.sh, derived
 # from what is installed; no ABI version is written anywhere in the repo).
 # KDIR: its build tree (default /lib/modules/$(KVER)/build).  Given KDIR
 # alone, KVER is that tree's release.  The VM boots the kernel the module
 # was built for (tests/vm/run.sh reads the module's vermagic).
 
+# Only a KVER the user chose is handed to the test scripts; otherwise they
+# follow the module's vermagic.  A series (KVER=6.12) stands for its newest
+# installed release; 'make deps' installs one if there is none.
+ifneq ($(filter command line environment,$(origin KVER)),)
+override KVER := $(shell KVER='$(KVER)' $(CURDIR)/scripts/kver.sh 2>/dev/null || echo '$(KVER)')
+export KVER
+endif
 ifeq ($(origin KDIR),undefined)
 KVER ?= $(shell $(CURDIR)/scripts/kver.sh 2>/dev/null)
 KDIR := $(if $(KVER),/lib/modules/$(KVER)/build)
 else
 KVER ?= $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
 endif
-# Only a KVER the user chose is handed to the test scripts; otherwise they
-# follow the module's vermagic.
-ifneq ($(filter command line environment,$(origin KVER)),)
-export KVER
-endif
 
-.PHONY: all module tools deps check check-debug unit fuzz soak vm-check demo bench install lint clean help print-kver
+.PHONY: all module tools deps deps-kernels check check-kernels check-debug unit fuzz soak vm-check demo bench install lint clean help print-kver
 
 all: module tools
 
@@ -38,6 +43,8 @@ help:
 	@echo "make lint      W=1, sparse (C=2) and checkpatch on the kernel code"
 	@echo "make soak      fio verify under random operations, SOAK_SECONDS (600)"
 	@echo "make check-debug  VM suite on a KASAN/lockdep/kmemleak kernel (long)"
+	@echo "make check KVER=6.12  the same on another kernel (installed if missing)"
+	@echo "make check-kernels  build for 6.1, 6.12 and unstable's newest; VM suite on 6.12 and 6.1 (long)"
 
 # The release the module is built for, and so the kernel the VM boots.
 print-kver:
@@ -58,10 +65,30 @@ install: tools
 deps:
 	$(CURDIR)/scripts/deps.sh
 
+# The 6.12 kernel (bookworm-backports) and the unstable build chroot.
+deps-kernels:
+	$(CURDIR)/scripts/deps.sh kernels
+
 # Sub-makes, so that KDIR is looked up after deps has installed headers.
 check: deps
 	$(MAKE) module tools
 	$(CURDIR)/tests/check.sh
+
+# The module built for 6.1, 6.12 and the newest kernel of unstable (W=1 and
+# sparse; a warning fails), then the VM suite on 6.12 and on 6.1 (the tree's
+# module is 6.1's again at the end).  Each VM suite takes as long as the one
+# of 'make check'; an hour before the VM is killed (VM_TIMEOUT), as a machine
+# busy with other work can make a suite take longer than 'make check' allows.
+check-kernels: deps-kernels
+	$(CURDIR)/scripts/kernels.sh build all
+	@rc=0; for k in 6.12 6.1; do \
+		echo "== VM suite on $$k"; start=$$(date +%s); \
+		VM_TIMEOUT=$${VM_TIMEOUT:-3600} $(MAKE) --no-print-directory vm-check KVER=$$k || \
+			{ rc=1; echo "check-kernels: FAIL on $$k"; }; \
+		echo "check-kernels: VM suite on $$k: $$(($$(date +%s) - start)) s"; \
+	done; \
+	[ $$rc -eq 0 ] && echo "check-kernels: built for 6.1, 6.12 and unstable; VM suite passed on 6.12 and 6.1"; \
+	exit $$rc
 
 unit:
 	$(MAKE) -C tests/unit check

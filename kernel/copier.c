@@ -259,6 +259,8 @@ static void copier_io_done(unsigned long error, void *context)
 	copier_kick(c);
 }
 
+VMIRROR_DM_IO_NOTIFY(copier_io_done)
+
 static void copier_io(struct vmirror_copier *c, struct copy_job *job,
 		      enum copy_phase phase)
 {
@@ -276,13 +278,13 @@ static void copier_io(struct vmirror_copier *c, struct copy_job *job,
 		.bi_opf = phase == COPY_PHASE_READ ? REQ_OP_READ : REQ_OP_WRITE,
 		.mem.type = DM_IO_VMA,
 		.mem.ptr.vma = job->buf,
-		.notify.fn = copier_io_done,
+		.notify.fn = vmirror_dm_io_notify(copier_io_done),
 		.notify.context = job,
 		.client = c->io_client,
 	};
 
 	job->phase = phase;
-	if (dm_io(&req, 1, &where, NULL, copier_ioprio(c)))
+	if (vmirror_dm_io(&req, 1, &where, NULL, copier_ioprio(c)))
 		copier_io_done(1, job);
 }
 

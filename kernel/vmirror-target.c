@@ -449,13 +449,15 @@ static int vmirror_end_io(struct dm_target *ti, struct bio *bio,
 static int vmirror_get_legs(struct vmirror *vm, const struct vmirror_args *a)
 {
 	struct dm_target *ti = vm->ti;
-	fmode_t mode = dm_table_get_mode(ti->table);
 
-	if (dm_get_device(ti, a->source_path, mode, &vm->source)) {
+	/* The mode's type is fmode_t before 6.5, blk_mode_t after: not named. */
+	if (dm_get_device(ti, a->source_path, dm_table_get_mode(ti->table),
+			  &vm->source)) {
 		ti->error = "Source device lookup failed";
 		return -EINVAL;
 	}
-	if (dm_get_device(ti, a->mirror_path, mode, &vm->mirror)) {
+	if (dm_get_device(ti, a->mirror_path, dm_table_get_mode(ti->table),
+			  &vm->mirror)) {
 		ti->error = "Mirror device lookup failed";
 		goto out_put_source;
 	}

@@ -15,6 +15,7 @@
 #include <linux/workqueue.h>
 
 #include "args.h"
+#include "compat.h"
 #include "state.h"
 
 struct region_map;

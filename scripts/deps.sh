@@ -6,8 +6,12 @@
 # "make bench" run first, so that a fresh Debian 12 machine gets from
 # nothing to a verdict with no other step.  Extra groups for the targets
 # that need more: "deps.sh lint" (make lint), "deps.sh debug" (make
-# check-debug).
+# check-debug), "deps.sh kernels" (make check-kernels: the 6.12 kernel from
+# bookworm-backports and the unstable build chroot, see scripts/kernels.sh).
+# With KVER set to a kernel that is not installed ("make check KVER=6.12"),
+# that kernel's image and headers are installed too.
 set -euo pipefail
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 PACKAGES=(
 	# build
@@ -28,9 +32,26 @@ for group in "$@"; do
 	lint) PACKAGES+=(linux-source-6.1 perl python3) ;;
 	# scripts/debug-kernel.sh builds that source
 	debug) PACKAGES+=(linux-source-6.1 flex bison bc libelf-dev libssl-dev dwarves xz-utils) ;;
-	*) echo "deps: unknown group '$group' (lint, debug)" >&2; exit 2 ;;
+	# scripts/kernels.sh: the unstable chroot
+	kernels) PACKAGES+=(debootstrap util-linux) ;;
+	*) echo "deps: unknown group '$group' (lint, debug, kernels)" >&2; exit 2 ;;
 	esac
 done
+
+# The kernels beyond the packages: after them, and also when every package
+# is there.
+kernels() {
+	local g
+	if [[ -n ${KVER:-} ]]; then
+		"$HERE/kernels.sh" install "$KVER" >/dev/null
+	fi
+	for g in "$@"; do
+		if [[ $g == kernels ]]; then
+			"$HERE/kernels.sh" install 6.12 >/dev/null
+			"$HERE/kernels.sh" sid >/dev/null
+		fi
+	done
+}
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -40,6 +61,7 @@ done
 
 if [ ${#missing[@]} -eq 0 ]; then
 	echo "deps: all ${#PACKAGES[@]} packages present"
+	kernels "$@"
 	exit 0
 fi
 
@@ -51,3 +73,4 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get -o DPkg::Lock::Timeout=900 update -q
 apt-get -o DPkg::Lock::Timeout=900 install -y -q --no-install-recommends "${missing[@]}"
+kernels "$@"

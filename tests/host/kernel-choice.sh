@@ -10,7 +10,9 @@ TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$TOP" || exit 1
 fail() { echo "FAIL kernel-choice: $*"; exit 1; }
 
-abi=$(git grep -nE '[0-9]\.[0-9]+\.0-[0-9]+-(amd64|cloud-amd64|arm64)' -- \
+# 6.1.0-57-amd64 (bookworm), 6.12.95+deb12-amd64 (backports), 7.2.13+deb14-amd64,
+# 6.12.12+bpo-amd64 (older backports).
+abi=$(git grep -nE '[0-9]\.[0-9]+\.[0-9]+(-[0-9]+|\+deb[0-9]+|\+bpo)-(amd64|cloud-amd64|rt-amd64|arm64)' -- \
 	':!*.md' ':!bench/results' ':!tests/host/kernel-choice.sh' 2>/dev/null)
 [[ -z $abi ]] || fail "a kernel ABI version is written into the repo: $abi"
 
@@ -35,6 +37,24 @@ fi
 [[ $(KVER=9.9.9-test scripts/kver.sh) == 9.9.9-test ]] || fail "scripts/kver.sh ignores KVER"
 [[ $(VM_KVER=9.9.9-test tests/vm/run.sh --print-kernel) == "9.9.9-test /boot/vmlinuz-9.9.9-test" ]] ||
 	fail "tests/vm/run.sh ignores VM_KVER"
+# A series stands for its newest installed release, the same everywhere: 6.1,
+# which the default must be whatever else is installed, and 6.12 when
+# installed ('make check KVER=6.12', 'make deps-kernels').
+for series in 6.1 6.12; do
+	want=$(for d in /lib/modules/"$series".*/build; do
+		if [[ -d $d ]]; then basename "$(dirname "$d")"; fi
+	done | sort -V | tail -n 1)
+	[[ -n $want ]] || continue
+	default=$(env -u KVER scripts/kver.sh)
+	[[ $series != 6.1 || $default == "$want" ]] ||
+		fail "the default is $default, not the newest 6.1 ($want)"
+	[[ $(KVER=$series scripts/kver.sh) == "$want" ]] || fail "KVER=$series is not $want for scripts/kver.sh"
+	[[ $(make -s --no-print-directory print-kver KVER=$series) == "$want" ]] ||
+		fail "make KVER=$series does not build for $want"
+	[[ $(VM_KVER=$series tests/vm/run.sh --print-kernel) == "$want /boot/vmlinuz-$want" ]] ||
+		fail "tests/vm/run.sh does not boot $want for VM_KVER=$series"
+	[[ -f /boot/vmlinuz-$want ]] || fail "$want has headers but no /boot/vmlinuz-$want"
+done
 # The entry points that boot a VM leave the choice to run.sh (no VM_KVER of their own).
 bad=$(grep -nE 'VM_KVER=[^$]' Makefile bench/*.sh tests/*.sh 2>/dev/null)
 [[ -z $bad ]] || fail "an entry point picks its own kernel: $bad"

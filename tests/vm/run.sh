@@ -16,7 +16,8 @@
 #
 # Environment:
 #   VM_ENV="A B C"   names of host environment variables to pass to COMMAND
-#   VM_KVER          guest kernel release (default: the release the module
+#   VM_KVER          guest kernel release, or a series such as 6.12 for its
+#                    newest installed release (default: the release the module
 #                    VMIRROR_KO, default kernel/dm-vmirror.ko, was built for;
 #                    without a module, what scripts/kver.sh chooses)
 #   VM_KERNEL        kernel image (default /boot/vmlinuz-$VM_KVER)
@@ -75,7 +76,9 @@ done
 	err "--mem, --smp and --timeout take positive integers"
 
 KVER=${VM_KVER:-}
-if [[ -z $KVER ]]; then
+if [[ -n $KVER ]]; then
+	KVER=$(KVER=$KVER "$HERE/../../scripts/kver.sh") # a series (6.12): its newest release
+else
 	KO=${VMIRROR_KO:-$HERE/../../kernel/dm-vmirror.ko}
 	if [[ -f $KO ]]; then
 		KVER=$("$HERE/../../scripts/kver.sh" --module "$KO") || err "cannot read the kernel release of $KO"

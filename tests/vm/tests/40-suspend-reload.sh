@@ -13,7 +13,9 @@ test() {
 	fill_random /dev/ram0 65536
 	delay_leg src_d /dev/ram0 2
 	delay_leg mir_d /dev/ram1 2
-	table="0 65536 vmirror /dev/mapper/src_d 0 /dev/mapper/mir_d 0 4 region_size 128 max_copy_rate $(rate 4096)"
+	# 1 MiB/s (2 after the reload): the copy must outlast the suspends and
+	# the reload below, which took 8 s and more on a busy machine.
+	table="0 65536 vmirror /dev/mapper/src_d 0 /dev/mapper/mir_d 0 4 region_size 128 max_copy_rate $(rate 1024)"
 	dmsetup create vm --table "$table"
 	dev=$(dm_devname vm)
 
@@ -31,7 +33,7 @@ test() {
 	[[ $(vmirror_field vm 1) == unsynchronized ]] || die "after resume: $(dmsetup status vm)"
 
 	echo "reload the same table with copy_priority high while copying"
-	dmsetup load vm --table "0 65536 vmirror /dev/mapper/src_d 0 /dev/mapper/mir_d 0 6 region_size 128 max_copy_rate $(rate 8192) copy_priority high"
+	dmsetup load vm --table "0 65536 vmirror /dev/mapper/src_d 0 /dev/mapper/mir_d 0 6 region_size 128 max_copy_rate $(rate 2048) copy_priority high"
 	dmsetup suspend vm
 	dmsetup resume vm
 	dmsetup table vm | grep -q "copy_priority high" || die "reload not live: $(dmsetup table vm)"
