@@ -99,6 +99,33 @@ void bad_value(const char *opt, const char *value, const char *why)
 	exit(EXIT_USAGE);
 }
 
+/*
+ * "vmirrorctl 1.2.0 (ioctl interface 2)" and, when the module is loaded,
+ * "dm-vmirror module 1.2.0 (ioctl interface 2, target vmirror 1.2.0)".
+ */
+static int print_version(void)
+{
+	char modver[64] = "";
+	uint32_t v, tv;
+	FILE *f;
+
+	printf("vmirrorctl %s (ioctl interface %d)\n", VMIRROR_VERSION,
+	       VMIRROR_IOCTL_VERSION);
+	if (ctl_version(&v, &tv)) {
+		puts("dm-vmirror module: not loaded");
+		return EXIT_OK;
+	}
+	f = fopen("/sys/module/dm_vmirror/version", "re");
+	if (f) {
+		if (fgets(modver, sizeof(modver), f))
+			modver[strcspn(modver, "\n")] = 0;
+		fclose(f);
+	}
+	printf("dm-vmirror module %s (ioctl interface %u, target vmirror %u.%u.%u)\n",
+	       *modver ? modver : "?", v, tv >> 16, (tv >> 8) & 0xff, tv & 0xff);
+	return EXIT_OK;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);
@@ -133,16 +160,8 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		}
-		if (!strcmp(a, "--version")) {
-			uint32_t v, tv;
-
-			printf("vmirrorctl %s (ioctl interface %d)\n",
-			       VMIRRORCTL_VERSION, VMIRROR_IOCTL_VERSION);
-			if (!ctl_version(&v, &tv))
-				printf("dm-vmirror module: ioctl interface %u, target %u.%u.%u\n",
-				       v, tv >> 16, (tv >> 8) & 0xff, tv & 0xff);
-			return EXIT_OK;
-		}
+		if (!strcmp(a, "--version"))
+			return print_version();
 		if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
 			verbose++;
 			argc--;

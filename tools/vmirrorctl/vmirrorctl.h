@@ -24,7 +24,7 @@
 #include "../../kernel/state-names.h"
 
 #define PROG "vmirrorctl"
-#define VMIRRORCTL_VERSION "1.0.0"
+/* VMIRROR_VERSION: the VERSION file, set by the Makefile */
 
 /* Exit status */
 #define EXIT_OK		0
