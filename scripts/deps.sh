@@ -6,7 +6,8 @@
 # "make bench" run first, so that a fresh Debian 12 machine gets from
 # nothing to a verdict with no other step.  Extra groups for the targets
 # that need more: "deps.sh lint" (make lint), "deps.sh debug" (make
-# check-debug).
+# check-debug), "deps.sh deb" (make deb, make deb-check: debhelper, and
+# dh-dkms, which in Debian 12 is its own package, not part of dkms).
 set -euo pipefail
 
 PACKAGES=(
@@ -28,7 +29,9 @@ for group in "$@"; do
 	lint) PACKAGES+=(linux-source-6.1 perl python3) ;;
 	# scripts/debug-kernel.sh builds that source
 	debug) PACKAGES+=(linux-source-6.1 flex bison bc libelf-dev libssl-dev dwarves xz-utils) ;;
-	*) echo "deps: unknown group '$group' (lint, debug)" >&2; exit 2 ;;
+	# make deb: dpkg-buildpackage, dh with dh_dkms; make deb-check: dkms
+	deb) PACKAGES+=(dpkg-dev debhelper dh-dkms dkms fakeroot libdevmapper-dev libjson-c-dev pkg-config) ;;
+	*) echo "deps: unknown group '$group' (lint, debug, deb)" >&2; exit 2 ;;
 	esac
 done
 
