@@ -25,22 +25,24 @@ EXTRA_KEYS="name size source_path source_size target_file target_path target_siz
 # on stderr; bad usage (2) a "vmirrorctl: " line and "Try 'vmirrorctl
 # [COMMAND] --help' for more information.".
 run() {
-	local want=$1 rc=0
+	local want=$1 rc=0 err
 	shift
 	"$@" >"$TMPDIR/out" 2>"$TMPDIR/err" </dev/null || rc=$?
+	# builtins only: every process costs under TCG
+	mapfile -t err <"$TMPDIR/err"
 	if ((rc != want)); then
 		sed 's/^/   out: /' "$TMPDIR/out"; sed 's/^/   err: /' "$TMPDIR/err"
 		die "'$*' exited $rc, want $want"
 	fi
 	case $want in
-	0) [[ ! -s $TMPDIR/err ]] || { cat "$TMPDIR/err"; die "'$*' wrote to stderr"; } ;;
-	1) [[ $(wc -l <"$TMPDIR/err") == 1 && $(<"$TMPDIR/err") == "vmirrorctl: "* ]] ||
+	0) ((${#err[@]} == 0)) || { cat "$TMPDIR/err"; die "'$*' wrote to stderr"; } ;;
+	1) [[ ${#err[@]} == 1 && ${err[0]} == "vmirrorctl: "* ]] ||
 		{ cat "$TMPDIR/err"; die "'$*': want one 'vmirrorctl: ' error line"; } ;;
-	2) [[ $(wc -l <"$TMPDIR/err") == 2 && $(head -n1 "$TMPDIR/err") == "vmirrorctl: "* &&
-		$(tail -n1 "$TMPDIR/err") =~ ^Try\ \'vmirrorctl\ ([a-z]+\ )?--help\'\ for\ more\ information\.$ ]] ||
+	2) [[ ${#err[@]} == 2 && ${err[0]} == "vmirrorctl: "* &&
+		${err[1]} =~ ^Try\ \'vmirrorctl\ ([a-z]+\ )?--help\'\ for\ more\ information\.$ ]] ||
 		{ cat "$TMPDIR/err"; die "'$*': want an error line and a \"Try 'vmirrorctl --help'\" line"; } ;;
 	esac
-	if ((want)); then echo "   $want: $* -> $(head -n1 "$TMPDIR/err")"; fi
+	if ((want)); then echo "   $want: $* -> ${err[0]}"; fi
 }
 err_has() { grep -q -- "$1" "$TMPDIR/err" || die "error '$(<"$TMPDIR/err")' does not mention '$1'"; }
 
@@ -324,7 +326,7 @@ lvm_guard() {
 }
 
 usage_errors() {
-	local c
+	local c l lines
 	section "usage: exit 2, one line and \"Try ... --help\" on stderr; --help on stdout"
 	"$CTL" --help >"$TMPDIR/out" && grep -q '^Usage:' "$TMPDIR/out" || die "--help"
 	grep -q 'powers of 1024' "$TMPDIR/out" || die "--help does not say what K, M, G mean"
@@ -332,11 +334,13 @@ usage_errors() {
 	for c in create start status list watch wait break cancel pause resume activate fracture \
 		split resync set remove; do
 		run 0 "$CTL" $c --help
-		[[ $(head -n1 "$TMPDIR/out") == "Usage: vmirrorctl $c "* ]] ||
-			die "$c --help: $(head -n1 "$TMPDIR/out")"
+		mapfile -t lines <"$TMPDIR/out"
+		[[ ${lines[0]} == "Usage: vmirrorctl $c "* ]] || die "$c --help: ${lines[0]}"
 		# that command's help, not the whole list
-		(($(wc -l <"$TMPDIR/out") < 30)) && ! grep -q '^  create NAME' "$TMPDIR/out" ||
-			die "$c --help is not about $c: $(head -n3 "$TMPDIR/out")"
+		((${#lines[@]} < 30)) || die "$c --help: ${#lines[@]} lines"
+		for l in "${lines[@]}"; do
+			[[ $l != "  create NAME"* ]] || die "$c --help is the whole usage"
+		done
 	done
 	grep -q -- '--force' <("$CTL" start --help) || die "start --help: no --force"
 	run 2 "$CTL" status --json=x
