@@ -27,13 +27,33 @@ else
 KVER ?= $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
 endif
 
-.PHONY: all module tools deps deps-kernels check check-kernels check-debug unit fuzz soak vm-check demo bench install lint clean help print-kver
+# The one version number of the module, the target, vmirrorctl and the
+# packages (tests/host/version.sh checks that they agree).
+VERSION := $(shell cat $(CURDIR)/VERSION)
+
+# Install paths: DESTDIR and PREFIX are handed down to tools/vmirrorctl.
+PREFIX ?= /usr/local
+INSTALL_MOD_DIR ?= extra
+# The module source as DKMS builds it (/usr/src/dm-vmirror-$(VERSION)).
+DKMS_SRC = /usr/src/dm-vmirror-$(VERSION)
+MODULE_SRC_FILES = VERSION LICENSE Kbuild dkms.conf uapi/linux/dm-vmirror.h kernel/Kbuild \
+	$(sort $(wildcard kernel/*.h) $(filter-out %.mod.c,$(wildcard kernel/*.c)))
+
+.PHONY: all module tools deps check check-debug unit fuzz soak vm-check demo bench install \
+	deps-kernels check-kernels uninstall modules_install module-src dkms-install dkms-uninstall deb deb-check lint clean \
+	help print-kver print-version
 
 all: module tools
 
 help:
 	@echo "make [all]     build kernel/dm-vmirror.ko (KDIR=$(KDIR)) and vmirrorctl"
 	@echo "make install   install vmirrorctl, its man page, completion, the uapi header"
+	@echo "               (PREFIX=$(PREFIX), DESTDIR=)"
+	@echo "make modules_install  install the module for KVER=$(KVER) (INSTALL_MOD_DIR=$(INSTALL_MOD_DIR))"
+	@echo "make uninstall remove what install and modules_install installed"
+	@echo "make dkms-install  the module under DKMS from this tree ($(DKMS_SRC))"
+	@echo "make deb       dist/dm-vmirror-dkms_$(VERSION)_all.deb and dist/vmirrorctl_$(VERSION)_<arch>.deb"
+	@echo "make deb-check build the debs, install them here, load the DKMS module in the VM, purge"
 	@echo "make check     install deps, build, run unit + VM tests"
 	@echo "make demo      install deps, build, show a live mirror in a VM"
 	@echo "make bench     benchmarks in a VM -> bench/results/latest.md"
@@ -50,6 +70,9 @@ help:
 print-kver:
 	@echo $(KVER)
 
+print-version:
+	@echo $(VERSION)
+
 module:
 	@test -n "$(KDIR)" -a -d "$(KDIR)" || \
 		{ echo "No kernel build tree '$(KDIR)' (KVER=$(KVER)); run 'make deps'" >&2; exit 1; }
@@ -60,7 +83,61 @@ tools:
 
 # The tool, its man page and bash completion, and the uapi header.
 install: tools
-	$(MAKE) -C tools/vmirrorctl install
+	$(MAKE) -C tools/vmirrorctl install PREFIX=$(PREFIX)
+
+# The module into $(DESTDIR)/lib/modules/$(KVER)/$(INSTALL_MOD_DIR)/kernel/,
+# then depmod (not with DESTDIR: a package runs it when installed).  Not
+# signed: Debian's headers carry no signing key, so the kernel's attempt
+# is switched off unless the build tree has one; with Secure Boot use DKMS
+# (make dkms-install or the dm-vmirror-dkms package), which signs with its
+# MOK key and rebuilds for every new kernel.
+modules_install: module
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) \
+		$(if $(wildcard $(KDIR)/certs/signing_key.pem),,CONFIG_MODULE_SIG_ALL=) \
+		$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
+	$(if $(DESTDIR),,depmod -a $(KVER))
+
+# Undoes install and modules_install (same PREFIX, DESTDIR, KVER and
+# INSTALL_MOD_DIR).
+uninstall:
+	$(MAKE) -C tools/vmirrorctl uninstall PREFIX=$(PREFIX)
+	@set -e; ko=$(DESTDIR)/lib/modules/$(KVER)/$(INSTALL_MOD_DIR)/kernel/dm-vmirror.ko; \
+	if [ -n "$(KVER)" ] && [ -e "$$ko" ]; then \
+		echo "rm $$ko"; rm -f "$$ko"; \
+		rmdir --ignore-fail-on-non-empty "$${ko%/*}" "$${ko%/kernel/*}"; \
+		$(if $(DESTDIR),:,depmod -a $(KVER)); \
+	fi
+
+# The module source as DKMS wants it, in $(DESTDIR)$(DKMS_SRC) or
+# MODULE_SRC_DIR (the dm-vmirror-dkms package is made of it, make
+# check-debug builds it).
+module-src:
+	@set -e; dir=$(or $(MODULE_SRC_DIR),$(DESTDIR)$(DKMS_SRC)); \
+	for f in $(MODULE_SRC_FILES); do install -D -m 0644 $$f $$dir/$$f; done
+
+# DKMS from this tree: the source in $(DKMS_SRC), built and installed for
+# KVER (and by DKMS for every kernel installed later).
+dkms-install:
+	@command -v dkms >/dev/null || { echo "dkms-install: needs dkms ('scripts/deps.sh deb')" >&2; exit 1; }
+	rm -rf $(DKMS_SRC)
+	$(MAKE) module-src DESTDIR=
+	dkms install dm-vmirror/$(VERSION) -k $(KVER)
+
+dkms-uninstall:
+	if dkms status dm-vmirror/$(VERSION) | grep -q .; then dkms remove dm-vmirror/$(VERSION) --all; fi
+	rm -rf $(DKMS_SRC)
+
+# dist/dm-vmirror-dkms_$(VERSION)_all.deb and dist/vmirrorctl_$(VERSION)_<arch>.deb,
+# built by dpkg-buildpackage from debian/ in a copy of the files git knows.
+deb:
+	$(CURDIR)/scripts/deps.sh deb
+	$(CURDIR)/scripts/mkdeb.sh
+
+# Builds the debs, installs them on this machine, loads the DKMS-built
+# module in the VM, and purges them (also when a step fails).
+deb-check: deps deb
+	$(MAKE) module tools
+	$(CURDIR)/tests/host/deb.sh
 
 deps:
 	$(CURDIR)/scripts/deps.sh
@@ -115,9 +192,7 @@ check-debug: deps
 	$(MAKE) tools
 	@set -e; eval "$$($(CURDIR)/scripts/debug-kernel.sh)"; \
 	rm -rf $(DEBUG_MODULE_DIR); mkdir -p $(DEBUG_MODULE_DIR); \
-	mkdir -p $(DEBUG_MODULE_DIR)/kernel; cp -r Kbuild uapi $(DEBUG_MODULE_DIR)/; \
-	cp kernel/Kbuild kernel/*.h $(filter-out %.mod.c,$(wildcard kernel/*.c)) \
-		$(DEBUG_MODULE_DIR)/kernel/; \
+	$(MAKE) module-src MODULE_SRC_DIR=$(DEBUG_MODULE_DIR); \
 	$(MAKE) -C $$KDIR M=$(DEBUG_MODULE_DIR) modules; \
 	VM_KVER=$$KVER VM_KERNEL=$$VM_KERNEL \
 		VMIRROR_KO=$(DEBUG_MODULE_DIR)/kernel/dm-vmirror.ko VM_RATE_DIV=4 \
@@ -145,3 +220,4 @@ clean:
 	$(MAKE) -C tests/unit clean
 	$(MAKE) -C tests/fuzz clean
 	$(MAKE) -C tools/vmirrorctl clean
+	rm -rf dist

@@ -29,9 +29,14 @@
 
 #define DM_MSG_PREFIX "vmirror"
 
-#define VMIRROR_VERSION_MAJOR	1
-#define VMIRROR_VERSION_MINOR	1
-#define VMIRROR_VERSION_PATCH	0
+/*
+ * VMIRROR_VERSION ("1.2.0") and its three numbers come from the VERSION
+ * file at the top of the tree (kernel/Kbuild): one number for the module,
+ * the target, vmirrorctl and the packages.
+ */
+#if !defined(VMIRROR_VERSION) || !defined(VMIRROR_VERSION_PATCH)
+#error "VMIRROR_VERSION is set by kernel/Kbuild from the VERSION file"
+#endif
 
 /*
  * Per-bio data of every bio mapped by the target.
@@ -1060,3 +1065,4 @@ module_exit(dm_vmirror_exit);
 MODULE_DESCRIPTION(DM_NAME " live mirror target with background copy");
 MODULE_AUTHOR("dm-vmirror developers");
 MODULE_LICENSE("GPL");
+MODULE_VERSION(VMIRROR_VERSION);

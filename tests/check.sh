@@ -45,6 +45,12 @@ echo "== the kernel every entry point builds for and boots"
 tests/host/kernel-choice.sh 2>&1 | tee -a "$LOG/unit.txt"
 [ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
 
+echo "== one version number; install paths"
+for t in tests/host/version.sh tests/host/install.sh; do
+	"$t" 2>&1 | tee -a "$LOG/unit.txt"
+	[ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
+done
+
 echo "== VM integration suite"
 tests/vm/run.sh --timeout "${VM_TIMEOUT:-1800}" --out "$LOG/vm" -- bash tests/vm/suite.sh "$@" </dev/null 2>&1 |
 	tee "$LOG/vm.txt"

@@ -79,11 +79,17 @@ OFF(vmirror_control, value, 20);
 OFF(vmirror_control, reserved, 24);
 MSIZE(vmirror_control, reserved, 16);
 
-/* The ioctl numbers encode the version-1 sizes, the same on both ABIs. */
-_Static_assert(VMIRROR_IOC_VERSION == 0xc020db00u, "VMIRROR_IOC_VERSION");
-_Static_assert(VMIRROR_IOC_LIST == 0xc020db01u, "VMIRROR_IOC_LIST");
-_Static_assert(VMIRROR_IOC_STATUS == 0xc0b0db02u, "VMIRROR_IOC_STATUS");
-_Static_assert(VMIRROR_IOC_CONTROL == 0x4028db03u, "VMIRROR_IOC_CONTROL");
+/*
+ * The ioctl numbers: magic 0xDE (free in the kernel's ioctl-number.rst;
+ * 0xDB, that of interface version 1, is mwave's) and the version-1 sizes,
+ * the same on both ABIs.
+ */
+_Static_assert(VMIRROR_IOC_MAGIC == 0xDE, "VMIRROR_IOC_MAGIC");
+_Static_assert(VMIRROR_IOCTL_VERSION == 2, "VMIRROR_IOCTL_VERSION");
+_Static_assert(VMIRROR_IOC_VERSION == 0xc020de00u, "VMIRROR_IOC_VERSION");
+_Static_assert(VMIRROR_IOC_LIST == 0xc020de01u, "VMIRROR_IOC_LIST");
+_Static_assert(VMIRROR_IOC_STATUS == 0xc0b0de02u, "VMIRROR_IOC_STATUS");
+_Static_assert(VMIRROR_IOC_CONTROL == 0x4028de03u, "VMIRROR_IOC_CONTROL");
 
 /* ISO C forbids an empty translation unit. */
 extern int vmirror_layout_checked;

@@ -381,7 +381,7 @@ static void test_version(struct area *ro)
 	memset(buf, 0, 64);
 	*size = 64;
 	rc = xioctl(ctl_fd, _IOWR(VMIRROR_IOC_MAGIC, 0, uint8_t[64]), buf);
-	expect_rc(rc, 0, "VERSION as _IOWR(0xDB, 0, 64 bytes), size 64");
+	expect_rc(rc, 0, "VERSION as _IOWR(MAGIC, 0, 64 bytes), size 64");
 
 	memset(buf, 0, 64);
 	*size = 64;
@@ -714,7 +714,7 @@ static void test_status(struct area *ro)
 	bst->dev_major = vmdev.major;
 	bst->dev_minor = vmdev.minor;
 	rc = xioctl(ctl_fd, _IOWR(VMIRROR_IOC_MAGIC, 2, uint8_t[256]), buf);
-	expect_rc(rc, 0, "STATUS as _IOWR(0xDB, 2, 256 bytes), size 256, zero tail");
+	expect_rc(rc, 0, "STATUS as _IOWR(MAGIC, 2, 256 bytes), size 256, zero tail");
 	report(bst->size == sizeof(st) && all_bytes(buf + 176, 80, 0) &&
 	       all_bytes(buf + 256, 64, CANARY),
 	       "STATUS size 256: size set to %u, tail untouched", bst->size);
@@ -815,7 +815,7 @@ static void test_control(struct area *ro)
 	memcpy(buf, &c, sizeof(c));
 	((struct vmirror_control *)buf)->size = sizeof(buf);
 	rc = xioctl(ctl_fd, _IOW(VMIRROR_IOC_MAGIC, 3, uint8_t[128]), buf);
-	expect_rc(rc, 0, "CONTROL as _IOW(0xDB, 3, 128 bytes), size 128, zero tail");
+	expect_rc(rc, 0, "CONTROL as _IOW(MAGIC, 3, 128 bytes), size 128, zero tail");
 	buf[127] = 1;
 	rc = xioctl(ctl_fd, VMIRROR_IOC_CONTROL, buf);
 	expect_rc(rc, E2BIG, "CONTROL size 128, non-zero byte 127");
@@ -930,16 +930,21 @@ static void test_unknown(void)
 	st.dev_major = vmdev.major;
 	st.dev_minor = vmdev.minor;
 	rc = xioctl(ctl_fd, _IO(VMIRROR_IOC_MAGIC, 99), &st);
-	expect_rc(rc, ENOTTY, "_IO(0xDB, 99)");
+	expect_rc(rc, ENOTTY, "_IO(MAGIC, 99)");
 	rc = xioctl(ctl_fd, _IOWR(VMIRROR_IOC_MAGIC, 4, struct vmirror_status), &st);
-	expect_rc(rc, ENOTTY, "_IOWR(0xDB, 4, struct vmirror_status)");
+	expect_rc(rc, ENOTTY, "_IOWR(MAGIC, 4, struct vmirror_status)");
 	rc = xioctl(ctl_fd, _IOWR(VMIRROR_IOC_MAGIC, 255, struct vmirror_status), &st);
-	expect_rc(rc, ENOTTY, "_IOWR(0xDB, 255, struct vmirror_status)");
+	expect_rc(rc, ENOTTY, "_IOWR(MAGIC, 255, struct vmirror_status)");
 	rc = xioctl(ctl_fd, _IO('X', 0), &st);
 	expect_rc(rc, ENOTTY, "_IO('X', 0)");
 	/* STATUS's number with another type. */
 	rc = xioctl(ctl_fd, _IOWR(0xDA, 2, struct vmirror_status), &st);
 	expect_rc(rc, ENOTTY, "_IOWR(0xDA, 2, struct vmirror_status)");
+	/* The numbers of interface version 1 (magic 0xDB, mwave's) are gone. */
+	rc = xioctl(ctl_fd, _IOWR(0xDB, 2, struct vmirror_status), &st);
+	expect_rc(rc, ENOTTY, "_IOWR(0xDB, 2, struct vmirror_status): version 1's STATUS");
+	rc = xioctl(ctl_fd, _IOWR(0xDB, 0, struct vmirror_ioc_version), &st);
+	expect_rc(rc, ENOTTY, "_IOWR(0xDB, 0, struct vmirror_ioc_version): version 1's VERSION");
 	/* DM_VERSION of the device-mapper control device is not ours. */
 	rc = xioctl(ctl_fd, _IOWR(0xfd, 0, uint8_t[312]), &st);
 	expect_rc(rc, ENOTTY, "DM_VERSION (0xfd, 0)");

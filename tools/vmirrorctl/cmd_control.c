@@ -94,7 +94,7 @@ int cmd_set(int argc, char **argv)
 		case OPT_MAX_RATE:
 			if (parse_rate(optarg, &rate))
 				bad_value("--max-rate", optarg,
-					  "not a rate (KiB/s, or with a K/M/G suffix)");
+					  "not a rate: " RATE_WORDS);
 			rate_set = true;
 			break;
 		}

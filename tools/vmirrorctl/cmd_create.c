@@ -7,6 +7,7 @@
  * start:  MirrorVirtualDisk on a live disk: DEVICE's table, one linear
  *         target, is replaced by a vmirror over the linear's device with
  *         a reload and a suspend/resume, while DEVICE stays in use.
+ *         Refused on an LVM logical volume unless --force (LVM_REFUSED).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -29,6 +30,7 @@ struct table_opts {
 	bool nosync;
 	bool no_activation;
 	bool existing;
+	bool force;
 };
 
 enum {
@@ -39,6 +41,7 @@ enum {
 	OPT_NOSYNC,
 	OPT_NO_ACTIVATION,
 	OPT_EXISTING,
+	OPT_FORCE,
 };
 
 static const struct option table_options[] = {
@@ -49,6 +52,7 @@ static const struct option table_options[] = {
 	{ "nosync", no_argument, NULL, OPT_NOSYNC },
 	{ "no-activation", no_argument, NULL, OPT_NO_ACTIVATION },
 	{ "existing", no_argument, NULL, OPT_EXISTING },
+	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -64,7 +68,7 @@ static void parse_table_opts(int argc, char **argv, struct table_opts *o)
 		switch (c) {
 		case OPT_REGION_SIZE:
 			if (parse_size(optarg, &v))
-				bad_value("--region-size", optarg, "not a size");
+				bad_value("--region-size", optarg, "not a size: " SIZE_WORDS);
 			if (v < MIN_REGION_BYTES || v > MAX_REGION_BYTES || (v & (v - 1)))
 				bad_value("--region-size", optarg,
 					  "must be a power of two from 4K to 1G");
@@ -83,7 +87,7 @@ static void parse_table_opts(int argc, char **argv, struct table_opts *o)
 		case OPT_MAX_RATE:
 			if (parse_rate(optarg, &o->max_rate))
 				bad_value("--max-rate", optarg,
-					  "not a rate (KiB/s, or with a K/M/G suffix)");
+					  "not a rate: " RATE_WORDS);
 			o->max_rate_set = true;
 			break;
 		case OPT_NOSYNC:
@@ -94,6 +98,9 @@ static void parse_table_opts(int argc, char **argv, struct table_opts *o)
 			break;
 		case OPT_EXISTING:
 			o->existing = true;
+			break;
+		case OPT_FORCE:
+			o->force = true;
 			break;
 		}
 	}
@@ -186,6 +193,8 @@ int cmd_create(int argc, char **argv)
 
 	parse_table_opts(argc, argv, &o);
 	check_args(argc, argv, 3, 3);
+	if (o.force)
+		return usage_error("create: --force is for start (and break)");
 	name = argv[optind];
 	source = argv[optind + 1];
 	mirror = argv[optind + 2];
@@ -257,6 +266,8 @@ int cmd_start(int argc, char **argv)
 	if (info.inactive_table)
 		return error("%s: has an inactive table loaded; clear it first (dmsetup clear)",
 			     info.name);
+	if (is_lvm_volume(&info) && !o.force)
+		return error(LVM_REFUSED, info.name, "LVM would not know of the mirror, and");
 
 	r = dmx_get_table(info.name, &live);
 	if (r)

@@ -17,6 +17,7 @@
  *   4. resume, which makes the linear table live.
  *
  * If a check fails the linear table is dropped and the old one resumed.
+ * break is refused on an LVM logical volume unless --force (LVM_REFUSED).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -26,6 +27,7 @@
 #include "vmirrorctl.h"
 
 static const struct option pivot_options[] = {
+	{ "force", no_argument, NULL, 'f' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -161,15 +163,21 @@ static int pivot(int argc, char **argv, bool to_mirror)
 	struct legs legs;
 	const char *name;
 	char why[128];
-	int r;
+	bool force = false;
+	int c, r;
 
-	while (next_opt(argc, argv, "", pivot_options) != -1)
-		;
+	while ((c = next_opt(argc, argv, "", pivot_options)) != -1)
+		if (c == 'f')
+			force = true;
 	check_args(argc, argv, 1, 1);
+	if (force && !to_mirror)
+		return usage_error("cancel: --force is for break (cancel keeps the disk LVM knows)");
 	r = open_vmirror(argv[optind], &td);
 	if (r)
 		return r;
 	name = td.info.name;
+	if (to_mirror && is_lvm_volume(&td.info) && !force)
+		return error(LVM_REFUSED, name, "after the break LVM would still record the old disk, and");
 
 	/* Refuse early what would be refused while suspended. */
 	if (to_mirror && td.st.copy_state != VMIRROR_COPY_STATE_SYNCHRONIZED &&

@@ -26,6 +26,7 @@ static const struct option status_options[] = {
 struct dev_status {
 	char name[128];
 	struct vmirror_status st;
+	struct dev_paths paths;
 };
 
 /* Every vmirror device, in the kernel's order.  *out is malloc'ed. */
@@ -55,6 +56,7 @@ static int all_status(struct dev_status **out, size_t *count)
 			snprintf(ds[k].name, sizeof(ds[k].name), "%u:%u", maj, min);
 		else
 			snprintf(ds[k].name, sizeof(ds[k].name), "%s", info.name);
+		dev_paths(maj, min, &ds[k].st, &ds[k].paths);
 		k++;
 	}
 	free(devs);
@@ -65,11 +67,23 @@ static int all_status(struct dev_status **out, size_t *count)
 
 #define KEY "%-22s"
 
-static void print_status(const char *name, const struct vmirror_status *st)
+/* "67108864 (64.0 MiB)" */
+static void print_bytes(const char *key, uint64_t bytes, const char *unit)
+{
+	char buf[64];
+
+	fmt_bytes(buf, sizeof(buf), bytes);
+	printf(KEY "%llu (%s%s)\n", key, (unsigned long long)bytes, buf, unit);
+}
+
+/* The keys of status_json(), in its order, the sizes also in binary units */
+static void print_status(const char *name, const struct vmirror_status *st,
+			 const struct dev_paths *paths)
 {
 	char buf[64];
 
 	printf(KEY "%s\n", "name", name);
+	print_bytes("size", paths->size, "");
 	printf(KEY "%s\n", "copy_state", vmirror_copy_state_name(st->copy_state));
 	printf(KEY "%s\n", "sync_state", vmirror_sync_state_name(st->sync_state));
 	printf(KEY "%s\n", "progress_status", vmirror_progress_name(st->progress_status));
@@ -88,15 +102,17 @@ static void print_status(const char *name, const struct vmirror_status *st)
 	printf(KEY "%u%s\n", "max_copy_rate", st->max_copy_rate,
 	       st->max_copy_rate ? " KiB/s" : " (no cap)");
 	printf(KEY "%u:%u\n", "source", st->source_major, st->source_minor);
+	printf(KEY "%s\n", "source_path", paths->source_path);
+	print_bytes("source_size", paths->source_size, "");
 	printf(KEY "%u:%u\n", "target", st->target_major, st->target_minor);
-	fmt_bytes(buf, sizeof(buf), st->region_size);
-	printf(KEY "%llu" " (%s)\n", "region_size", (unsigned long long)st->region_size, buf);
+	printf(KEY "%s\n", "target_path", paths->target_path);
+	printf(KEY "%s\n", "target_file", paths->target_file[0] ? paths->target_file : "-");
+	print_bytes("target_size", paths->target_size, "");
+	print_bytes("region_size", st->region_size, "");
 	printf(KEY "%llu" "\n", "regions_total", (unsigned long long)st->regions_total);
 	printf(KEY "%llu" "\n", "regions_synced", (unsigned long long)st->regions_synced);
-	fmt_bytes(buf, sizeof(buf), st->bytes_copied);
-	printf(KEY "%llu" " (%s)\n", "bytes_copied", (unsigned long long)st->bytes_copied, buf);
-	fmt_bytes(buf, sizeof(buf), st->copy_rate);
-	printf(KEY "%llu" " (%s/s)\n", "copy_rate", (unsigned long long)st->copy_rate, buf);
+	print_bytes("bytes_copied", st->bytes_copied, "");
+	print_bytes("copy_rate", st->copy_rate, "/s");
 	fmt_duration(buf, sizeof(buf), st->eta_seconds);
 	printf(KEY "%lld (%s)\n", "eta_seconds", (long long)st->eta_seconds, buf);
 	printf(KEY "%llu" "\n", "source_errors", (unsigned long long)st->source_errors);
@@ -109,7 +125,7 @@ static void print_json_array(const struct dev_status *ds, size_t n)
 	struct json_object *arr = json_object_new_array();
 
 	for (size_t i = 0; i < n; i++)
-		json_object_array_add(arr, status_json(ds[i].name, &ds[i].st));
+		json_object_array_add(arr, status_json(ds[i].name, &ds[i].st, &ds[i].paths));
 	json_print(arr);
 	json_object_put(arr);
 }
@@ -128,16 +144,19 @@ int cmd_status(int argc, char **argv)
 	check_args(argc, argv, 0, 1);
 
 	if (optind < argc) {
+		struct dev_paths paths;
+
 		r = open_vmirror(argv[optind], &td);
 		if (r)
 			return r;
+		dev_paths(td.info.major, td.info.minor, &td.st, &paths);
 		if (json) {
-			struct json_object *o = status_json(td.info.name, &td.st);
+			struct json_object *o = status_json(td.info.name, &td.st, &paths);
 
 			json_print(o);
 			json_object_put(o);
 		} else {
-			print_status(td.info.name, &td.st);
+			print_status(td.info.name, &td.st, &paths);
 		}
 		return EXIT_OK;
 	}
@@ -151,7 +170,7 @@ int cmd_status(int argc, char **argv)
 		for (size_t i = 0; i < n; i++) {
 			if (i)
 				putchar('\n');
-			print_status(ds[i].name, &ds[i].st);
+			print_status(ds[i].name, &ds[i].st, &ds[i].paths);
 		}
 	}
 	free(ds);

@@ -88,7 +88,7 @@ static int task_errno(struct dm_task *dmt)
 static int task_info(struct dm_task *dmt, struct dmx_info *info)
 {
 	struct dm_info di;
-	const char *name;
+	const char *name, *uuid;
 	int r;
 
 	if (!dm_task_run(dmt)) {
@@ -103,6 +103,8 @@ static int task_info(struct dm_task *dmt, struct dmx_info *info)
 	memset(info, 0, sizeof(*info));
 	name = dm_task_get_name(dmt);
 	snprintf(info->name, sizeof(info->name), "%s", name ? name : "");
+	uuid = dm_task_get_uuid(dmt);
+	snprintf(info->uuid, sizeof(info->uuid), "%s", uuid ? uuid : "");
 	info->major = di.major;
 	info->minor = di.minor;
 	info->suspended = di.suspended;

@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * vmirrorctl: JSON output.  One object per device whose keys are the
- * sysfs file names of /sys/block/dm-N/vmirror/ plus "name"; counts are
- * numbers, state words and device numbers strings, sync_time an ISO 8601
- * string or null (never synchronized).
+ * sysfs file names of /sys/block/dm-N/vmirror/ plus "name" and the paths
+ * and sizes of the device and its legs; counts and sizes (bytes) are
+ * numbers, state words, device numbers and paths strings, sync_time an
+ * ISO 8601 string or null (never synchronized), target_file null unless
+ * the mirror is a loop device's file.  The same object in status NAME
+ * --json, in the arrays of status --json and list --json, and in the
+ * lines of watch --json.
  */
 #include <stdio.h>
 
@@ -26,12 +30,14 @@ static void add_uint(struct json_object *o, const char *key, uint64_t val)
 	json_object_object_add(o, key, json_object_new_uint64(val));
 }
 
-struct json_object *status_json(const char *name, const struct vmirror_status *st)
+struct json_object *status_json(const char *name, const struct vmirror_status *st,
+				const struct dev_paths *paths)
 {
 	struct json_object *o = json_object_new_object();
 	char buf[64];
 
 	add_str(o, "name", name);
+	add_uint(o, "size", paths->size);
 	add_str(o, "copy_state", vmirror_copy_state_name(st->copy_state));
 	add_str(o, "sync_state", vmirror_sync_state_name(st->sync_state));
 	add_str(o, "progress_status", vmirror_progress_name(st->progress_status));
@@ -53,8 +59,16 @@ struct json_object *status_json(const char *name, const struct vmirror_status *s
 	add_uint(o, "max_copy_rate", st->max_copy_rate);
 	snprintf(buf, sizeof(buf), "%u:%u", st->source_major, st->source_minor);
 	add_str(o, "source", buf);
+	add_str(o, "source_path", paths->source_path);
+	add_uint(o, "source_size", paths->source_size);
 	snprintf(buf, sizeof(buf), "%u:%u", st->target_major, st->target_minor);
 	add_str(o, "target", buf);
+	add_str(o, "target_path", paths->target_path);
+	if (paths->target_file[0])
+		add_str(o, "target_file", paths->target_file);
+	else
+		json_object_object_add(o, "target_file", NULL);	/* null */
+	add_uint(o, "target_size", paths->target_size);
 	add_uint(o, "region_size", st->region_size);
 	add_uint(o, "regions_total", st->regions_total);
 	add_uint(o, "regions_synced", st->regions_synced);
@@ -71,4 +85,11 @@ void json_print(struct json_object *obj)
 	puts(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY |
 					    JSON_C_TO_STRING_SPACED |
 					    JSON_C_TO_STRING_NOSLASHESCAPE));
+}
+
+void json_print_line(struct json_object *obj)
+{
+	puts(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN |
+					    JSON_C_TO_STRING_NOSLASHESCAPE));
+	fflush(stdout);
 }

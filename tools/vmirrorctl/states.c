@@ -57,3 +57,21 @@ const char *copy_state_words(void)
 	}
 	return buf;
 }
+
+bool copy_state_entered(int v)
+{
+	switch (v) {
+	case VMIRROR_COPY_STATE_INITIALIZED:
+	case VMIRROR_COPY_STATE_UNSYNCHRONIZED:
+	case VMIRROR_COPY_STATE_SYNCHRONIZED:
+	case VMIRROR_COPY_STATE_BROKEN:
+	case VMIRROR_COPY_STATE_FRACTURED:
+	case VMIRROR_COPY_STATE_SPLIT:
+	case VMIRROR_COPY_STATE_SUSPENDED:
+	case VMIRROR_COPY_STATE_FAILEDOVER:
+	case VMIRROR_COPY_STATE_ABORTED:
+		return true;
+	default:	/* inactive, prepared, skewed, not_applicable */
+		return false;
+	}
+}

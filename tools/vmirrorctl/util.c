@@ -40,15 +40,15 @@ int usage_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vmessage(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
-	usage(stderr);
+	usage_hint(stderr);
 	return EXIT_USAGE;
 }
 
 /*
  * A decimal number with an optional suffix out of SUFFIXES, the first of
  * which multiplies by FIRST and each next one by 1024 more: "4M", "4m",
- * "4MiB", "4MB".  Returns 0, -EINVAL or -ERANGE.
+ * "4MiB".  "4MB" is refused: MB reads as 10^6 to many, and every unit
+ * here is binary.  Returns 0, -EINVAL or -ERANGE.
  */
 static int parse_suffixed(const char *s, const char *suffixes, uint64_t first,
 			  uint64_t *out)
@@ -72,7 +72,7 @@ static int parse_suffixed(const char *s, const char *suffixes, uint64_t first,
 		for (; p > suffixes; p--)
 			mult *= 1024;
 		end++;
-		if (strcasecmp(end, "iB") && strcasecmp(end, "B") && *end)
+		if (*end && strcasecmp(end, "iB"))
 			return -EINVAL;
 	}
 	if (v && mult > UINT64_MAX / v)

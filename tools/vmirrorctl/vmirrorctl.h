@@ -15,6 +15,7 @@
 #ifndef VMIRRORCTL_H
 #define VMIRRORCTL_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -24,7 +25,7 @@
 #include "../../kernel/state-names.h"
 
 #define PROG "vmirrorctl"
-#define VMIRRORCTL_VERSION "1.0.0"
+/* VMIRROR_VERSION: the VERSION file, set by the Makefile */
 
 /* Exit status */
 #define EXIT_OK		0
@@ -37,14 +38,23 @@
 
 /* "vmirrorctl: ..." on stderr.  Returns EXIT_FAIL. */
 int error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* "vmirrorctl: ..." and the usage on stderr.  Returns EXIT_USAGE. */
+/*
+ * "vmirrorctl: ..." and "Try 'vmirrorctl [COMMAND] --help' for more
+ * information." on stderr.  Returns EXIT_USAGE.
+ */
 int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The whole usage (--help) */
 void usage(FILE *f);
+/* The "Try ... --help" line, naming the command being run if any */
+void usage_hint(FILE *f);
 
-/* SIZE: bytes, with an optional K/M/G/T suffix (powers of 1024). */
+/* SIZE: bytes, with an optional K/M/G/T or KiB/MiB/GiB/TiB suffix (powers of 1024). */
 int parse_size(const char *s, uint64_t *bytes);
-/* RATE: KiB/s; a K/M/G suffix is KiB/s, MiB/s, GiB/s. */
+/* RATE: KiB/s; a K/M/G (KiB/MiB/GiB) suffix is KiB/s, MiB/s, GiB/s; "/s" may follow. */
 int parse_rate(const char *s, uint32_t *kib_per_s);
+/* What parse_size() and parse_rate() take, for error messages */
+#define SIZE_WORDS "bytes, or with K, M, G, T or KiB, MiB, GiB, TiB (powers of 1024)"
+#define RATE_WORDS "KiB/s, or with K, M, G or KiB, MiB, GiB for KiB/s, MiB/s, GiB/s"
 /* Seconds, possibly fractional, >= 0. */
 int parse_seconds(const char *s, double *secs);
 
@@ -68,11 +78,17 @@ int copy_state_value(const char *word);
 int priority_value(const char *word);
 /* A space-separated list of the copy_state words, for messages. */
 const char *copy_state_words(void);
+/*
+ * Whether the target ever reports copy_state V (kernel/state.c): not
+ * inactive, prepared, skewed or not_applicable.
+ */
+bool copy_state_entered(int v);
 
 /* ---- dm.c ---- */
 
 struct dmx_info {
 	char name[128];
+	char uuid[130];		/* DM_UUID_LEN; "LVM-..." for an LVM volume */
 	uint32_t major, minor;
 	bool suspended;
 	bool live_table;
@@ -164,15 +180,38 @@ int blockdev_check(const char *path, uint64_t *bytes, uint32_t *major,
 
 /* ---- json.c ---- */
 
+struct dev_paths;
 struct json_object;
-struct json_object *status_json(const char *name, const struct vmirror_status *st);
+/*
+ * One device as JSON: the sysfs file names of /sys/block/dm-N/vmirror/ and
+ * "name", "size", "source_path", "source_size", "target_path",
+ * "target_file", "target_size" (vmirrorctl(8), JSON OUTPUT).
+ */
+struct json_object *status_json(const char *name, const struct vmirror_status *st,
+				const struct dev_paths *paths);
+/* Pretty-printed */
 void json_print(struct json_object *obj);
+/* On one line, flushed (a line of JSON Lines) */
+void json_print_line(struct json_object *obj);
 
 /* ---- dev.c ---- */
 
 /* The error line for a failed dmx_resolve() / ctl_*() call; EXIT_FAIL */
 int resolve_error(const char *arg, int r);
 int ctl_error(const char *name, int r);
+
+/* What status shows besides struct vmirror_status: paths and sizes. */
+struct dev_paths {
+	uint64_t size;			/* of the vmirror device, bytes */
+	char source_path[NAME_MAX + 8];	/* /dev/mapper/NAME or /dev/KNAME; "-" if gone */
+	uint64_t source_size;
+	char target_path[NAME_MAX + 8];
+	char target_file[PATH_MAX];		/* a loop device's backing file, or "" */
+	uint64_t target_size;
+};
+/* From sysfs, for the vmirror device MAJOR:MINOR with status ST. */
+void dev_paths(uint32_t major, uint32_t minor, const struct vmirror_status *st,
+	       struct dev_paths *p);
 
 /* ---- commands ---- */
 
@@ -190,6 +229,19 @@ int open_vmirror(const char *arg, struct target_dev *td);
 void vmirror_sysfs_path(char *buf, size_t len, uint32_t major, uint32_t minor,
 			const char *file);
 
+/*
+ * An LVM logical volume (DM UUID "LVM-..."): LVM keeps its own record of
+ * the volume's table and loads it again on lvextend, vgchange --refresh,
+ * activation at boot, ...; a vmirror put in (start) or a pivot done
+ * (break) behind its back is undone silently.  LVM_REFUSED is the error
+ * line, with the name and the start of a reason.
+ */
+bool is_lvm_volume(const struct dmx_info *info);
+#define LVM_REFUSED \
+	"%s: is an LVM logical volume: %s its next reload of the volume " \
+	"(lvextend, vgchange --refresh, a reboot) would silently put the old disk back; " \
+	"move an LV with pvmove (or --force)"
+
 int cmd_create(int argc, char **argv);
 int cmd_start(int argc, char **argv);
 int cmd_break(int argc, char **argv);
@@ -204,8 +256,9 @@ int cmd_wait(int argc, char **argv);
 
 /*
  * getopt_long() for a command: ARGV[0] is the command word.  --help/-h
- * print the usage on stdout and exit 0; unknown options and missing
- * arguments print a usage error and exit 2.  Returns the option, or -1
+ * print that command's usage on stdout and exit 0; unknown options,
+ * missing arguments and an argument to an option that takes none print a
+ * usage error naming the option and exit 2.  Returns the option, or -1
  * at the end (the positional arguments are then ARGV[optind..]).
  */
 struct option;

@@ -135,7 +135,12 @@
  * Reserved fields and pads must be zero (-EINVAL).
  */
 
-#define VMIRROR_IOCTL_VERSION	1
+/*
+ * Version 2: the magic moved from 0xDB (mwave's, in the kernel's
+ * Documentation/userspace-api/ioctl/ioctl-number.rst) to 0xDE, which that
+ * table leaves free; the structs are those of version 1.
+ */
+#define VMIRROR_IOCTL_VERSION	2
 
 /** VMIRROR_CONTROL_PATH - the misc device */
 #define VMIRROR_CONTROL_PATH	"/dev/vmirror-control"
@@ -277,7 +282,7 @@ struct vmirror_control {
 	__u64 reserved[2];
 };
 
-#define VMIRROR_IOC_MAGIC	0xDB
+#define VMIRROR_IOC_MAGIC	0xDE
 
 #define VMIRROR_IOC_VERSION	_IOWR(VMIRROR_IOC_MAGIC, 0, struct vmirror_ioc_version)
 #define VMIRROR_IOC_LIST	_IOWR(VMIRROR_IOC_MAGIC, 1, struct vmirror_ioc_list)

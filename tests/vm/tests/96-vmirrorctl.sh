@@ -1,10 +1,13 @@
 # shellcheck shell=bash
-# 96-vmirrorctl: the command-line tool.  Every command; exit codes 0/1/2
-# and one-line errors; --json (validated and compared with sysfs); refused
-# operations change nothing; a live migration of a mounted, written ext4
-# from a linear device onto a mirror file created on the fly, then break,
-# with every file's checksum verified; cancel keeps the source; watch.
-DESCRIPTION="vmirrorctl: all commands, errors, --json, live start/break of a written ext4 onto a new file, cancel, watch"
+# 96-vmirrorctl: the command-line tool.  Every command; exit codes 0/1/2,
+# one-line errors, usage errors with a "Try ... --help" line, COMMAND
+# --help; --json (validated and compared with sysfs); refused operations
+# change nothing; wait gives up at once in broken, aborted and failedover;
+# watch fits the terminal and streams JSON; LVM volumes need --force; a
+# live migration of a mounted, written ext4 from a linear device onto a
+# mirror file created on the fly, then break, with every file's checksum
+# verified; cancel keeps the source; one version everywhere.
+DESCRIPTION="vmirrorctl: all commands, errors, --json, wait, watch, LVM guard, live start/break of a written ext4 onto a new file, cancel"
 
 . "$VM_SUITE_DIR/vmirror-lib.sh"
 
@@ -13,26 +16,33 @@ SYSFILES="bytes_copied copy_methodology copy_priority copy_rate copy_state copy_
 eta_seconds max_copy_rate mirror_errors percent_synced progress_status region_size
 regions_synced regions_total replica_type requested_copy_state source source_errors
 sync_maintained sync_mode sync_state sync_time sync_type target"
+# What status adds to the sysfs files: the legs by path, a loop device's
+# file, and sizes (bytes).
+EXTRA_KEYS="name size source_path source_size target_file target_path target_size"
 
 # run WANT CMD...  - CMD must exit with WANT; its output is in $TMPDIR/out
 # and $TMPDIR/err.  A failure (1) prints exactly one "vmirrorctl: " line
-# on stderr; bad usage (2) a "vmirrorctl: " line and the usage.
+# on stderr; bad usage (2) a "vmirrorctl: " line and "Try 'vmirrorctl
+# [COMMAND] --help' for more information.".
 run() {
-	local want=$1 rc=0
+	local want=$1 rc=0 err
 	shift
 	"$@" >"$TMPDIR/out" 2>"$TMPDIR/err" </dev/null || rc=$?
+	# builtins only: every process costs under TCG
+	mapfile -t err <"$TMPDIR/err"
 	if ((rc != want)); then
 		sed 's/^/   out: /' "$TMPDIR/out"; sed 's/^/   err: /' "$TMPDIR/err"
 		die "'$*' exited $rc, want $want"
 	fi
 	case $want in
-	0) [[ ! -s $TMPDIR/err ]] || { cat "$TMPDIR/err"; die "'$*' wrote to stderr"; } ;;
-	1) [[ $(wc -l <"$TMPDIR/err") == 1 && $(<"$TMPDIR/err") == "vmirrorctl: "* ]] ||
+	0) ((${#err[@]} == 0)) || { cat "$TMPDIR/err"; die "'$*' wrote to stderr"; } ;;
+	1) [[ ${#err[@]} == 1 && ${err[0]} == "vmirrorctl: "* ]] ||
 		{ cat "$TMPDIR/err"; die "'$*': want one 'vmirrorctl: ' error line"; } ;;
-	2) [[ $(head -n1 "$TMPDIR/err") == "vmirrorctl: "* ]] && grep -q '^Usage:' "$TMPDIR/err" ||
-		{ cat "$TMPDIR/err"; die "'$*': want an error line and the usage on stderr"; } ;;
+	2) [[ ${#err[@]} == 2 && ${err[0]} == "vmirrorctl: "* &&
+		${err[1]} =~ ^Try\ \'vmirrorctl\ ([a-z]+\ )?--help\'\ for\ more\ information\.$ ]] ||
+		{ cat "$TMPDIR/err"; die "'$*': want an error line and a \"Try 'vmirrorctl --help'\" line"; } ;;
 	esac
-	if ((want)); then echo "   $want: $* -> $(head -n1 "$TMPDIR/err")"; fi
+	if ((want)); then echo "   $want: $* -> ${err[0]}"; fi
 }
 err_has() { grep -q -- "$1" "$TMPDIR/err" || die "error '$(<"$TMPDIR/err")' does not mention '$1'"; }
 
@@ -58,20 +68,34 @@ loop_for() { # FILE: the loop device backed by FILE
 }
 
 # json_check FILE SYSDIR NAME  - one object with the 24 sysfs names plus
-# "name", typed, with the values sysfs shows (the device must be quiet)
+# $EXTRA_KEYS, typed, with the values sysfs shows (the device must be
+# quiet), and the paths and sizes of the device and its legs
 json_check() {
-	python3 - "$@" <<'PY'
+	python3 - "$@" "$EXTRA_KEYS" <<'PY'
 import json, os, sys
-path, sysdir, name = sys.argv[1:4]
+path, sysdir, name, extra = sys.argv[1:5]
 o = json.load(open(path))
 assert isinstance(o, dict), "not an object"
 files = sorted(os.listdir(sysdir))
 assert len(files) == 24, files
-assert sorted(o) == sorted(files + ["name"]), "keys %s vs %s" % (sorted(o), files)
+assert sorted(o) == sorted(files + extra.split()), "keys %s vs %s" % (sorted(o), files)
 assert o["name"] == name, o["name"]
+def blk(mm):
+    d = "/sys/dev/block/" + mm
+    return os.path.basename(os.path.realpath(d)), int(open(d + "/size").read()) * 512
+for leg in ("source", "target"):
+    dev, size = blk(o[leg])
+    assert o[leg + "_size"] == size, "%s_size %r, want %d" % (leg, o[leg + "_size"], size)
+    assert o[leg + "_path"] in ("/dev/" + dev, "/dev/mapper/" + (open("/sys/block/%s/dm/name" % dev).read().strip() if dev.startswith("dm-") else "")), \
+        "%s_path %r for %s" % (leg, o[leg + "_path"], dev)
+dmdev = os.path.basename(os.path.dirname(os.path.realpath(sysdir)))
+assert o["size"] == int(open("/sys/block/%s/size" % dmdev).read()) * 512, "size %r" % o["size"]
+tdev = blk(o["target"])[0]
+bf = "/sys/block/%s/loop/backing_file" % tdev
+assert o["target_file"] == (open(bf).read().strip() if os.path.exists(bf) else None), "target_file %r" % o["target_file"]
 numbers = {"percent_synced", "sync_maintained", "max_copy_rate", "region_size",
            "regions_total", "regions_synced", "bytes_copied", "copy_rate",
-           "eta_seconds", "source_errors", "mirror_errors"}
+           "eta_seconds", "source_errors", "mirror_errors", "size", "source_size", "target_size"}
 for f in files:
     v = open(os.path.join(sysdir, f)).read().strip()
     j = o[f]
@@ -131,11 +155,213 @@ cleanup() {
 	exit $rc
 }
 
+# ms_since T0: milliseconds since T0 (date +%s%N)
+ms_since() { echo $((($(date +%s%N) - $1) / 1000000)); }
+
+version_check() {
+	local v
+	section "one version: vmirrorctl, the module, the target"
+	v=$(<"$SRCDIR/VERSION")
+	run 0 "$CTL" --version
+	cat "$TMPDIR/out" | sed 's/^/   /'
+	[[ $(sed -n 1p "$TMPDIR/out") =~ ^vmirrorctl\ $v\ \(ioctl\ interface\ [0-9]+\)$ ]] ||
+		die "vmirrorctl --version: $(sed -n 1p "$TMPDIR/out")"
+	[[ $(sed -n 2p "$TMPDIR/out") =~ ^dm-vmirror\ module\ $v\ \(ioctl\ interface\ [0-9]+,\ target\ vmirror\ $v\)$ ]] ||
+		die "vmirrorctl --version, module line: $(sed -n 2p "$TMPDIR/out")"
+	[[ $(dmsetup targets | awk '$1 == "vmirror" { print $2 }') == "v$v" ]] ||
+		die "dmsetup targets: $(dmsetup targets | grep vmirror), want v$v"
+	[[ $(</sys/module/dm_vmirror/version) == "$v" ]] || die "MODULE_VERSION $(</sys/module/dm_vmirror/version)"
+}
+
+wait_dead_ends() {
+	local pid rc t0 ms
+
+	section "wait gives up at once where the state cannot come: aborted"
+	run 0 "$CTL" create vm /dev/ram0 /dev/ram1 --max-rate 512 --region-size 64K
+	"$CTL" wait vm --for synchronized --timeout 60 >"$TMPDIR/wait.out" 2>"$TMPDIR/wait.err" &
+	pid=$!
+	sleep 1
+	[[ $(sysfs vm copy_state) == unsynchronized ]] || die "copy too fast: $(sysfs vm copy_state)"
+	dmsetup message vm 0 cancel
+	t0=$(date +%s%N)
+	rc=0
+	wait $pid || rc=$?
+	ms=$(ms_since "$t0")
+	echo "   wait exited $rc, $ms ms after the cancel: $(<"$TMPDIR/wait.err")"
+	((rc == 1)) || die "wait exited $rc on aborted"
+	((ms < 10000)) || die "wait took $ms ms to notice aborted (its timeout: 60 s)"
+	[[ $(wc -l <"$TMPDIR/wait.err") == 1 ]] && grep -q 'aborted' "$TMPDIR/wait.err" ||
+		die "wait: want one error line naming aborted"
+	t0=$(date +%s%N)
+	run 1 "$CTL" wait vm --timeout 60
+	err_has "aborted"
+	(($(ms_since "$t0") < 10000)) || die "wait on an aborted pair did not return at once"
+	run 1 "$CTL" wait vm --for failedover --timeout 60
+	run 0 "$CTL" wait vm --for aborted --timeout 0
+	run 0 "$CTL" remove vm
+
+	section "... broken"
+	dmsetup create leg --table "0 131072 linear /dev/ram1 0"
+	dm_mknodes
+	run 0 "$CTL" create vm /dev/ram0 /dev/mapper/leg --nosync
+	dmsetup load leg --table "0 131072 flakey /dev/ram1 0 0 60 1 error_writes"
+	dmsetup suspend leg && dmsetup resume leg
+	dd if=/dev/urandom of=/dev/mapper/vm bs=64k count=4 oflag=direct status=none
+	[[ $(sysfs vm copy_state) == broken ]] || die "not broken: $(sysfs vm copy_state)"
+	t0=$(date +%s%N)
+	run 1 "$CTL" wait vm --timeout 60
+	err_has "broken"
+	(($(ms_since "$t0") < 10000)) || die "wait on a broken pair did not return at once"
+	run 0 "$CTL" wait vm --for broken
+	run 0 "$CTL" remove vm
+	dmsetup remove leg
+
+	section "... failedover; fractured waits (a resync may come)"
+	run 0 "$CTL" create vm /dev/ram0 /dev/ram1 --nosync
+	dmsetup message vm 0 break
+	t0=$(date +%s%N)
+	run 1 "$CTL" wait vm --for synchronized --timeout 60
+	err_has "failedover"
+	run 1 "$CTL" wait vm --for fractured --timeout 60
+	err_has "failedover"
+	(($(ms_since "$t0") < 20000)) || die "wait on a failedover pair did not return at once"
+	run 0 "$CTL" wait vm --for failedover
+	run 0 "$CTL" remove vm
+	run 0 "$CTL" create vm /dev/ram0 /dev/ram1 --nosync
+	run 0 "$CTL" fracture vm
+	run 1 "$CTL" wait vm --timeout 1
+	err_has "timed out"
+	run 0 "$CTL" remove vm
+}
+
+watch_width_json() {
+	local pid rc
+
+	section "watch fits a 50-column terminal"
+	run 0 "$CTL" create vm /dev/ram0 /dev/ram1 --nosync
+	run 0 "$CTL" fracture vm
+	dd if=/dev/urandom of=/dev/mapper/vm bs=1M count=8 oflag=direct status=none
+	run 0 "$CTL" set vm --max-rate 2M
+	run 0 "$CTL" resync vm
+	script -qfec "stty cols 50 rows 20; $CTL watch vm" /dev/null >"$TMPDIR/tty.out" </dev/null ||
+		die "watch on a tty failed"
+	python3 - "$TMPDIR/tty.out" <<'PY' || die "watch does not fit 50 columns"
+import re, sys
+t = open(sys.argv[1], "rb").read().decode()
+frames = [re.sub(r"\x1b\[K|\n", "", f) for f in t.split("\r")]
+frames = [f for f in frames if f.strip()]
+assert len(frames) >= 3, frames
+w = max(len(f) for f in frames)
+print("   %d frames, the widest %d columns: %r" % (len(frames), w, max(frames, key=len)))
+assert w < 50, "frame of %d columns" % w
+assert all("%" in f for f in frames), frames
+PY
+
+	section "watch --json: one JSON object per change, then exit as watch does"
+	run 0 "$CTL" fracture vm
+	dd if=/dev/urandom of=/dev/mapper/vm bs=1M count=16 oflag=direct status=none
+	run 0 "$CTL" set vm --max-rate 8M
+	run 0 "$CTL" resync vm
+	run 0 "$CTL" watch vm --json
+	python3 - "$TMPDIR/out" "$EXTRA_KEYS $SYSFILES" synchronized <<'PY' || die "watch --json"
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+keys = set(sys.argv[2].split()) | {"event", "time"}
+objs = [json.loads(l) for l in lines]
+assert 3 <= len(objs) <= 120, "%d objects" % len(objs)
+for o in objs:
+    assert isinstance(o, dict) and set(o) == keys, sorted(set(o) ^ keys)
+assert objs[0]["event"] == "exists" and all(o["event"] == "change" for o in objs[1:]), [o["event"] for o in objs]
+watched = ("copy_state", "sync_state", "progress_status", "requested_copy_state", "percent_synced")
+for a, b in zip(objs, objs[1:]):
+    assert any(a[k] != b[k] for k in watched), "no change between %r and %r" % (a, b)
+    assert b["percent_synced"] >= a["percent_synced"] or b["copy_state"] != a["copy_state"]
+assert objs[-1]["copy_state"] == sys.argv[3], objs[-1]
+print("   %d objects, %s -> %s %d%%" % (len(objs), objs[0]["copy_state"], objs[-1]["copy_state"], objs[-1]["percent_synced"]))
+PY
+	run 0 "$CTL" fracture vm
+	dd if=/dev/urandom of=/dev/mapper/vm bs=1M count=8 oflag=direct status=none
+	run 0 "$CTL" set vm --max-rate 512
+	run 0 "$CTL" resync vm
+	"$CTL" watch vm --json >"$TMPDIR/watch.out" 2>"$TMPDIR/watch.err" &
+	pid=$!
+	sleep 1.5
+	dmsetup message vm 0 cancel
+	rc=0
+	wait $pid || rc=$?
+	((rc == 1)) || die "watch --json exited $rc on aborted"
+	[[ $(tail -n1 "$TMPDIR/watch.out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["copy_state"])') == aborted ]] ||
+		die "watch --json: the last object is not aborted: $(tail -n1 "$TMPDIR/watch.out")"
+	grep -q 'copy_state aborted' "$TMPDIR/watch.err" || die "watch --json: no error line"
+	run 0 "$CTL" remove vm
+}
+
+lvm_guard() {
+	local uuid sz=32768 before img=$TMPDIR/lv.img
+
+	section "start and break refuse an LVM logical volume unless --force"
+	uuid=LVM-$(printf 'A%.0s' {1..32})$(printf 'B%.0s' {1..32})
+	fill_random /dev/ram2 $sz
+	dmsetup create lvol --uuid "$uuid" --table "0 $sz linear /dev/ram2 0"
+	dm_mknodes
+	before=$(table_of lvol)
+	run 1 "$CTL" start lvol "$img"
+	err_has "pvmove"
+	[[ ! -e $img ]] || die "a refused start created the file"
+	[[ $(table_of lvol) == "$before" ]] || die "a refused start changed the table"
+	run 0 "$CTL" start lvol "$img" --force
+	run 0 "$CTL" cancel lvol
+	[[ $(table_of lvol) == "$before" ]] || die "cancel: $(table_of lvol)"
+	run 0 "$CTL" start lvol "$img" --existing --force
+	run 0 "$CTL" wait lvol --timeout 60
+	run 1 "$CTL" break lvol
+	err_has "pvmove"
+	[[ $(table_of lvol) == vmirror* ]] || die "a refused break changed the table: $(table_of lvol)"
+	run 0 "$CTL" break lvol --force
+	[[ $(table_of lvol) == linear* ]] || die "break --force: $(table_of lvol)"
+	cmp <(dd if=/dev/ram2 bs=1M count=16 iflag=direct status=none) "$img" || die "the file differs from the LV's old disk"
+	run 0 "$CTL" remove lvol
+	no_loop_for "$img"
+	rm -f "$img"
+}
+
 usage_errors() {
-	section "usage: exit 2 with the usage on stderr; --help on stdout"
+	local c l lines
+	section "usage: exit 2, one line and \"Try ... --help\" on stderr; --help on stdout"
 	"$CTL" --help >"$TMPDIR/out" && grep -q '^Usage:' "$TMPDIR/out" || die "--help"
+	grep -q 'powers of 1024' "$TMPDIR/out" || die "--help does not say what K, M, G mean"
 	"$CTL" -h >/dev/null || die "-h"
-	"$CTL" status --help | grep -q '^Usage:' || die "status --help"
+	for c in create start status list watch wait break cancel pause resume activate fracture \
+		split resync set remove; do
+		run 0 "$CTL" $c --help
+		mapfile -t lines <"$TMPDIR/out"
+		[[ ${lines[0]} == "Usage: vmirrorctl $c "* ]] || die "$c --help: ${lines[0]}"
+		# that command's help, not the whole list
+		((${#lines[@]} < 30)) || die "$c --help: ${#lines[@]} lines"
+		for l in "${lines[@]}"; do
+			[[ $l != "  create NAME"* ]] || die "$c --help is the whole usage"
+		done
+	done
+	grep -q -- '--force' <("$CTL" start --help) || die "start --help: no --force"
+	run 2 "$CTL" status --json=x
+	err_has "option '--json' takes no argument"
+	run 2 "$CTL" list --json=yes
+	err_has "option '--json' takes no argument"
+	run 2 "$CTL" wait vm --for=
+	err_has "--for"
+	run 2 "$CTL" create vm /dev/ram0 /dev/ram1 --frob
+	err_has "unknown option '--frob'"
+	err_has "Try 'vmirrorctl create --help'"
+	run 2 "$CTL" create vm /dev/ram0 /dev/ram1 -x
+	err_has "unknown option '-x'"
+	for c in inactive prepared skewed not_applicable; do
+		run 2 "$CTL" wait vm --for $c
+		err_has "never"
+	done
+	# K, M, G are powers of 1024, and so are KiB, MiB, GiB; KB, MB are refused
+	run 2 "$CTL" create vm /dev/ram0 /dev/ram1 --region-size 64KB
+	err_has "KiB"
+	run 2 "$CTL" set vm --max-rate 30MB
 	run 2 "$CTL"
 	run 2 "$CTL" frobnicate vm
 	run 2 "$CTL" --frob status
@@ -241,9 +467,15 @@ commands() {
 
 	section "status, --json, list"
 	run 0 "$CTL" status vm
-	[[ $(wc -l <"$TMPDIR/out") == 25 ]] || { cat "$TMPDIR/out"; die "status: want 25 lines"; }
+	[[ $(wc -l <"$TMPDIR/out") == 31 ]] || { cat "$TMPDIR/out"; die "status: want 31 lines"; }
 	grep -Eq '^copy_state +synchronized$' "$TMPDIR/out" || die "status: copy_state"
 	grep -Eq '^name +vm$' "$TMPDIR/out" || die "status: name"
+	# the legs by path, and sizes in bytes and binary units
+	grep -Eq '^source_path +/dev/ram0$' "$TMPDIR/out" || die "status: source_path"
+	grep -Eq '^target_path +/dev/ram1$' "$TMPDIR/out" || die "status: target_path"
+	grep -Eq '^target_file +-$' "$TMPDIR/out" || die "status: target_file"
+	grep -Eq '^size +67108864 \(64\.0 MiB\)$' "$TMPDIR/out" || die "status: size"
+	grep -Eq '^target_size +67108864 \(64\.0 MiB\)$' "$TMPDIR/out" || die "status: target_size"
 	run 0 "$CTL" status vm --json
 	python3 -m json.tool "$TMPDIR/out" >/dev/null || die "status --json is not JSON"
 	json_check "$TMPDIR/out" "$sys" vm
@@ -267,10 +499,10 @@ assert isinstance(a, list) and len(a) == 2, a
 assert sorted(d["name"] for d in a) == ["vm", "vm2"], a
 for d in a:
     assert d["copy_state"] == "synchronized" and d["percent_synced"] == 100, d
-    assert len(d) == 25, sorted(d)
+    assert len(d) == 31, sorted(d)
 PY
 	run 0 "$CTL" status --json
-	python3 -c 'import json,sys; a = json.load(open(sys.argv[1])); assert len(a) == 2 and all(len(d) == 25 for d in a)' \
+	python3 -c 'import json,sys; a = json.load(open(sys.argv[1])); assert len(a) == 2 and all(len(d) == 31 for d in a)' \
 		"$TMPDIR/out" || die "status --json of all devices"
 	run 0 "$CTL" status
 	[[ $(grep -c '^name ' "$TMPDIR/out") == 2 ]] || die "status of all devices"
@@ -318,13 +550,13 @@ watch_progress() {
 	section "watch on a terminal: \\r and clear-to-end-of-line"
 	run 0 "$CTL" fracture vm
 	dd if=/dev/urandom of=/dev/mapper/vm bs=1M count=8 oflag=direct status=none
-	run 0 "$CTL" set vm --max-rate 4M
+	run 0 "$CTL" set vm --max-rate 2M
 	run 0 "$CTL" resync vm
 	script -qfec "$CTL watch vm" /dev/null >"$TMPDIR/tty.out" </dev/null || die "watch on a tty failed"
 	grep -Eq $'\r\\[[#-]+\\] +[0-9]+%' "$TMPDIR/tty.out" || die "no progress bar: $(od -c "$TMPDIR/tty.out" | head)"
 	grep -q $'\e\[K' "$TMPDIR/tty.out" || die "no clear-to-EOL"
 	n=$(grep -o $'\r' "$TMPDIR/tty.out" | wc -l)
-	echo "   $n frames for a ~2 s resync"
+	echo "   $n frames for a ~4 s resync"
 	((n >= 4)) || die "only $n frames"
 
 	section "watch exits 1 when the pair is aborted"
@@ -486,7 +718,13 @@ live_migration() {
 		die "table after start: $(table_of lin)"
 	mountpoint -q "$mnt" || die "not mounted any more"
 	run 0 "$CTL" status lin
-	grep -E '^(copy_state|percent_synced) ' "$TMPDIR/out" | sed 's/^/   /'
+	grep -E '^(copy_state|percent_synced|source_path|target_path|target_file|size) ' "$TMPDIR/out" | sed 's/^/   /'
+	grep -Eq "^target_file +$img\$" "$TMPDIR/out" || die "status: target_file is not $img"
+	grep -Eq "^target_path +/dev/$loop\$" "$TMPDIR/out" || die "status: target_path is not /dev/$loop"
+	grep -Eq "^source_path +/dev/ram0\$" "$TMPDIR/out" || die "status: source_path is not /dev/ram0"
+	run 0 "$CTL" status lin --json
+	python3 -c 'import json,sys; o = json.load(open(sys.argv[1])); assert o["target_file"] == sys.argv[2], o' \
+		"$TMPDIR/out" "$img" || die "status --json: target_file"
 
 	run 0 "$CTL" wait lin --for synchronized --timeout 180
 	echo "   synchronized; $(wc -l <"$TMPDIR/sums.m1") files so far"
@@ -579,10 +817,14 @@ test() {
 	make_ramdisks 4 64
 	trap cleanup EXIT
 
+	version_check
 	usage_errors
 	unknown_devices
 	commands
+	wait_dead_ends
 	watch_progress
+	watch_width_json
+	lvm_guard
 	break_refused
 	start_errors
 	live_migration
