@@ -70,11 +70,27 @@ u32 vmirror_target_version(void)
 	       VMIRROR_VERSION_PATCH;
 }
 
-/* Every state change: a DM event, a poll() wake-up and a uevent. */
+/* Bits of vmirror->notify_pending */
+#define VMIRROR_NOTIFY_STATE	0	/* the state changed */
+#define VMIRROR_NOTIFY_PERCENT	1	/* percent_synced changed */
+
+/*
+ * Notifications are raised here, never from the bio path: sysfs_notify()
+ * takes kernfs locks that are held across GFP_KERNEL allocations, and a
+ * bio may be written for memory reclaim.  Every state change: a DM event,
+ * a poll() wake-up and a uevent; a progress change: a poll() wake-up.
+ */
 static void vmirror_notify(struct work_struct *ws)
 {
 	struct vmirror *vm = container_of(ws, struct vmirror, notify_work);
 	u16 copy_state;
+
+	/* Pairs with set_bit() before schedule_work() in vmirror_notify_later(). */
+	if (test_and_clear_bit(VMIRROR_NOTIFY_PERCENT, &vm->notify_pending) &&
+	    !test_bit(VMIRROR_NOTIFY_STATE, &vm->notify_pending))
+		vmirror_dev_notify(vm, "percent_synced", NULL);
+	if (!test_and_clear_bit(VMIRROR_NOTIFY_STATE, &vm->notify_pending))
+		return;
 
 	spin_lock_irq(&vm->state_lock);
 	copy_state = vmirror_state_copy_state(&vm->state);
@@ -85,20 +101,50 @@ static void vmirror_notify(struct work_struct *ws)
 	vmirror_dev_notify(vm, "copy_state", vmirror_copy_state_name(copy_state));
 }
 
+/* Raise notification @bit from the notify work.  Safe from any context. */
+static void vmirror_notify_later(struct vmirror *vm, int bit)
+{
+	set_bit(bit, &vm->notify_pending);
+	schedule_work(&vm->notify_work);
+}
+
+/* The state changed: tell the world, and the copier. */
+static void vmirror_changed(struct vmirror *vm)
+{
+	vmirror_notify_later(vm, VMIRROR_NOTIFY_STATE);
+	copier_kick(vm->copier);
+}
+
+/*
+ * Apply @ev with state_lock held.  "synced" is refused (-EAGAIN) unless
+ * every region is in sync now: a region that lost its status after the
+ * copier looked (under this lock, see vmirror_write_both_done()) keeps
+ * the pair copying.
+ */
+static int __vmirror_event(struct vmirror *vm, enum vmirror_event ev)
+{
+	int r;
+
+	lockdep_assert_held(&vm->state_lock);
+	if (ev == VMIRROR_EV_SYNCED &&
+	    region_map_nr_synced(vm->rm) != region_map_nr_regions(vm->rm))
+		return -EAGAIN;
+	r = vmirror_state_apply(&vm->state, ev, ktime_get_real_ns());
+	WRITE_ONCE(vm->io_mode, vmirror_state_io_mode(&vm->state));
+	return r;
+}
+
 int vmirror_event(struct vmirror *vm, enum vmirror_event ev)
 {
 	unsigned long flags;
 	int r;
 
 	spin_lock_irqsave(&vm->state_lock, flags);
-	r = vmirror_state_apply(&vm->state, ev, ktime_get_real_ns());
-	WRITE_ONCE(vm->io_mode, vmirror_state_io_mode(&vm->state));
+	r = __vmirror_event(vm, ev);
 	spin_unlock_irqrestore(&vm->state_lock, flags);
 
-	if (!r) {
-		schedule_work(&vm->notify_work);
-		copier_kick(vm->copier);
-	}
+	if (!r)
+		vmirror_changed(vm);
 	return r;
 }
 
@@ -125,7 +171,7 @@ static void vmirror_note_percent(struct vmirror *vm)
 					   region_map_nr_regions(vm->rm));
 
 	if (atomic_xchg(&vm->last_percent, pct) != pct)
-		vmirror_dev_notify(vm, "percent_synced", NULL);
+		vmirror_notify_later(vm, VMIRROR_NOTIFY_PERCENT);
 }
 
 void vmirror_copied(struct vmirror *vm, u64 bytes)
@@ -136,14 +182,25 @@ void vmirror_copied(struct vmirror *vm, u64 bytes)
 
 void vmirror_mirror_failed(struct vmirror *vm, u64 region)
 {
+	unsigned long flags;
+	int r;
+
 	atomic64_inc(&vm->mirror_errors);
+	/* The state first: a synchronized pair never has a region out of sync. */
+	spin_lock_irqsave(&vm->state_lock, flags);
+	r = __vmirror_event(vm, VMIRROR_EV_MIRROR_FAILED);
 	if (region != U64_MAX)
 		region_map_mark_unsynced(vm->rm, region);
-	else
+	spin_unlock_irqrestore(&vm->state_lock, flags);
+	if (region == U64_MAX)
 		region_map_mark_all_unsynced(vm->rm);	/* a failed flush */
-	if (!vmirror_event(vm, VMIRROR_EV_MIRROR_FAILED))
+	vmirror_note_percent(vm);
+
+	if (!r) {
+		vmirror_changed(vm);
 		DMERR("%s: write error on mirror %s, mirror is broken",
 		      vmirror_name(vm), vm->mirror->name);
+	}
 }
 
 void vmirror_copy_failed(struct vmirror *vm, unsigned int nr_failed)
@@ -207,11 +264,22 @@ static void vmirror_clone_to_mirror(struct vmirror *vm, struct bio *bio,
 	struct vmirror_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
 	struct bio *clone;
 
+	pb->to_mirror = true;
 	clone = bio_alloc_clone(vm->mirror->bdev, bio, GFP_NOIO,
 				&vm->mirror_bs);
+	if (unlikely(!clone)) {
+		/*
+		 * Only cloning an integrity or crypto context can fail.  The
+		 * mirror misses this write: as a failed mirror write, the
+		 * region goes out of sync and the pair breaks.
+		 */
+		pb->mirror_status = BLK_STS_RESOURCE;
+		return;
+	}
 	if (bio_sectors(bio))
 		clone->bi_iter.bi_sector = vm->mirror_start + offset;
-	pb->to_mirror = true;
+	/* DM polls the clone it mapped, never this one (REQ_POLLED). */
+	bio_clear_polled(clone);
 	clone->bi_end_io = vmirror_mirror_endio;
 	clone->bi_private = bio;
 
@@ -316,41 +384,115 @@ static int vmirror_map(struct dm_target *ti, struct bio *bio)
 }
 
 /*
- * Source failure
+ * Completion: the error policy (Documentation/vmirror.rst, "Error policy")
  *
- * While synchronized the mirror holds every acknowledged write and takes
- * every new one, so when the source fails an I/O the mirror takes its
- * place (failedover): a failed read is read again from the mirror, a
- * failed write or flush that the mirror completed is a success.  In any
- * other state the mirror is stale somewhere and the error is the host's.
+ * Each leg's status is first classified (vmirror_leg_result()): only an
+ * I/O error on a bio that did not ask to give up early says that a disk
+ * is failing.  A write sent to both disks is then judged by
+ * vmirror_state_write_done(): a failed mirror breaks the pair, a failed
+ * source fails over to the mirror while synchronized (the mirror holds
+ * every acknowledged write), and legs that ended differently otherwise
+ * only put the region out of sync.  When the pair is failedover at
+ * completion (break or a failover raced the write), the mirror is the
+ * only disk that serves reads, and its status is the host's.  A read the
+ * source failed while synchronized is read again from the mirror.
  */
 
-static bool vmirror_fail_over(struct vmirror *vm, blk_status_t error)
+static enum vmirror_leg_result vmirror_leg_result(struct bio *bio,
+						  blk_status_t error)
 {
-	int r;
-
-	/* Not a failing disk: the request itself was not acceptable. */
+	if (likely(!error))
+		return VMIRROR_LEG_OK;
+	/* The request was not acceptable, or not now: nothing was done. */
 	if (error == BLK_STS_NOTSUPP || error == BLK_STS_AGAIN)
-		return false;
-
-	r = vmirror_event(vm, VMIRROR_EV_SOURCE_FAILED);
-	if (!r)
-		DMERR("%s: I/O error %d on source %s, failed over to mirror %s",
-		      vmirror_name(vm), blk_status_to_errno(error),
-		      vm->source->name, vm->mirror->name);
-	return !r || r == -EALREADY;
+		return VMIRROR_LEG_REFUSED;
+	/* sd answers a WRITE SAME it cannot do so, before turning it off. */
+	if (error == BLK_STS_TARGET && bio_op(bio) == REQ_OP_WRITE_ZEROES)
+		return VMIRROR_LEG_REFUSED;
+	/*
+	 * The caller asked to give up early: DM fails the readahead of a
+	 * suspended device at once, a failfast bio is not retried.
+	 */
+	if (bio->bi_opf & (REQ_RAHEAD | REQ_FAILFAST_MASK))
+		return VMIRROR_LEG_GAVE_UP;
+	return VMIRROR_LEG_FAILED;
 }
 
-static void vmirror_retry_endio(struct bio *clone)
+static void vmirror_log_change(struct vmirror *vm,
+			       const struct vmirror_write_done *done,
+			       blk_status_t src, blk_status_t mir)
 {
-	struct bio *bio = clone->bi_private;
-
-	bio->bi_status = clone->bi_status;
-	bio_put(clone);
-	/* Back to DM core, and to vmirror_end_io() as a mirror-only read. */
-	bio_endio(bio);
+	switch (done->ev) {
+	case VMIRROR_EV_MIRROR_FAILED:
+		DMERR("%s: write error on mirror %s, mirror is broken",
+		      vmirror_name(vm), vm->mirror->name);
+		break;
+	case VMIRROR_EV_SOURCE_FAILED:
+		DMERR("%s: I/O error %d on source %s, failed over to mirror %s",
+		      vmirror_name(vm), blk_status_to_errno(src),
+		      vm->source->name, vm->mirror->name);
+		break;
+	default:
+		DMWARN("%s: write ended %d on source %s, %d on mirror %s: region copied again",
+		       vmirror_name(vm), blk_status_to_errno(src),
+		       vm->source->name, blk_status_to_errno(mir),
+		       vm->mirror->name);
+		break;
+	}
 }
 
+/* A write or flush sent to both disks has completed on both. */
+static void vmirror_write_both_done(struct vmirror *vm, struct bio *bio,
+				    blk_status_t *error)
+{
+	struct vmirror_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
+	blk_status_t src_status = *error, mir_status = pb->mirror_status;
+	enum vmirror_leg_result src = vmirror_leg_result(bio, src_status);
+	enum vmirror_leg_result mir = vmirror_leg_result(bio, mir_status);
+	bool flush = bio->bi_opf & REQ_PREFLUSH;
+	struct vmirror_write_done done;
+	unsigned long flags;
+
+	if (likely(src == VMIRROR_LEG_OK && mir == VMIRROR_LEG_OK))
+		return;
+	if (src == VMIRROR_LEG_FAILED)
+		atomic64_inc(&vm->source_errors);
+	if (mir == VMIRROR_LEG_FAILED)
+		atomic64_inc(&vm->mirror_errors);
+
+	/*
+	 * The verdict, the state change and the region's loss of its in-sync
+	 * status in one step: "synced" (under the same lock) cannot slip in
+	 * between, and nothing fails over onto a region that lost a write.
+	 */
+	spin_lock_irqsave(&vm->state_lock, flags);
+	vmirror_state_write_done(&vm->state, src, mir, flush,
+				 ktime_get_real_ns(), &done);
+	WRITE_ONCE(vm->io_mode, vmirror_state_io_mode(&vm->state));
+	if (done.unsync && !flush)
+		region_map_mark_unsynced(vm->rm, pb->waiter.region);
+	spin_unlock_irqrestore(&vm->state_lock, flags);
+
+	/* A failed mirror flush may have lost any write since the last one. */
+	if (done.unsync && flush)
+		region_map_mark_all_unsynced(vm->rm);
+	if (done.unsync) {
+		vmirror_note_percent(vm);
+		copier_kick(vm->copier);
+	}
+	if (done.host_mirror)
+		*error = mir_status;
+	if (done.changed) {
+		vmirror_changed(vm);
+		vmirror_log_change(vm, &done, src_status, mir_status);
+	}
+}
+
+/*
+ * A failed read is read again from the mirror: the same bio, restored as
+ * mapped and remapped to the mirror, as dm-raid1 does with
+ * dm_bio_restore().  Nothing is allocated, so nothing can fail here.
+ */
 static void vmirror_retry_reads(struct work_struct *ws)
 {
 	struct vmirror *vm = container_of(ws, struct vmirror, retry_work);
@@ -364,15 +506,13 @@ static void vmirror_retry_reads(struct work_struct *ws)
 
 	while ((bio = bio_list_pop(&reads))) {
 		struct vmirror_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
-		struct bio *clone;
 
-		clone = bio_alloc_clone(vm->mirror->bdev, bio, GFP_NOIO,
-					&vm->mirror_bs);
-		clone->bi_iter = pb->read_iter;
-		clone->bi_iter.bi_sector += vm->mirror_start - vm->source_start;
-		clone->bi_end_io = vmirror_retry_endio;
-		clone->bi_private = bio;
-		submit_bio_noacct(clone);
+		bio->bi_iter = pb->read_iter;
+		bio->bi_iter.bi_sector += vm->mirror_start - vm->source_start;
+		bio_set_dev(bio, vm->mirror->bdev);
+		bio->bi_status = BLK_STS_OK;
+		/* Back to DM core's clone_endio(), and vmirror_end_io(). */
+		submit_bio_noacct(bio);
 	}
 }
 
@@ -382,28 +522,40 @@ static void vmirror_queue_retry(struct vmirror *vm, struct bio *bio)
 	unsigned long flags;
 
 	pb->mirror_only = true;
+	/*
+	 * Not a polled bio any more: the mirror's poll queue is not polled.
+	 * The cookie goes first, here in the completion: a poller that looks
+	 * at this bio again (DM polls the clone it mapped) stops at it
+	 * before the bio is moved to the mirror.
+	 */
+	WRITE_ONCE(bio->bi_cookie, BLK_QC_T_NONE);
+	bio_clear_polled(bio);
 	spin_lock_irqsave(&vm->retry_lock, flags);
 	bio_list_add(&vm->retry_reads, bio);
 	spin_unlock_irqrestore(&vm->retry_lock, flags);
 	queue_work(vmirror_retry_wq, &vm->retry_work);
 }
 
-/* Return: DM_ENDIO_INCOMPLETE if the bio is being read again. */
-static int vmirror_source_error(struct vmirror *vm, struct bio *bio,
-				blk_status_t *error)
+/* Return: DM_ENDIO_INCOMPLETE if the read is being read again. */
+static int vmirror_read_done(struct vmirror *vm, struct bio *bio,
+			     blk_status_t *error)
 {
-	struct vmirror_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
+	int r;
+
+	/* Refused or given up (readahead): the host's, nothing changes. */
+	if (likely(vmirror_leg_result(bio, *error) != VMIRROR_LEG_FAILED))
+		return DM_ENDIO_DONE;
 
 	atomic64_inc(&vm->source_errors);
-	if (bio_data_dir(bio) == READ) {
-		if (!vmirror_fail_over(vm, *error))
-			return DM_ENDIO_DONE;
-		vmirror_queue_retry(vm, bio);
-		return DM_ENDIO_INCOMPLETE;
-	}
-	if (pb->to_mirror && !pb->mirror_status && vmirror_fail_over(vm, *error))
-		*error = BLK_STS_OK;
-	return DM_ENDIO_DONE;
+	r = vmirror_event(vm, VMIRROR_EV_SOURCE_FAILED);
+	if (!r)
+		DMERR("%s: I/O error %d on source %s, failed over to mirror %s",
+		      vmirror_name(vm), blk_status_to_errno(*error),
+		      vm->source->name, vm->mirror->name);
+	if (r && r != -EALREADY)
+		return DM_ENDIO_DONE;
+	vmirror_queue_retry(vm, bio);
+	return DM_ENDIO_INCOMPLETE;
 }
 
 static int vmirror_end_io(struct dm_target *ti, struct bio *bio,
@@ -411,22 +563,24 @@ static int vmirror_end_io(struct dm_target *ti, struct bio *bio,
 {
 	struct vmirror *vm = ti->private;
 	struct vmirror_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
-	u64 region = pb->tracked ? pb->waiter.region : U64_MAX;
 
-	if (unlikely(*error)) {
-		if (pb->mirror_only)
+	if (pb->mirror_only) {
+		/* The mirror is the disk: its errors are the host's. */
+		if (unlikely(vmirror_leg_result(bio, *error) == VMIRROR_LEG_FAILED))
 			atomic64_inc(&vm->mirror_errors);
-		else if (vmirror_source_error(vm, bio, error) ==
-			 DM_ENDIO_INCOMPLETE)
-			return DM_ENDIO_INCOMPLETE;
+		return DM_ENDIO_DONE;
 	}
-	if (pb->mirror_status)
-		/* A failed flush may have lost any write since the last one. */
-		vmirror_mirror_failed(vm, bio->bi_opf & REQ_PREFLUSH ?
-					  U64_MAX : region);
+	if (bio_data_dir(bio) == READ)
+		return vmirror_read_done(vm, bio, error);
+
+	if (pb->to_mirror)
+		vmirror_write_both_done(vm, bio, error);
+	else if (unlikely(vmirror_leg_result(bio, *error) == VMIRROR_LEG_FAILED))
+		atomic64_inc(&vm->source_errors);	/* the source alone */
+
 	if (pb->tracked) {
-		if (region_map_write_end(vm->rm, region))
-			copier_region_ready(vm->copier, region);
+		if (region_map_write_end(vm->rm, pb->waiter.region))
+			copier_region_ready(vm->copier, pb->waiter.region);
 		/* Pairs with the wait in vmirror_op_split(). */
 		if (unlikely(READ_ONCE(vm->quiescing)))
 			wake_up(&vm->quiesce_wait);

@@ -41,10 +41,20 @@ struct vmirror_dev;
  * @io_mode: copy of vmirror_state_io_mode(), read on the bio path without
  *	@state_lock
  * @activated: the first resume has happened
- * @op_lock: serialises operations (messages, ioctls, sysfs writes)
+ * @op_lock: serialises operations (messages, ioctls), and them with the
+ *	hand-over to the next table
+ * @resumed: the table has been resumed; operations are refused before
+ *	(under @op_lock)
+ * @retired: a new table is taking over; operations are refused (under
+ *	@op_lock)
+ * @refused: the table would read a source abandoned by a failover of the
+ *	table it replaces: it is never resumed (preresume only)
+ * @users: sysfs and ioctl users of the target as the live one
+ *	(vmirror_dev_get_live()); it is destroyed only once they are gone
  * @quiescing: a split waits for host writes to drain
  * @quiesce_wait: woken by completing writes while @quiescing
  * @notify_work: raises the notifications of a state change
+ * @notify_pending: what @notify_work has to raise (VMIRROR_NOTIFY_* bits)
  * @retry_lock: protects @retry_reads
  * @retry_reads: reads the source failed, to be read again from the mirror
  * @retry_work: issues @retry_reads (bio allocation may sleep)
@@ -77,9 +87,14 @@ struct vmirror {
 	bool activated;
 
 	struct mutex op_lock;		/* serialises operations */
+	bool resumed;
+	bool retired;
+	bool refused;
+	atomic_t users;
 	bool quiescing;
 	wait_queue_head_t quiesce_wait;
 	struct work_struct notify_work;
+	unsigned long notify_pending;
 	atomic_t last_percent;
 
 	spinlock_t retry_lock;		/* protects retry_reads */
