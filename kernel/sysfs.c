@@ -166,11 +166,11 @@ static ssize_t vmirror_attr_show(struct kobject *kobj, struct attribute *attr,
 	struct vmirror_status st;
 	struct vmirror *vm;
 
-	vm = vmirror_dev_lock_kobj(kobj);
+	vm = vmirror_dev_get_kobj(kobj);
 	if (!vm)
 		return -ENODEV;
 	vmirror_get_status(vm, &st);
-	vmirror_dev_unlock_kobj(kobj);
+	vmirror_dev_put(vm);
 	return va->show(&st, buf);
 }
 
@@ -183,11 +183,11 @@ static ssize_t vmirror_attr_store(struct kobject *kobj, struct attribute *attr,
 
 	if (!va->store)
 		return -EPERM;
-	vm = vmirror_dev_lock_kobj(kobj);
+	vm = vmirror_dev_get_kobj(kobj);
 	if (!vm)
 		return -ENODEV;
 	r = va->store(vm, buf);
-	vmirror_dev_unlock_kobj(kobj);
+	vmirror_dev_put(vm);
 	return r ? r : count;
 }
 

@@ -629,6 +629,8 @@ static int vmirror_get_legs(struct vmirror *vm, const struct vmirror_args *a)
 	}
 	vm->source_start = a->source_start;
 	vm->mirror_start = a->mirror_start;
+	vm->source_seq = READ_ONCE(vm->source->bdev->bd_disk->diskseq);
+	vm->mirror_seq = READ_ONCE(vm->mirror->bdev->bd_disk->diskseq);
 	return 0;
 
 out_put_mirror:
@@ -644,7 +646,6 @@ static int vmirror_ctr_core(struct vmirror *vm, const struct vmirror_args *a)
 	u64 nr_regions = DIV_ROUND_UP_ULL(ti->len, a->region_size);
 	int r;
 
-	vm->region_shift = __ffs(a->region_size);
 	vm->rm = region_map_create(nr_regions, a->nosync);
 	if (!vm->rm) {
 		ti->error = nr_regions > INT_MAX ? "Too many regions" :
@@ -692,6 +693,7 @@ static struct vmirror *vmirror_alloc(struct dm_target *ti,
 	if (!vm)
 		return NULL;
 	vm->ti = ti;
+	vm->region_shift = __ffs(args->region_size);
 	spin_lock_init(&vm->state_lock);
 	vmirror_state_init(&vm->state, args->no_activation);
 	vm->io_mode = vmirror_state_io_mode(&vm->state);
@@ -701,6 +703,7 @@ static struct vmirror *vmirror_alloc(struct dm_target *ti,
 	spin_lock_init(&vm->retry_lock);
 	bio_list_init(&vm->retry_reads);
 	INIT_WORK(&vm->retry_work, vmirror_retry_reads);
+	atomic_set(&vm->users, 0);
 	atomic_set(&vm->last_percent, args->nosync ? 100 : 0);
 	vm->last_host_io = jiffies - HZ;
 	atomic64_set(&vm->bytes_copied, 0);
@@ -739,6 +742,12 @@ static int vmirror_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	if (r)
 		goto out_detach;
 
+	ti->error = vmirror_dev_successor_error(vm);
+	if (ti->error) {
+		r = -EINVAL;
+		goto out_put_legs;
+	}
+
 	r = vmirror_ctr_core(vm, &args);
 	if (r)
 		goto out_put_legs;
@@ -773,40 +782,94 @@ static void vmirror_dtr(struct dm_target *ti)
 	kfree(vm);
 }
 
+/*
+ * A leg is the same disk if it has the same device number and the same
+ * medium: the block layer gives a disk a new diskseq when its medium
+ * changes (a loop device given another file, a new medium).  A DM leg
+ * keeps both across its own table reloads: what it maps to is the user's.
+ */
+static bool vmirror_same_disk(struct dm_dev *dev, struct dm_dev *old_dev,
+			      u64 old_seq)
+{
+	return dev->bdev->bd_dev == old_dev->bdev->bd_dev &&
+	       READ_ONCE(dev->bdev->bd_disk->diskseq) == old_seq;
+}
+
 bool vmirror_same_association(struct vmirror *vm, struct vmirror *old)
 {
-	return vm->source->bdev->bd_dev == old->source->bdev->bd_dev &&
-	       vm->mirror->bdev->bd_dev == old->mirror->bdev->bd_dev &&
+	return vmirror_same_disk(vm->source, old->source, old->source_seq) &&
+	       vmirror_same_disk(vm->mirror, old->mirror, old->mirror_seq) &&
 	       vm->source_start == old->source_start &&
 	       vm->mirror_start == old->mirror_start &&
 	       vm->ti->len == old->ti->len &&
 	       vm->region_shift == old->region_shift;
 }
 
+char *vmirror_successor_error(struct vmirror *vm, struct vmirror *old)
+{
+	bool failedover;
+
+	spin_lock_irq(&old->state_lock);
+	failedover = old->state.copy_state == VMIRROR_COPY_STATE_FAILEDOVER;
+	spin_unlock_irq(&old->state_lock);
+
+	/* The same association takes the failedover state over. */
+	if (!failedover || vmirror_same_association(vm, old))
+		return NULL;
+	/* A new migration from the mirror, or from another disk, is fine. */
+	if (!vmirror_same_disk(vm->source, old->source, old->source_seq) ||
+	    vm->source_start >= old->source_start + old->ti->len ||
+	    old->source_start >= vm->source_start + vm->ti->len)
+		return NULL;
+	return "Source was abandoned by a failover: the mirror has newer writes";
+}
+
 /*
  * @old is suspended: no host I/O and no copy is in flight, and nothing is
- * held by its region map, so its progress can move to @vm as it is.
+ * held by its region map, so its progress can move to @vm as it is.  An
+ * operation on @old (ioctls reach it until @vm is live) is waited for and
+ * no other starts: it would change a state that is no longer @old's.
+ * @vm is not live either, but its copier thread and status readers exist:
+ * the map is published before the state that lets the copier use it,
+ * under the lock the copier reads the state with.
  */
 void vmirror_take_over(struct vmirror *vm, struct vmirror *old)
 {
 	struct region_map *rm = vm->rm;
+	struct vmirror_state st;
 
-	vm->rm = old->rm;
-	old->rm = rm;
+	mutex_lock(&old->op_lock);
+	old->retired = true;
 
 	spin_lock_irq(&old->state_lock);
-	vm->state = old->state;
+	st = old->state;
 	spin_unlock_irq(&old->state_lock);
-	vm->io_mode = vmirror_state_io_mode(&vm->state);
+
+	spin_lock_irq(&vm->state_lock);
+	WRITE_ONCE(vm->rm, old->rm);
+	vm->state = st;
+	WRITE_ONCE(vm->io_mode, vmirror_state_io_mode(&st));
+	spin_unlock_irq(&vm->state_lock);
+	/* @old's status readers see one map or the other, both alive. */
+	WRITE_ONCE(old->rm, rm);
 	vm->activated = old->activated;
 
 	atomic_set(&vm->last_percent, atomic_read(&old->last_percent));
 	atomic64_set(&vm->bytes_copied, atomic64_read(&old->bytes_copied));
 	atomic64_set(&vm->source_errors, atomic64_read(&old->source_errors));
 	atomic64_set(&vm->mirror_errors, atomic64_read(&old->mirror_errors));
+	mutex_unlock(&old->op_lock);
+
 	DMINFO("%s: reload keeps the copy's progress (%llu of %llu regions in sync)",
 	       vmirror_name(vm), region_map_nr_synced(vm->rm),
 	       region_map_nr_regions(vm->rm));
+}
+
+void vmirror_retire(struct vmirror *old)
+{
+	mutex_lock(&old->op_lock);
+	old->retired = true;
+	mutex_unlock(&old->op_lock);
 }
 
 /*---------------------------------------------------------------------------*/
@@ -815,8 +878,10 @@ void vmirror_take_over(struct vmirror *vm, struct vmirror *old)
 
 void vmirror_get_status(struct vmirror *vm, struct vmirror_status *st)
 {
-	u64 total = region_map_nr_regions(vm->rm);
-	u64 synced = region_map_nr_synced(vm->rm);
+	/* One map: a reload may swap it (vmirror_take_over()). */
+	struct region_map *rm = READ_ONCE(vm->rm);
+	u64 total = region_map_nr_regions(rm);
+	u64 synced = region_map_nr_synced(rm);
 	u64 region_bytes = to_bytes(vmirror_region_sectors(vm));
 	struct vmirror_state s;
 	unsigned long flags;
@@ -958,9 +1023,29 @@ static int vmirror_op_rescan(struct vmirror *vm, enum vmirror_event ev)
 }
 
 /*
+ * The source failed the flush of a split.  The policy is that of any
+ * source error while synchronized (and of a host flush failing the same
+ * way): fail over, the mirror holds every write.  If the pair is no
+ * longer synchronized (a mirror error won), the split is only aborted.
+ */
+static void vmirror_split_source_failed(struct vmirror *vm, int err)
+{
+	atomic64_inc(&vm->source_errors);
+	if (!vmirror_event(vm, VMIRROR_EV_SOURCE_FAILED)) {
+		DMERR("%s: flush error %d on source %s during split, failed over to mirror %s",
+		      vmirror_name(vm), err, vm->source->name, vm->mirror->name);
+		return;
+	}
+	vmirror_event(vm, VMIRROR_EV_SPLIT_ABORT);
+	DMERR("%s: split aborted, flushing the source failed: %d",
+	      vmirror_name(vm), err);
+}
+
+/*
  * split: hold new writes, wait for those in flight, flush both disks, and
  * only then stop writing the mirror: it holds every write completed before
- * the split and none after it, a consistent point-in-time copy.
+ * the split and none after it, a consistent point-in-time copy.  The wait
+ * is killable (a leg may never answer): a killed split is aborted.
  */
 static int vmirror_op_split(struct vmirror *vm)
 {
@@ -973,73 +1058,33 @@ static int vmirror_op_split(struct vmirror *vm)
 
 	WRITE_ONCE(vm->quiescing, true);
 	region_map_freeze(vm->rm);
-	wait_event(vm->quiesce_wait, !region_map_writes_in_flight(vm->rm));
+	if (wait_event_killable(vm->quiesce_wait,
+				!region_map_writes_in_flight(vm->rm))) {
+		DMWARN("%s: split interrupted while writes were in flight, aborted",
+		       vmirror_name(vm));
+		vmirror_event(vm, VMIRROR_EV_SPLIT_ABORT);
+		r = -EINTR;
+		goto out_thaw;
+	}
 
 	r = blkdev_issue_flush(vm->source->bdev);
 	if (r) {
-		/* The point in time is not durable on the source: no split. */
-		DMERR("%s: split aborted, flushing the source failed: %d",
-		      vmirror_name(vm), r);
-		vmirror_event(vm, VMIRROR_EV_SPLIT_ABORT);
+		vmirror_split_source_failed(vm, r);
 		r = -EIO;
-	} else {
-		if (blkdev_issue_flush(vm->mirror->bdev))
-			vmirror_mirror_failed(vm, U64_MAX);
-		if (vmirror_event(vm, VMIRROR_EV_SPLIT_DONE)) {
-			DMERR("%s: split failed, a disk failed while quiescing",
-			      vmirror_name(vm));
-			r = -EIO;
-		}
+		goto out_thaw;
+	}
+	if (blkdev_issue_flush(vm->mirror->bdev))
+		vmirror_mirror_failed(vm, U64_MAX);
+	if (vmirror_event(vm, VMIRROR_EV_SPLIT_DONE)) {
+		DMERR("%s: split failed, a disk failed while quiescing",
+		      vmirror_name(vm));
+		r = -EIO;
 	}
 
+out_thaw:
 	WRITE_ONCE(vm->quiescing, false);
 	region_map_thaw(vm->rm, &released);
 	vmirror_release_writes(vm, &released);
-	return r;
-}
-
-int vmirror_control(struct vmirror *vm, u32 op, u32 value)
-{
-	int r = -EINVAL;
-
-	mutex_lock(&vm->op_lock);
-	switch (op) {
-	case VMIRROR_OP_ACTIVATE:
-		r = vmirror_op(vm, VMIRROR_EV_ACTIVATE);
-		break;
-	case VMIRROR_OP_PAUSE:
-		r = vmirror_op(vm, VMIRROR_EV_PAUSE);
-		break;
-	case VMIRROR_OP_RESUME:
-		r = vmirror_op_rescan(vm, VMIRROR_EV_RESUME);
-		break;
-	case VMIRROR_OP_FRACTURE:
-		r = vmirror_op(vm, VMIRROR_EV_FRACTURE);
-		break;
-	case VMIRROR_OP_SPLIT:
-		r = vmirror_op_split(vm);
-		break;
-	case VMIRROR_OP_RESYNC:
-		r = vmirror_op_rescan(vm, VMIRROR_EV_RESYNC);
-		break;
-	case VMIRROR_OP_BREAK:
-		r = vmirror_op(vm, VMIRROR_EV_BREAK);
-		break;
-	case VMIRROR_OP_CANCEL:
-		r = vmirror_op(vm, VMIRROR_EV_CANCEL);
-		break;
-	case VMIRROR_OP_SET_PRIORITY:
-		if (value >= VMIRROR_PRIORITY_LOW && value <= VMIRROR_PRIORITY_HIGH) {
-			copier_set_priority(vm->copier, value);
-			r = 0;
-		}
-		break;
-	case VMIRROR_OP_SET_MAX_RATE:
-		copier_set_rate(vm->copier, value);
-		r = 0;
-		break;
-	}
-	mutex_unlock(&vm->op_lock);
 	return r;
 }
 
@@ -1056,6 +1101,70 @@ static const struct {
 	{ "break", VMIRROR_OP_BREAK },
 	{ "cancel", VMIRROR_OP_CANCEL },
 };
+
+static const char *vmirror_op_name(u32 op)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(vmirror_message_ops); i++)
+		if (vmirror_message_ops[i].op == op)
+			return vmirror_message_ops[i].word;
+	return "operation";
+}
+
+static int vmirror_control_op(struct vmirror *vm, u32 op)
+{
+	switch (op) {
+	case VMIRROR_OP_ACTIVATE:
+		return vmirror_op(vm, VMIRROR_EV_ACTIVATE);
+	case VMIRROR_OP_PAUSE:
+		return vmirror_op(vm, VMIRROR_EV_PAUSE);
+	case VMIRROR_OP_RESUME:
+		return vmirror_op_rescan(vm, VMIRROR_EV_RESUME);
+	case VMIRROR_OP_FRACTURE:
+		return vmirror_op(vm, VMIRROR_EV_FRACTURE);
+	case VMIRROR_OP_SPLIT:
+		return vmirror_op_split(vm);
+	case VMIRROR_OP_RESYNC:
+		return vmirror_op_rescan(vm, VMIRROR_EV_RESYNC);
+	case VMIRROR_OP_BREAK:
+		return vmirror_op(vm, VMIRROR_EV_BREAK);
+	case VMIRROR_OP_CANCEL:
+		return vmirror_op(vm, VMIRROR_EV_CANCEL);
+	}
+	return -EINVAL;
+}
+
+int vmirror_control(struct vmirror *vm, u32 op, u32 value)
+{
+	int r;
+
+	/* Settings are values the copier reads: nothing to wait for. */
+	switch (op) {
+	case VMIRROR_OP_SET_PRIORITY:
+		if (value < VMIRROR_PRIORITY_LOW || value > VMIRROR_PRIORITY_HIGH)
+			return -EINVAL;
+		copier_set_priority(vm->copier, value);
+		return 0;
+	case VMIRROR_OP_SET_MAX_RATE:
+		copier_set_rate(vm->copier, value);
+		return 0;
+	}
+
+	/* Behind a split that waits for a stuck leg: killable. */
+	if (mutex_lock_killable(&vm->op_lock))
+		return -EINTR;
+	if (unlikely(!vm->resumed || vm->retired)) {
+		DMWARN("%s: %s refused: the table is %s", vmirror_name(vm),
+		       vmirror_op_name(op),
+		       vm->retired ? "being replaced" : "not resumed yet");
+		r = -EAGAIN;
+	} else {
+		r = vmirror_control_op(vm, op);
+	}
+	mutex_unlock(&vm->op_lock);
+	return r;
+}
 
 static int vmirror_message_op(struct vmirror *vm, const char *word)
 {
@@ -1140,11 +1249,39 @@ static void vmirror_postsuspend(struct dm_target *ti)
 	vmirror_event(vm, VMIRROR_EV_DM_SUSPEND);
 }
 
+/*
+ * A table about to replace a live one (a reload): the live one takes no
+ * operation from now on, so its state is final.  A table that would read
+ * the source that table abandoned by a failover is refused, for good
+ * (the failover may have happened after this table was loaded, when its
+ * constructor checked).  The old table is destroyed either way: the
+ * device stays suspended until a table that is not refused is loaded.
+ */
+static int vmirror_preresume(struct dm_target *ti)
+{
+	struct vmirror *vm = ti->private;
+
+	if (!vm->refused) {
+		char *why = vmirror_dev_retire_live(vm);
+
+		if (!why)
+			return 0;
+		DMERR("%s: %s", vmirror_name(vm), why);
+		vm->refused = true;
+	}
+	DMERR("%s: table refused, load another one (linear on the mirror %s)",
+	      vmirror_name(vm), vm->mirror->name);
+	return -EINVAL;
+}
+
 static void vmirror_resume(struct dm_target *ti)
 {
 	struct vmirror *vm = ti->private;
 
 	vmirror_dev_activate(vm);
+	mutex_lock(&vm->op_lock);
+	vm->resumed = true;
+	mutex_unlock(&vm->op_lock);
 	vmirror_event(vm, VMIRROR_EV_DM_RESUME);
 	if (!vm->activated) {
 		vm->activated = true;
@@ -1166,6 +1303,7 @@ static struct target_type vmirror_target = {
 	.presuspend = vmirror_presuspend,
 	.presuspend_undo = vmirror_presuspend_undo,
 	.postsuspend = vmirror_postsuspend,
+	.preresume = vmirror_preresume,
 	.resume = vmirror_resume,
 	.status = vmirror_status,
 	.message = vmirror_message,
