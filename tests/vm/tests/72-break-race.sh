@@ -9,7 +9,7 @@ DESCRIPTION="a mirror write error racing break or failover fails the host write"
 . "$VM_SUITE_DIR/vmirror-lib.sh"
 
 SZ=16384        # 8 MiB
-DELAY_MS=10000  # the mirror holds writes this long
+DELAY_MS=8000   # the mirror holds writes this long
 BLK=100         # the 4 KiB block written
 
 # setup  - src (linear over ram0), mirror = delay over mleg (linear over

@@ -11,7 +11,7 @@ DESCRIPTION="parallel reloads vmirror <-> linear with readers: no duplicate sysf
 . "$VM_SUITE_DIR/vmirror-lib.sh"
 
 SZ=32768 # 16 MiB
-ROUNDS=${ROUNDS:-20}
+ROUNDS=${ROUNDS:-10}
 
 reloader() { # TABLE
 	local i
