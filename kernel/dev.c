@@ -254,7 +254,7 @@ void vmirror_dev_notify(struct vmirror *vm, const char *attr,
 {
 	struct vmirror_dev *dev = vm->dev;
 	char env_state[64];
-	char *envp[] = { "VMIRROR_EVENT=state_change", env_state, NULL };
+	char *envp[3] = { "VMIRROR_EVENT=state_change", env_state, NULL };
 
 	if (!READ_ONCE(dev->kobj_added))
 		return;
