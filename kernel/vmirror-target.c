@@ -1261,16 +1261,12 @@ static int vmirror_preresume(struct dm_target *ti)
 {
 	struct vmirror *vm = ti->private;
 
-	if (!vm->refused) {
-		char *why = vmirror_dev_retire_live(vm);
-
-		if (!why)
-			return 0;
-		DMERR("%s: %s", vmirror_name(vm), why);
-		vm->refused = true;
-	}
-	DMERR("%s: table refused, load another one (linear on the mirror %s)",
-	      vmirror_name(vm), vm->mirror->name);
+	if (!vm->refused)
+		vm->refused = vmirror_dev_retire_live(vm);
+	if (!vm->refused)
+		return 0;
+	DMERR("%s: %s: not resumed, load another table (e.g. linear on the mirror %s)",
+	      vmirror_name(vm), vm->refused, vm->mirror->name);
 	return -EINVAL;
 }
 

@@ -49,8 +49,9 @@ struct vmirror_dev;
  *	(under @op_lock)
  * @retired: a new table is taking over; operations are refused (under
  *	@op_lock)
- * @refused: the table would read a source abandoned by a failover of the
- *	table it replaces: it is never resumed (preresume only)
+ * @refused: why the table is never resumed (it would read a source
+ *	abandoned by a failover of the table it replaces), or NULL;
+ *	preresume only
  * @users: sysfs and ioctl users of the target as the live one
  *	(vmirror_dev_get_live()); it is destroyed only once they are gone
  * @quiescing: a split waits for host writes to drain
@@ -93,7 +94,7 @@ struct vmirror {
 	struct mutex op_lock;		/* serialises operations */
 	bool resumed;
 	bool retired;
-	bool refused;
+	char *refused;
 	atomic_t users;
 	bool quiescing;
 	wait_queue_head_t quiesce_wait;
