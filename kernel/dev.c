@@ -30,11 +30,16 @@
  * @md: the DM device
  * @devt: its device number
  * @targets: the vmirror targets of its tables (live or loaded)
- * @lock: protects @live and @kobj_added, and is held while sysfs or an
- *	ioctl uses @live
+ * @lock: protects @live; held only to read or change it, never across an
+ *	operation, so no reader ever waits for one
  * @live: the target of the live table, or NULL
+ * @users_wait: woken when a target's last user (vmirror->users) goes
  * @kobj_added: @kobj is in sysfs (from the first resume: DM adds the disk
- *	to sysfs only after the first table is built)
+ *	to sysfs only after the first table is built); under
+ *	vmirror_devs_lock, as @kobj's addition and removal
+ *
+ * Lock order: vmirror_devs_lock, dev->lock, vmirror->op_lock,
+ * vmirror->state_lock, the region map's stripe locks.
  */
 struct vmirror_dev {
 	struct kobject kobj;
@@ -42,13 +47,20 @@ struct vmirror_dev {
 	struct mapped_device *md;
 	dev_t devt;
 	struct list_head targets;
-	struct mutex lock;		/* protects live, kobj_added */
+	struct mutex lock;		/* protects live */
 	struct vmirror *live;
+	wait_queue_head_t users_wait;
 	bool kobj_added;
 };
 
 static LIST_HEAD(vmirror_devs);
-/* protects vmirror_devs and every dev's targets; taken before dev->lock */
+/*
+ * Protects vmirror_devs, every dev's targets and kobj_added, and is held
+ * while a dev's kobject is added to or removed from sysfs: the directory
+ * of a dev that goes away is gone before that of one that comes for the
+ * same disk is added.  Taken before dev->lock; never held by a sysfs
+ * reader (kobject_del() waits for those).
+ */
 static DEFINE_MUTEX(vmirror_devs_lock);
 
 static void vmirror_dev_release(struct kobject *kobj)
@@ -81,6 +93,7 @@ static struct vmirror_dev *__vmirror_dev_create(struct mapped_device *md)
 	dev->devt = disk_devt(disk);
 	INIT_LIST_HEAD(&dev->targets);
 	mutex_init(&dev->lock);
+	init_waitqueue_head(&dev->users_wait);
 	kobject_init(&dev->kobj, &vmirror_ktype);
 	list_add_tail(&dev->list, &vmirror_devs);
 	return dev;
@@ -118,6 +131,28 @@ out:
 	return r;
 }
 
+/* The live target of @dev with a user reference, or NULL. */
+static struct vmirror *vmirror_dev_get(struct vmirror_dev *dev)
+{
+	struct vmirror *vm;
+
+	mutex_lock(&dev->lock);
+	vm = dev->live;
+	if (vm)
+		atomic_inc(&vm->users);
+	mutex_unlock(&dev->lock);
+	return vm;
+}
+
+void vmirror_dev_put(struct vmirror *vm)
+{
+	struct vmirror_dev *dev = vm->dev;
+
+	/* @vm may be freed as soon as the count drops: @dev stays. */
+	if (atomic_dec_and_test(&vm->users))
+		wake_up(&dev->users_wait);
+}
+
 void vmirror_dev_deactivate(struct vmirror *vm)
 {
 	struct vmirror_dev *dev = vm->dev;
@@ -126,6 +161,8 @@ void vmirror_dev_deactivate(struct vmirror *vm)
 	if (dev->live == vm)
 		WRITE_ONCE(dev->live, NULL);
 	mutex_unlock(&dev->lock);
+	/* No new user can find it; wait for those who did (an operation). */
+	wait_event(dev->users_wait, !atomic_read(&vm->users));
 }
 
 void vmirror_dev_detach(struct vmirror *vm)
@@ -137,28 +174,70 @@ void vmirror_dev_detach(struct vmirror *vm)
 	mutex_lock(&vmirror_devs_lock);
 	list_del(&vm->dev_entry);
 	last = list_empty(&dev->targets);
-	if (last)
-		list_del(&dev->list);
-	mutex_unlock(&vmirror_devs_lock);
-
-	/* Not under dev->lock: removal waits for sysfs readers, who take it. */
 	if (last) {
+		list_del(&dev->list);
+		/* Waits for sysfs readers; they take dev->lock, not this. */
 		if (dev->kobj_added)
 			kobject_del(&dev->kobj);
-		kobject_put(&dev->kobj);
 	}
+	mutex_unlock(&vmirror_devs_lock);
+	if (last)
+		kobject_put(&dev->kobj);
+}
+
+/* The live target of @vm's device if it is another one, with a user ref. */
+static struct vmirror *vmirror_dev_get_other(struct vmirror *vm)
+{
+	struct vmirror *old = vmirror_dev_get(vm->dev);
+
+	if (old == vm) {
+		vmirror_dev_put(old);
+		return NULL;
+	}
+	return old;
+}
+
+char *vmirror_dev_successor_error(struct vmirror *vm)
+{
+	struct vmirror *old = vmirror_dev_get_other(vm);
+	char *why = NULL;
+
+	if (old) {
+		why = vmirror_successor_error(vm, old);
+		vmirror_dev_put(old);
+	}
+	return why;
+}
+
+char *vmirror_dev_retire_live(struct vmirror *vm)
+{
+	struct vmirror *old = vmirror_dev_get_other(vm);
+	char *why = NULL;
+
+	if (old) {
+		vmirror_retire(old);
+		why = vmirror_successor_error(vm, old);
+		vmirror_dev_put(old);
+	}
+	return why;
 }
 
 void vmirror_dev_activate(struct vmirror *vm)
 {
 	struct vmirror_dev *dev = vm->dev;
-	struct vmirror *old;
+	struct vmirror *old = vmirror_dev_get_other(vm);
 
+	/* Resumes of one DM device are serialised: nothing else moves @live. */
+	if (old) {
+		if (vmirror_same_association(vm, old))
+			vmirror_take_over(vm, old);
+		vmirror_dev_put(old);
+	}
 	mutex_lock(&dev->lock);
-	old = dev->live;
-	if (old && old != vm && vmirror_same_association(vm, old))
-		vmirror_take_over(vm, old);
 	WRITE_ONCE(dev->live, vm);
+	mutex_unlock(&dev->lock);
+
+	mutex_lock(&vmirror_devs_lock);
 	if (!dev->kobj_added) {
 		if (kobject_add(&dev->kobj, &disk_to_dev(dm_disk(dev->md))->kobj,
 				"vmirror"))
@@ -167,7 +246,7 @@ void vmirror_dev_activate(struct vmirror *vm)
 		else
 			WRITE_ONCE(dev->kobj_added, true);
 	}
-	mutex_unlock(&dev->lock);
+	mutex_unlock(&vmirror_devs_lock);
 }
 
 void vmirror_dev_notify(struct vmirror *vm, const char *attr,
@@ -175,7 +254,7 @@ void vmirror_dev_notify(struct vmirror *vm, const char *attr,
 {
 	struct vmirror_dev *dev = vm->dev;
 	char env_state[64];
-	char *envp[] = { "VMIRROR_EVENT=state_change", env_state, NULL };
+	char *envp[3] = { "VMIRROR_EVENT=state_change", env_state, NULL };
 
 	if (!READ_ONCE(dev->kobj_added))
 		return;
@@ -196,6 +275,7 @@ void vmirror_dev_notify(struct vmirror *vm, const char *attr,
 struct vmirror *vmirror_dev_get_live(dev_t devt)
 {
 	struct vmirror_dev *dev;
+	struct vmirror *vm;
 
 	mutex_lock(&vmirror_devs_lock);
 	dev = __vmirror_dev_find(NULL, devt);
@@ -205,20 +285,17 @@ struct vmirror *vmirror_dev_get_live(dev_t devt)
 	if (!dev)
 		return NULL;
 
-	mutex_lock(&dev->lock);
-	if (!dev->live) {
-		mutex_unlock(&dev->lock);
+	vm = vmirror_dev_get(dev);
+	if (!vm)
 		kobject_put(&dev->kobj);
-		return NULL;
-	}
-	return dev->live;
+	return vm;
 }
 
 void vmirror_dev_put_live(struct vmirror *vm)
 {
 	struct vmirror_dev *dev = vm->dev;
 
-	mutex_unlock(&dev->lock);
+	vmirror_dev_put(vm);
 	kobject_put(&dev->kobj);
 }
 
@@ -228,7 +305,6 @@ unsigned int vmirror_dev_list(dev_t *devs, unsigned int max)
 	unsigned int n = 0;
 
 	mutex_lock(&vmirror_devs_lock);
-	/* Not dev->lock: an operation may hold it for long (split). */
 	list_for_each_entry(dev, &vmirror_devs, list) {
 		if (READ_ONCE(dev->live)) {
 			if (n < max)
@@ -241,25 +317,12 @@ unsigned int vmirror_dev_list(dev_t *devs, unsigned int max)
 }
 
 /*
- * sysfs.c reaches the live target of a kobject through these.
+ * sysfs.c reaches the live target of a kobject through these; sysfs keeps
+ * the kobject while a file of it is in use.
  */
-struct vmirror *vmirror_dev_lock_kobj(struct kobject *kobj)
+struct vmirror *vmirror_dev_get_kobj(struct kobject *kobj)
 {
-	struct vmirror_dev *dev = container_of(kobj, struct vmirror_dev, kobj);
-	struct vmirror *vm;
-
-	mutex_lock(&dev->lock);
-	vm = dev->live;
-	if (!vm)
-		mutex_unlock(&dev->lock);
-	return vm;
-}
-
-void vmirror_dev_unlock_kobj(struct kobject *kobj)
-{
-	struct vmirror_dev *dev = container_of(kobj, struct vmirror_dev, kobj);
-
-	mutex_unlock(&dev->lock);
+	return vmirror_dev_get(container_of(kobj, struct vmirror_dev, kobj));
 }
 
 void vmirror_dev_release_kobj(struct kobject *kobj)

@@ -10,6 +10,8 @@
  *   a mirror write error while the mirror is written -> broken
  *   unsynchronized -copy_failed (source unreadable)-> broken
  *   synchronized -source_failed-> failedover (the mirror has every write)
+ *   synchronized -diverged (a write ended differently on the disks)->
+ *	unsynchronized (resyncing that region)
  *   DM suspend: reported as suspended until DM resume
  *
  * See Documentation/vmirror.rst for the full table.
@@ -169,6 +171,23 @@ static int vmirror_state_source_failed(struct vmirror_state *st)
 	return 0;
 }
 
+/*
+ * A write ended differently on the two disks although neither failed:
+ * its region must be copied again.  A synchronized pair goes back to
+ * copying; any other state copies it at its next resync anyway.
+ */
+static int vmirror_state_diverged(struct vmirror_state *st)
+{
+	if (st->copy_state != VMIRROR_COPY_STATE_SYNCHRONIZED)
+		return -EALREADY;
+	st->copy_state = VMIRROR_COPY_STATE_UNSYNCHRONIZED;
+	st->requested_copy_state = VMIRROR_COPY_STATE_SYNCHRONIZED;
+	st->sync_maintained = false;
+	st->resyncing = true;
+	st->splitting = false;
+	return 0;
+}
+
 static int vmirror_state_dm_suspend(struct vmirror_state *st, bool suspend)
 {
 	if (st->dm_suspended == suspend)
@@ -217,8 +236,53 @@ int vmirror_state_apply(struct vmirror_state *st, enum vmirror_event ev,
 		return vmirror_state_copy_failed(st);
 	case VMIRROR_EV_SOURCE_FAILED:
 		return vmirror_state_source_failed(st);
+	case VMIRROR_EV_DIVERGED:
+		return vmirror_state_diverged(st);
 	}
 	return -EINVAL;
+}
+
+void vmirror_state_write_done(struct vmirror_state *st,
+			      enum vmirror_leg_result src,
+			      enum vmirror_leg_result mir, bool flush,
+			      u64 now_ns, struct vmirror_write_done *done)
+{
+	bool same, diverged;
+	int ev = -1;
+
+	/* A flush that did not succeed may have lost any write before it. */
+	if (flush) {
+		src = src == VMIRROR_LEG_OK ? src : VMIRROR_LEG_FAILED;
+		mir = mir == VMIRROR_LEG_OK ? mir : VMIRROR_LEG_FAILED;
+	}
+	/* Both did it, or both refused it before writing anything. */
+	same = src == mir &&
+	       (src == VMIRROR_LEG_OK || src == VMIRROR_LEG_REFUSED);
+	/* A flush moves no data: only a failed mirror flush loses writes. */
+	diverged = flush ? mir == VMIRROR_LEG_FAILED : !same;
+
+	*done = (struct vmirror_write_done) { };
+	if (mir == VMIRROR_LEG_FAILED)
+		ev = VMIRROR_EV_MIRROR_FAILED;
+	else if (src == VMIRROR_LEG_FAILED && mir == VMIRROR_LEG_OK)
+		ev = VMIRROR_EV_SOURCE_FAILED;
+	else if (diverged)
+		ev = VMIRROR_EV_DIVERGED;
+	if (ev >= 0) {
+		done->ev = ev;
+		done->changed = !vmirror_state_apply(st, ev, now_ns);
+	}
+
+	/*
+	 * failedover, by this event or by break or a failover before it
+	 * completed: the mirror is the disk, its status is the host's, and
+	 * the region map is no longer used.
+	 */
+	if (vmirror_state_io_mode(st) == VMIRROR_IO_MIRROR_ONLY) {
+		done->host_mirror = true;
+		return;
+	}
+	done->unsync = diverged;
 }
 
 u16 vmirror_state_copy_state(const struct vmirror_state *st)
@@ -325,6 +389,7 @@ const char *vmirror_event_name(enum vmirror_event ev)
 		[VMIRROR_EV_CANCEL] = "cancel",
 		[VMIRROR_EV_COPY_FAILED] = "copy_failed",
 		[VMIRROR_EV_SOURCE_FAILED] = "source_failed",
+		[VMIRROR_EV_DIVERGED] = "diverged",
 	};
 
 	if ((unsigned int)ev >= ARRAY_SIZE(names) || !names[ev])

@@ -35,6 +35,9 @@
  *	read from the source
  * @VMIRROR_EV_SOURCE_FAILED: an I/O to the source failed while the mirror
  *	holds every acknowledged write: fail over to the mirror
+ * @VMIRROR_EV_DIVERGED: a write sent to both disks did not end the same on
+ *	both, and neither failed (one refused it or gave up): its region is
+ *	out of sync, so a synchronized pair must copy it again
  */
 enum vmirror_event {
 	VMIRROR_EV_ACTIVATE,
@@ -53,6 +56,8 @@ enum vmirror_event {
 	VMIRROR_EV_CANCEL,
 	VMIRROR_EV_COPY_FAILED,
 	VMIRROR_EV_SOURCE_FAILED,
+	VMIRROR_EV_DIVERGED,
+	VMIRROR_EV_LAST = VMIRROR_EV_DIVERGED,
 };
 
 /**
@@ -96,6 +101,41 @@ struct vmirror_state {
 };
 
 /**
+ * enum vmirror_leg_result - how one disk ended its part of a host bio
+ * @VMIRROR_LEG_OK: done
+ * @VMIRROR_LEG_REFUSED: not done and nothing written, and not a failure:
+ *	the disk does not accept this request (BLK_STS_NOTSUPP, a write-zeroes
+ *	it cannot do) or not now (BLK_STS_AGAIN)
+ * @VMIRROR_LEG_GAVE_UP: an error on a bio that asked to give up early
+ *	(readahead, failfast): says nothing about the disk's health, but what
+ *	it wrote is not known
+ * @VMIRROR_LEG_FAILED: an I/O error: the disk is failing
+ */
+enum vmirror_leg_result {
+	VMIRROR_LEG_OK,
+	VMIRROR_LEG_REFUSED,
+	VMIRROR_LEG_GAVE_UP,
+	VMIRROR_LEG_FAILED,
+};
+
+/**
+ * struct vmirror_write_done - what the completion of a write sent to both
+ *	disks does, from vmirror_state_write_done()
+ * @host_mirror: the host gets the mirror's status, not the source's: the
+ *	mirror is the only disk that serves reads now (failedover)
+ * @unsync: the write's region (every region, for a flush) is no longer in
+ *	sync; the state no longer says synchronized
+ * @changed: the state changed, by @ev
+ * @ev: the event applied (meaningful if @changed)
+ */
+struct vmirror_write_done {
+	bool host_mirror;
+	bool unsync;
+	bool changed;
+	enum vmirror_event ev;
+};
+
+/**
  * vmirror_state_init() - the state of a freshly loaded association
  * @st: the state
  * @no_activation: wait for the "activate" message before copying
@@ -114,6 +154,29 @@ void vmirror_state_init(struct vmirror_state *st, bool no_activation);
  */
 int vmirror_state_apply(struct vmirror_state *st, enum vmirror_event ev,
 			u64 now_ns);
+
+/**
+ * vmirror_state_write_done() - a write sent to both disks has completed
+ * @st: the state
+ * @src: how the source ended it
+ * @mir: how the mirror ended it
+ * @flush: it was a flush: it carries no data, and one that did not succeed
+ *	(whatever the error) may have lost any write since the last one
+ * @now_ns: CLOCK_REALTIME now
+ * @done: filled in: where the host's status comes from and whether the
+ *	region stays in sync
+ *
+ * The error policy of Documentation/vmirror.rst in one place.  A failed
+ * mirror breaks the pair; a failed source with a good mirror fails over
+ * (if synchronized); legs that end differently otherwise only put the
+ * region out of sync (a synchronized pair goes back to copying it).  The
+ * state changes before the region loses its status, so a synchronized
+ * pair never has a region out of sync.
+ */
+void vmirror_state_write_done(struct vmirror_state *st,
+			      enum vmirror_leg_result src,
+			      enum vmirror_leg_result mir, bool flush,
+			      u64 now_ns, struct vmirror_write_done *done);
 
 /**
  * vmirror_state_copy_state() - CopyState as reported

@@ -21,17 +21,8 @@ struct vmirror_attr {
 	int (*store)(struct vmirror *vm, const char *buf);
 };
 
-#define VMIRROR_WORD_ATTR(_name, _namefn)				\
-static ssize_t _name##_show(const struct vmirror_status *st, char *buf)	\
-{									\
-	return sysfs_emit(buf, "%s\n", _namefn(st->_name));		\
-}									\
-static struct vmirror_attr vmirror_attr_##_name = {			\
-	.attr = { .name = #_name, .mode = 0444 },			\
-	.show = _name##_show,						\
-}
-
-#define VMIRROR_NUM_ATTR(_name, _fmt, _expr...)			\
+/* A read-only file: printf of @_fmt and @_expr (of struct vmirror_status *st) */
+#define VMIRROR_RO_ATTR(_name, _fmt, _expr...)				\
 static ssize_t _name##_show(const struct vmirror_status *st, char *buf)	\
 {									\
 	return sysfs_emit(buf, _fmt "\n", _expr);			\
@@ -46,27 +37,27 @@ static const char *vmirror_sync_mode_name(u16 v)
 	return v == VMIRROR_COPY_TYPE_ASYNC ? "async" : "sync";
 }
 
-VMIRROR_WORD_ATTR(copy_state, vmirror_copy_state_name);
-VMIRROR_WORD_ATTR(sync_state, vmirror_sync_state_name);
-VMIRROR_WORD_ATTR(progress_status, vmirror_progress_name);
-VMIRROR_WORD_ATTR(requested_copy_state, vmirror_copy_state_name);
-VMIRROR_WORD_ATTR(sync_type, vmirror_sync_type_name);
-VMIRROR_WORD_ATTR(sync_mode, vmirror_sync_mode_name);
-VMIRROR_WORD_ATTR(copy_type, vmirror_copy_type_name);
-VMIRROR_WORD_ATTR(replica_type, vmirror_replica_type_name);
-VMIRROR_WORD_ATTR(copy_methodology, vmirror_methodology_name);
-VMIRROR_NUM_ATTR(percent_synced, "%u", st->percent_synced);
-VMIRROR_NUM_ATTR(sync_maintained, "%u", st->sync_maintained);
-VMIRROR_NUM_ATTR(source, "%u:%u", st->source_major, st->source_minor);
-VMIRROR_NUM_ATTR(target, "%u:%u", st->target_major, st->target_minor);
-VMIRROR_NUM_ATTR(region_size, "%llu", st->region_size);
-VMIRROR_NUM_ATTR(regions_total, "%llu", st->regions_total);
-VMIRROR_NUM_ATTR(regions_synced, "%llu", st->regions_synced);
-VMIRROR_NUM_ATTR(bytes_copied, "%llu", st->bytes_copied);
-VMIRROR_NUM_ATTR(copy_rate, "%llu", st->copy_rate);
-VMIRROR_NUM_ATTR(eta_seconds, "%lld", st->eta_seconds);
-VMIRROR_NUM_ATTR(source_errors, "%llu", st->source_errors);
-VMIRROR_NUM_ATTR(mirror_errors, "%llu", st->mirror_errors);
+VMIRROR_RO_ATTR(copy_state, "%s", vmirror_copy_state_name(st->copy_state));
+VMIRROR_RO_ATTR(sync_state, "%s", vmirror_sync_state_name(st->sync_state));
+VMIRROR_RO_ATTR(progress_status, "%s", vmirror_progress_name(st->progress_status));
+VMIRROR_RO_ATTR(requested_copy_state, "%s", vmirror_copy_state_name(st->requested_copy_state));
+VMIRROR_RO_ATTR(sync_type, "%s", vmirror_sync_type_name(st->sync_type));
+VMIRROR_RO_ATTR(sync_mode, "%s", vmirror_sync_mode_name(st->sync_mode));
+VMIRROR_RO_ATTR(copy_type, "%s", vmirror_copy_type_name(st->copy_type));
+VMIRROR_RO_ATTR(replica_type, "%s", vmirror_replica_type_name(st->replica_type));
+VMIRROR_RO_ATTR(copy_methodology, "%s", vmirror_methodology_name(st->copy_methodology));
+VMIRROR_RO_ATTR(percent_synced, "%u", st->percent_synced);
+VMIRROR_RO_ATTR(sync_maintained, "%u", st->sync_maintained);
+VMIRROR_RO_ATTR(source, "%u:%u", st->source_major, st->source_minor);
+VMIRROR_RO_ATTR(target, "%u:%u", st->target_major, st->target_minor);
+VMIRROR_RO_ATTR(region_size, "%llu", st->region_size);
+VMIRROR_RO_ATTR(regions_total, "%llu", st->regions_total);
+VMIRROR_RO_ATTR(regions_synced, "%llu", st->regions_synced);
+VMIRROR_RO_ATTR(bytes_copied, "%llu", st->bytes_copied);
+VMIRROR_RO_ATTR(copy_rate, "%llu", st->copy_rate);
+VMIRROR_RO_ATTR(eta_seconds, "%lld", st->eta_seconds);
+VMIRROR_RO_ATTR(source_errors, "%llu", st->source_errors);
+VMIRROR_RO_ATTR(mirror_errors, "%llu", st->mirror_errors);
 
 /* ISO 8601 UTC, or "-" if the pair has never been synchronized. */
 static ssize_t sync_time_show(const struct vmirror_status *st, char *buf)
@@ -166,11 +157,11 @@ static ssize_t vmirror_attr_show(struct kobject *kobj, struct attribute *attr,
 	struct vmirror_status st;
 	struct vmirror *vm;
 
-	vm = vmirror_dev_lock_kobj(kobj);
+	vm = vmirror_dev_get_kobj(kobj);
 	if (!vm)
 		return -ENODEV;
 	vmirror_get_status(vm, &st);
-	vmirror_dev_unlock_kobj(kobj);
+	vmirror_dev_put(vm);
 	return va->show(&st, buf);
 }
 
@@ -183,11 +174,11 @@ static ssize_t vmirror_attr_store(struct kobject *kobj, struct attribute *attr,
 
 	if (!va->store)
 		return -EPERM;
-	vm = vmirror_dev_lock_kobj(kobj);
+	vm = vmirror_dev_get_kobj(kobj);
 	if (!vm)
 		return -ENODEV;
 	r = va->store(vm, buf);
-	vmirror_dev_unlock_kobj(kobj);
+	vmirror_dev_put(vm);
 	return r ? r : count;
 }
 

@@ -75,11 +75,27 @@ u32 vmirror_target_version(void)
 	       VMIRROR_VERSION_PATCH;
 }
 
-/* Every state change: a DM event, a poll() wake-up and a uevent. */
+/* Bits of vmirror->notify_pending */
+#define VMIRROR_NOTIFY_STATE	0	/* the state changed */
+#define VMIRROR_NOTIFY_PERCENT	1	/* percent_synced changed */
+
+/*
+ * Notifications are raised here, never from the bio path: sysfs_notify()
+ * takes kernfs locks that are held across GFP_KERNEL allocations, and a
+ * bio may be written for memory reclaim.  Every state change: a DM event,
+ * a poll() wake-up and a uevent; a progress change: a poll() wake-up.
+ */
 static void vmirror_notify(struct work_struct *ws)
 {
 	struct vmirror *vm = container_of(ws, struct vmirror, notify_work);
 	u16 copy_state;
+
+	/* Pairs with set_bit() before schedule_work() in vmirror_notify_later(). */
+	if (test_and_clear_bit(VMIRROR_NOTIFY_PERCENT, &vm->notify_pending) &&
+	    !test_bit(VMIRROR_NOTIFY_STATE, &vm->notify_pending))
+		vmirror_dev_notify(vm, "percent_synced", NULL);
+	if (!test_and_clear_bit(VMIRROR_NOTIFY_STATE, &vm->notify_pending))
+		return;
 
 	spin_lock_irq(&vm->state_lock);
 	copy_state = vmirror_state_copy_state(&vm->state);
@@ -90,20 +106,50 @@ static void vmirror_notify(struct work_struct *ws)
 	vmirror_dev_notify(vm, "copy_state", vmirror_copy_state_name(copy_state));
 }
 
+/* Raise notification @bit from the notify work.  Safe from any context. */
+static void vmirror_notify_later(struct vmirror *vm, int bit)
+{
+	set_bit(bit, &vm->notify_pending);
+	schedule_work(&vm->notify_work);
+}
+
+/* The state changed: tell the world, and the copier. */
+static void vmirror_changed(struct vmirror *vm)
+{
+	vmirror_notify_later(vm, VMIRROR_NOTIFY_STATE);
+	copier_kick(vm->copier);
+}
+
+/*
+ * Apply @ev with state_lock held.  "synced" is refused (-EAGAIN) unless
+ * every region is in sync now: a region that lost its status after the
+ * copier looked (under this lock, see vmirror_write_both_done()) keeps
+ * the pair copying.
+ */
+static int __vmirror_event(struct vmirror *vm, enum vmirror_event ev)
+{
+	int r;
+
+	lockdep_assert_held(&vm->state_lock);
+	if (ev == VMIRROR_EV_SYNCED &&
+	    region_map_nr_synced(vm->rm) != region_map_nr_regions(vm->rm))
+		return -EAGAIN;
+	r = vmirror_state_apply(&vm->state, ev, ktime_get_real_ns());
+	WRITE_ONCE(vm->io_mode, vmirror_state_io_mode(&vm->state));
+	return r;
+}
+
 int vmirror_event(struct vmirror *vm, enum vmirror_event ev)
 {
 	unsigned long flags;
 	int r;
 
 	spin_lock_irqsave(&vm->state_lock, flags);
-	r = vmirror_state_apply(&vm->state, ev, ktime_get_real_ns());
-	WRITE_ONCE(vm->io_mode, vmirror_state_io_mode(&vm->state));
+	r = __vmirror_event(vm, ev);
 	spin_unlock_irqrestore(&vm->state_lock, flags);
 
-	if (!r) {
-		schedule_work(&vm->notify_work);
-		copier_kick(vm->copier);
-	}
+	if (!r)
+		vmirror_changed(vm);
 	return r;
 }
 
@@ -130,7 +176,7 @@ static void vmirror_note_percent(struct vmirror *vm)
 					   region_map_nr_regions(vm->rm));
 
 	if (atomic_xchg(&vm->last_percent, pct) != pct)
-		vmirror_dev_notify(vm, "percent_synced", NULL);
+		vmirror_notify_later(vm, VMIRROR_NOTIFY_PERCENT);
 }
 
 void vmirror_copied(struct vmirror *vm, u64 bytes)
@@ -141,14 +187,25 @@ void vmirror_copied(struct vmirror *vm, u64 bytes)
 
 void vmirror_mirror_failed(struct vmirror *vm, u64 region)
 {
+	unsigned long flags;
+	int r;
+
 	atomic64_inc(&vm->mirror_errors);
+	/* The state first: a synchronized pair never has a region out of sync. */
+	spin_lock_irqsave(&vm->state_lock, flags);
+	r = __vmirror_event(vm, VMIRROR_EV_MIRROR_FAILED);
 	if (region != U64_MAX)
 		region_map_mark_unsynced(vm->rm, region);
-	else
+	spin_unlock_irqrestore(&vm->state_lock, flags);
+	if (region == U64_MAX)
 		region_map_mark_all_unsynced(vm->rm);	/* a failed flush */
-	if (!vmirror_event(vm, VMIRROR_EV_MIRROR_FAILED))
+	vmirror_note_percent(vm);
+
+	if (!r) {
+		vmirror_changed(vm);
 		DMERR("%s: write error on mirror %s, mirror is broken",
 		      vmirror_name(vm), vm->mirror->name);
+	}
 }
 
 void vmirror_copy_failed(struct vmirror *vm, unsigned int nr_failed)
@@ -212,11 +269,22 @@ static void vmirror_clone_to_mirror(struct vmirror *vm, struct bio *bio,
 	struct vmirror_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
 	struct bio *clone;
 
+	pb->to_mirror = true;
 	clone = bio_alloc_clone(vm->mirror->bdev, bio, GFP_NOIO,
 				&vm->mirror_bs);
+	if (unlikely(!clone)) {
+		/*
+		 * Only cloning an integrity or crypto context can fail.  The
+		 * mirror misses this write: as a failed mirror write, the
+		 * region goes out of sync and the pair breaks.
+		 */
+		pb->mirror_status = BLK_STS_RESOURCE;
+		return;
+	}
 	if (bio_sectors(bio))
 		clone->bi_iter.bi_sector = vm->mirror_start + offset;
-	pb->to_mirror = true;
+	/* DM polls the clone it mapped, never this one (REQ_POLLED). */
+	bio_clear_polled(clone);
 	clone->bi_end_io = vmirror_mirror_endio;
 	clone->bi_private = bio;
 
@@ -321,41 +389,115 @@ static int vmirror_map(struct dm_target *ti, struct bio *bio)
 }
 
 /*
- * Source failure
+ * Completion: the error policy (Documentation/vmirror.rst, "Error policy")
  *
- * While synchronized the mirror holds every acknowledged write and takes
- * every new one, so when the source fails an I/O the mirror takes its
- * place (failedover): a failed read is read again from the mirror, a
- * failed write or flush that the mirror completed is a success.  In any
- * other state the mirror is stale somewhere and the error is the host's.
+ * Each leg's status is first classified (vmirror_leg_result()): only an
+ * I/O error on a bio that did not ask to give up early says that a disk
+ * is failing.  A write sent to both disks is then judged by
+ * vmirror_state_write_done(): a failed mirror breaks the pair, a failed
+ * source fails over to the mirror while synchronized (the mirror holds
+ * every acknowledged write), and legs that ended differently otherwise
+ * only put the region out of sync.  When the pair is failedover at
+ * completion (break or a failover raced the write), the mirror is the
+ * only disk that serves reads, and its status is the host's.  A read the
+ * source failed while synchronized is read again from the mirror.
  */
 
-static bool vmirror_fail_over(struct vmirror *vm, blk_status_t error)
+static enum vmirror_leg_result vmirror_leg_result(struct bio *bio,
+						  blk_status_t error)
 {
-	int r;
-
-	/* Not a failing disk: the request itself was not acceptable. */
+	if (likely(!error))
+		return VMIRROR_LEG_OK;
+	/* The request was not acceptable, or not now: nothing was done. */
 	if (error == BLK_STS_NOTSUPP || error == BLK_STS_AGAIN)
-		return false;
-
-	r = vmirror_event(vm, VMIRROR_EV_SOURCE_FAILED);
-	if (!r)
-		DMERR("%s: I/O error %d on source %s, failed over to mirror %s",
-		      vmirror_name(vm), blk_status_to_errno(error),
-		      vm->source->name, vm->mirror->name);
-	return !r || r == -EALREADY;
+		return VMIRROR_LEG_REFUSED;
+	/* sd answers a WRITE SAME it cannot do so, before turning it off. */
+	if (error == BLK_STS_TARGET && bio_op(bio) == REQ_OP_WRITE_ZEROES)
+		return VMIRROR_LEG_REFUSED;
+	/*
+	 * The caller asked to give up early: DM fails the readahead of a
+	 * suspended device at once, a failfast bio is not retried.
+	 */
+	if (bio->bi_opf & (REQ_RAHEAD | REQ_FAILFAST_MASK))
+		return VMIRROR_LEG_GAVE_UP;
+	return VMIRROR_LEG_FAILED;
 }
 
-static void vmirror_retry_endio(struct bio *clone)
+static void vmirror_log_change(struct vmirror *vm,
+			       const struct vmirror_write_done *done,
+			       blk_status_t src, blk_status_t mir)
 {
-	struct bio *bio = clone->bi_private;
-
-	bio->bi_status = clone->bi_status;
-	bio_put(clone);
-	/* Back to DM core, and to vmirror_end_io() as a mirror-only read. */
-	bio_endio(bio);
+	switch (done->ev) {
+	case VMIRROR_EV_MIRROR_FAILED:
+		DMERR("%s: write error on mirror %s, mirror is broken",
+		      vmirror_name(vm), vm->mirror->name);
+		break;
+	case VMIRROR_EV_SOURCE_FAILED:
+		DMERR("%s: I/O error %d on source %s, failed over to mirror %s",
+		      vmirror_name(vm), blk_status_to_errno(src),
+		      vm->source->name, vm->mirror->name);
+		break;
+	default:
+		DMWARN("%s: write ended %d on source %s, %d on mirror %s: region copied again",
+		       vmirror_name(vm), blk_status_to_errno(src),
+		       vm->source->name, blk_status_to_errno(mir),
+		       vm->mirror->name);
+		break;
+	}
 }
 
+/* A write or flush sent to both disks has completed on both. */
+static void vmirror_write_both_done(struct vmirror *vm, struct bio *bio,
+				    blk_status_t *error)
+{
+	struct vmirror_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
+	blk_status_t src_status = *error, mir_status = pb->mirror_status;
+	enum vmirror_leg_result src = vmirror_leg_result(bio, src_status);
+	enum vmirror_leg_result mir = vmirror_leg_result(bio, mir_status);
+	bool flush = bio->bi_opf & REQ_PREFLUSH;
+	struct vmirror_write_done done;
+	unsigned long flags;
+
+	if (likely(src == VMIRROR_LEG_OK && mir == VMIRROR_LEG_OK))
+		return;
+	if (src == VMIRROR_LEG_FAILED)
+		atomic64_inc(&vm->source_errors);
+	if (mir == VMIRROR_LEG_FAILED)
+		atomic64_inc(&vm->mirror_errors);
+
+	/*
+	 * The verdict, the state change and the region's loss of its in-sync
+	 * status in one step: "synced" (under the same lock) cannot slip in
+	 * between, and nothing fails over onto a region that lost a write.
+	 */
+	spin_lock_irqsave(&vm->state_lock, flags);
+	vmirror_state_write_done(&vm->state, src, mir, flush,
+				 ktime_get_real_ns(), &done);
+	WRITE_ONCE(vm->io_mode, vmirror_state_io_mode(&vm->state));
+	if (done.unsync && !flush)
+		region_map_mark_unsynced(vm->rm, pb->waiter.region);
+	spin_unlock_irqrestore(&vm->state_lock, flags);
+
+	/* A failed mirror flush may have lost any write since the last one. */
+	if (done.unsync && flush)
+		region_map_mark_all_unsynced(vm->rm);
+	if (done.unsync) {
+		vmirror_note_percent(vm);
+		copier_kick(vm->copier);
+	}
+	if (done.host_mirror)
+		*error = mir_status;
+	if (done.changed) {
+		vmirror_changed(vm);
+		vmirror_log_change(vm, &done, src_status, mir_status);
+	}
+}
+
+/*
+ * A failed read is read again from the mirror: the same bio, restored as
+ * mapped and remapped to the mirror, as dm-raid1 does with
+ * dm_bio_restore().  Nothing is allocated, so nothing can fail here.
+ */
 static void vmirror_retry_reads(struct work_struct *ws)
 {
 	struct vmirror *vm = container_of(ws, struct vmirror, retry_work);
@@ -369,15 +511,13 @@ static void vmirror_retry_reads(struct work_struct *ws)
 
 	while ((bio = bio_list_pop(&reads))) {
 		struct vmirror_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
-		struct bio *clone;
 
-		clone = bio_alloc_clone(vm->mirror->bdev, bio, GFP_NOIO,
-					&vm->mirror_bs);
-		clone->bi_iter = pb->read_iter;
-		clone->bi_iter.bi_sector += vm->mirror_start - vm->source_start;
-		clone->bi_end_io = vmirror_retry_endio;
-		clone->bi_private = bio;
-		submit_bio_noacct(clone);
+		bio->bi_iter = pb->read_iter;
+		bio->bi_iter.bi_sector += vm->mirror_start - vm->source_start;
+		bio_set_dev(bio, vm->mirror->bdev);
+		bio->bi_status = BLK_STS_OK;
+		/* Back to DM core's clone_endio(), and vmirror_end_io(). */
+		submit_bio_noacct(bio);
 	}
 }
 
@@ -387,28 +527,40 @@ static void vmirror_queue_retry(struct vmirror *vm, struct bio *bio)
 	unsigned long flags;
 
 	pb->mirror_only = true;
+	/*
+	 * Not a polled bio any more: the mirror's poll queue is not polled.
+	 * The cookie goes first, here in the completion: a poller that looks
+	 * at this bio again (DM polls the clone it mapped) stops at it
+	 * before the bio is moved to the mirror.
+	 */
+	WRITE_ONCE(bio->bi_cookie, BLK_QC_T_NONE);
+	bio_clear_polled(bio);
 	spin_lock_irqsave(&vm->retry_lock, flags);
 	bio_list_add(&vm->retry_reads, bio);
 	spin_unlock_irqrestore(&vm->retry_lock, flags);
 	queue_work(vmirror_retry_wq, &vm->retry_work);
 }
 
-/* Return: DM_ENDIO_INCOMPLETE if the bio is being read again. */
-static int vmirror_source_error(struct vmirror *vm, struct bio *bio,
-				blk_status_t *error)
+/* Return: DM_ENDIO_INCOMPLETE if the read is being read again. */
+static int vmirror_read_done(struct vmirror *vm, struct bio *bio,
+			     blk_status_t *error)
 {
-	struct vmirror_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
+	int r;
+
+	/* Refused or given up (readahead): the host's, nothing changes. */
+	if (likely(vmirror_leg_result(bio, *error) != VMIRROR_LEG_FAILED))
+		return DM_ENDIO_DONE;
 
 	atomic64_inc(&vm->source_errors);
-	if (bio_data_dir(bio) == READ) {
-		if (!vmirror_fail_over(vm, *error))
-			return DM_ENDIO_DONE;
-		vmirror_queue_retry(vm, bio);
-		return DM_ENDIO_INCOMPLETE;
-	}
-	if (pb->to_mirror && !pb->mirror_status && vmirror_fail_over(vm, *error))
-		*error = BLK_STS_OK;
-	return DM_ENDIO_DONE;
+	r = vmirror_event(vm, VMIRROR_EV_SOURCE_FAILED);
+	if (!r)
+		DMERR("%s: I/O error %d on source %s, failed over to mirror %s",
+		      vmirror_name(vm), blk_status_to_errno(*error),
+		      vm->source->name, vm->mirror->name);
+	if (r && r != -EALREADY)
+		return DM_ENDIO_DONE;
+	vmirror_queue_retry(vm, bio);
+	return DM_ENDIO_INCOMPLETE;
 }
 
 static int vmirror_end_io(struct dm_target *ti, struct bio *bio,
@@ -416,22 +568,24 @@ static int vmirror_end_io(struct dm_target *ti, struct bio *bio,
 {
 	struct vmirror *vm = ti->private;
 	struct vmirror_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
-	u64 region = pb->tracked ? pb->waiter.region : U64_MAX;
 
-	if (unlikely(*error)) {
-		if (pb->mirror_only)
+	if (pb->mirror_only) {
+		/* The mirror is the disk: its errors are the host's. */
+		if (unlikely(vmirror_leg_result(bio, *error) == VMIRROR_LEG_FAILED))
 			atomic64_inc(&vm->mirror_errors);
-		else if (vmirror_source_error(vm, bio, error) ==
-			 DM_ENDIO_INCOMPLETE)
-			return DM_ENDIO_INCOMPLETE;
+		return DM_ENDIO_DONE;
 	}
-	if (pb->mirror_status)
-		/* A failed flush may have lost any write since the last one. */
-		vmirror_mirror_failed(vm, bio->bi_opf & REQ_PREFLUSH ?
-					  U64_MAX : region);
+	if (bio_data_dir(bio) == READ)
+		return vmirror_read_done(vm, bio, error);
+
+	if (pb->to_mirror)
+		vmirror_write_both_done(vm, bio, error);
+	else if (unlikely(vmirror_leg_result(bio, *error) == VMIRROR_LEG_FAILED))
+		atomic64_inc(&vm->source_errors);	/* the source alone */
+
 	if (pb->tracked) {
-		if (region_map_write_end(vm->rm, region))
-			copier_region_ready(vm->copier, region);
+		if (region_map_write_end(vm->rm, pb->waiter.region))
+			copier_region_ready(vm->copier, pb->waiter.region);
 		/* Pairs with the wait in vmirror_op_split(). */
 		if (unlikely(READ_ONCE(vm->quiescing)))
 			wake_up(&vm->quiesce_wait);
@@ -482,6 +636,8 @@ static int vmirror_get_legs(struct vmirror *vm, const struct vmirror_args *a)
 	}
 	vm->source_start = a->source_start;
 	vm->mirror_start = a->mirror_start;
+	vm->source_seq = READ_ONCE(vm->source->bdev->bd_disk->diskseq);
+	vm->mirror_seq = READ_ONCE(vm->mirror->bdev->bd_disk->diskseq);
 	return 0;
 
 out_put_mirror:
@@ -497,7 +653,6 @@ static int vmirror_ctr_core(struct vmirror *vm, const struct vmirror_args *a)
 	u64 nr_regions = DIV_ROUND_UP_ULL(ti->len, a->region_size);
 	int r;
 
-	vm->region_shift = __ffs(a->region_size);
 	vm->rm = region_map_create(nr_regions, a->nosync);
 	if (!vm->rm) {
 		ti->error = nr_regions > INT_MAX ? "Too many regions" :
@@ -545,6 +700,7 @@ static struct vmirror *vmirror_alloc(struct dm_target *ti,
 	if (!vm)
 		return NULL;
 	vm->ti = ti;
+	vm->region_shift = __ffs(args->region_size);
 	spin_lock_init(&vm->state_lock);
 	vmirror_state_init(&vm->state, args->no_activation);
 	vm->io_mode = vmirror_state_io_mode(&vm->state);
@@ -554,6 +710,7 @@ static struct vmirror *vmirror_alloc(struct dm_target *ti,
 	spin_lock_init(&vm->retry_lock);
 	bio_list_init(&vm->retry_reads);
 	INIT_WORK(&vm->retry_work, vmirror_retry_reads);
+	atomic_set(&vm->users, 0);
 	atomic_set(&vm->last_percent, args->nosync ? 100 : 0);
 	vm->last_host_io = jiffies - HZ;
 	atomic64_set(&vm->bytes_copied, 0);
@@ -592,6 +749,12 @@ static int vmirror_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	if (r)
 		goto out_detach;
 
+	ti->error = vmirror_dev_successor_error(vm);
+	if (ti->error) {
+		r = -EINVAL;
+		goto out_put_legs;
+	}
+
 	r = vmirror_ctr_core(vm, &args);
 	if (r)
 		goto out_put_legs;
@@ -626,40 +789,94 @@ static void vmirror_dtr(struct dm_target *ti)
 	kfree(vm);
 }
 
+/*
+ * A leg is the same disk if it has the same device number and the same
+ * medium: the block layer gives a disk a new diskseq when its medium
+ * changes (a loop device given another file, a new medium).  A DM leg
+ * keeps both across its own table reloads: what it maps to is the user's.
+ */
+static bool vmirror_same_disk(struct dm_dev *dev, struct dm_dev *old_dev,
+			      u64 old_seq)
+{
+	return dev->bdev->bd_dev == old_dev->bdev->bd_dev &&
+	       READ_ONCE(dev->bdev->bd_disk->diskseq) == old_seq;
+}
+
 bool vmirror_same_association(struct vmirror *vm, struct vmirror *old)
 {
-	return vm->source->bdev->bd_dev == old->source->bdev->bd_dev &&
-	       vm->mirror->bdev->bd_dev == old->mirror->bdev->bd_dev &&
+	return vmirror_same_disk(vm->source, old->source, old->source_seq) &&
+	       vmirror_same_disk(vm->mirror, old->mirror, old->mirror_seq) &&
 	       vm->source_start == old->source_start &&
 	       vm->mirror_start == old->mirror_start &&
 	       vm->ti->len == old->ti->len &&
 	       vm->region_shift == old->region_shift;
 }
 
+char *vmirror_successor_error(struct vmirror *vm, struct vmirror *old)
+{
+	bool failedover;
+
+	spin_lock_irq(&old->state_lock);
+	failedover = old->state.copy_state == VMIRROR_COPY_STATE_FAILEDOVER;
+	spin_unlock_irq(&old->state_lock);
+
+	/* The same association takes the failedover state over. */
+	if (!failedover || vmirror_same_association(vm, old))
+		return NULL;
+	/* A new migration from the mirror, or from another disk, is fine. */
+	if (!vmirror_same_disk(vm->source, old->source, old->source_seq) ||
+	    vm->source_start >= old->source_start + old->ti->len ||
+	    old->source_start >= vm->source_start + vm->ti->len)
+		return NULL;
+	return "Source was abandoned by a failover: the mirror has newer writes";
+}
+
 /*
  * @old is suspended: no host I/O and no copy is in flight, and nothing is
- * held by its region map, so its progress can move to @vm as it is.
+ * held by its region map, so its progress can move to @vm as it is.  An
+ * operation on @old (ioctls reach it until @vm is live) is waited for and
+ * no other starts: it would change a state that is no longer @old's.
+ * @vm is not live either, but its copier thread and status readers exist:
+ * the map is published before the state that lets the copier use it,
+ * under the lock the copier reads the state with.
  */
 void vmirror_take_over(struct vmirror *vm, struct vmirror *old)
 {
 	struct region_map *rm = vm->rm;
+	struct vmirror_state st;
 
-	vm->rm = old->rm;
-	old->rm = rm;
+	mutex_lock(&old->op_lock);
+	old->retired = true;
 
 	spin_lock_irq(&old->state_lock);
-	vm->state = old->state;
+	st = old->state;
 	spin_unlock_irq(&old->state_lock);
-	vm->io_mode = vmirror_state_io_mode(&vm->state);
+
+	spin_lock_irq(&vm->state_lock);
+	WRITE_ONCE(vm->rm, old->rm);
+	vm->state = st;
+	WRITE_ONCE(vm->io_mode, vmirror_state_io_mode(&st));
+	spin_unlock_irq(&vm->state_lock);
+	/* @old's status readers see one map or the other, both alive. */
+	WRITE_ONCE(old->rm, rm);
 	vm->activated = old->activated;
 
 	atomic_set(&vm->last_percent, atomic_read(&old->last_percent));
 	atomic64_set(&vm->bytes_copied, atomic64_read(&old->bytes_copied));
 	atomic64_set(&vm->source_errors, atomic64_read(&old->source_errors));
 	atomic64_set(&vm->mirror_errors, atomic64_read(&old->mirror_errors));
+	mutex_unlock(&old->op_lock);
+
 	DMINFO("%s: reload keeps the copy's progress (%llu of %llu regions in sync)",
 	       vmirror_name(vm), region_map_nr_synced(vm->rm),
 	       region_map_nr_regions(vm->rm));
+}
+
+void vmirror_retire(struct vmirror *old)
+{
+	mutex_lock(&old->op_lock);
+	old->retired = true;
+	mutex_unlock(&old->op_lock);
 }
 
 /*---------------------------------------------------------------------------*/
@@ -668,8 +885,10 @@ void vmirror_take_over(struct vmirror *vm, struct vmirror *old)
 
 void vmirror_get_status(struct vmirror *vm, struct vmirror_status *st)
 {
-	u64 total = region_map_nr_regions(vm->rm);
-	u64 synced = region_map_nr_synced(vm->rm);
+	/* One map: a reload may swap it (vmirror_take_over()). */
+	struct region_map *rm = READ_ONCE(vm->rm);
+	u64 total = region_map_nr_regions(rm);
+	u64 synced = region_map_nr_synced(rm);
 	u64 region_bytes = to_bytes(vmirror_region_sectors(vm));
 	struct vmirror_state s;
 	unsigned long flags;
@@ -811,9 +1030,29 @@ static int vmirror_op_rescan(struct vmirror *vm, enum vmirror_event ev)
 }
 
 /*
+ * The source failed the flush of a split.  The policy is that of any
+ * source error while synchronized (and of a host flush failing the same
+ * way): fail over, the mirror holds every write.  If the pair is no
+ * longer synchronized (a mirror error won), the split is only aborted.
+ */
+static void vmirror_split_source_failed(struct vmirror *vm, int err)
+{
+	atomic64_inc(&vm->source_errors);
+	if (!vmirror_event(vm, VMIRROR_EV_SOURCE_FAILED)) {
+		DMERR("%s: flush error %d on source %s during split, failed over to mirror %s",
+		      vmirror_name(vm), err, vm->source->name, vm->mirror->name);
+		return;
+	}
+	vmirror_event(vm, VMIRROR_EV_SPLIT_ABORT);
+	DMERR("%s: split aborted, flushing the source failed: %d",
+	      vmirror_name(vm), err);
+}
+
+/*
  * split: hold new writes, wait for those in flight, flush both disks, and
  * only then stop writing the mirror: it holds every write completed before
- * the split and none after it, a consistent point-in-time copy.
+ * the split and none after it, a consistent point-in-time copy.  The wait
+ * is killable (a leg may never answer): a killed split is aborted.
  */
 static int vmirror_op_split(struct vmirror *vm)
 {
@@ -826,73 +1065,33 @@ static int vmirror_op_split(struct vmirror *vm)
 
 	WRITE_ONCE(vm->quiescing, true);
 	region_map_freeze(vm->rm);
-	wait_event(vm->quiesce_wait, !region_map_writes_in_flight(vm->rm));
+	if (wait_event_killable(vm->quiesce_wait,
+				!region_map_writes_in_flight(vm->rm))) {
+		DMWARN("%s: split interrupted while writes were in flight, aborted",
+		       vmirror_name(vm));
+		vmirror_event(vm, VMIRROR_EV_SPLIT_ABORT);
+		r = -EINTR;
+		goto out_thaw;
+	}
 
 	r = blkdev_issue_flush(vm->source->bdev);
 	if (r) {
-		/* The point in time is not durable on the source: no split. */
-		DMERR("%s: split aborted, flushing the source failed: %d",
-		      vmirror_name(vm), r);
-		vmirror_event(vm, VMIRROR_EV_SPLIT_ABORT);
+		vmirror_split_source_failed(vm, r);
 		r = -EIO;
-	} else {
-		if (blkdev_issue_flush(vm->mirror->bdev))
-			vmirror_mirror_failed(vm, U64_MAX);
-		if (vmirror_event(vm, VMIRROR_EV_SPLIT_DONE)) {
-			DMERR("%s: split failed, a disk failed while quiescing",
-			      vmirror_name(vm));
-			r = -EIO;
-		}
+		goto out_thaw;
+	}
+	if (blkdev_issue_flush(vm->mirror->bdev))
+		vmirror_mirror_failed(vm, U64_MAX);
+	if (vmirror_event(vm, VMIRROR_EV_SPLIT_DONE)) {
+		DMERR("%s: split failed, a disk failed while quiescing",
+		      vmirror_name(vm));
+		r = -EIO;
 	}
 
+out_thaw:
 	WRITE_ONCE(vm->quiescing, false);
 	region_map_thaw(vm->rm, &released);
 	vmirror_release_writes(vm, &released);
-	return r;
-}
-
-int vmirror_control(struct vmirror *vm, u32 op, u32 value)
-{
-	int r = -EINVAL;
-
-	mutex_lock(&vm->op_lock);
-	switch (op) {
-	case VMIRROR_OP_ACTIVATE:
-		r = vmirror_op(vm, VMIRROR_EV_ACTIVATE);
-		break;
-	case VMIRROR_OP_PAUSE:
-		r = vmirror_op(vm, VMIRROR_EV_PAUSE);
-		break;
-	case VMIRROR_OP_RESUME:
-		r = vmirror_op_rescan(vm, VMIRROR_EV_RESUME);
-		break;
-	case VMIRROR_OP_FRACTURE:
-		r = vmirror_op(vm, VMIRROR_EV_FRACTURE);
-		break;
-	case VMIRROR_OP_SPLIT:
-		r = vmirror_op_split(vm);
-		break;
-	case VMIRROR_OP_RESYNC:
-		r = vmirror_op_rescan(vm, VMIRROR_EV_RESYNC);
-		break;
-	case VMIRROR_OP_BREAK:
-		r = vmirror_op(vm, VMIRROR_EV_BREAK);
-		break;
-	case VMIRROR_OP_CANCEL:
-		r = vmirror_op(vm, VMIRROR_EV_CANCEL);
-		break;
-	case VMIRROR_OP_SET_PRIORITY:
-		if (value >= VMIRROR_PRIORITY_LOW && value <= VMIRROR_PRIORITY_HIGH) {
-			copier_set_priority(vm->copier, value);
-			r = 0;
-		}
-		break;
-	case VMIRROR_OP_SET_MAX_RATE:
-		copier_set_rate(vm->copier, value);
-		r = 0;
-		break;
-	}
-	mutex_unlock(&vm->op_lock);
 	return r;
 }
 
@@ -909,6 +1108,70 @@ static const struct {
 	{ "break", VMIRROR_OP_BREAK },
 	{ "cancel", VMIRROR_OP_CANCEL },
 };
+
+static const char *vmirror_op_name(u32 op)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(vmirror_message_ops); i++)
+		if (vmirror_message_ops[i].op == op)
+			return vmirror_message_ops[i].word;
+	return "operation";
+}
+
+static int vmirror_control_op(struct vmirror *vm, u32 op)
+{
+	switch (op) {
+	case VMIRROR_OP_ACTIVATE:
+		return vmirror_op(vm, VMIRROR_EV_ACTIVATE);
+	case VMIRROR_OP_PAUSE:
+		return vmirror_op(vm, VMIRROR_EV_PAUSE);
+	case VMIRROR_OP_RESUME:
+		return vmirror_op_rescan(vm, VMIRROR_EV_RESUME);
+	case VMIRROR_OP_FRACTURE:
+		return vmirror_op(vm, VMIRROR_EV_FRACTURE);
+	case VMIRROR_OP_SPLIT:
+		return vmirror_op_split(vm);
+	case VMIRROR_OP_RESYNC:
+		return vmirror_op_rescan(vm, VMIRROR_EV_RESYNC);
+	case VMIRROR_OP_BREAK:
+		return vmirror_op(vm, VMIRROR_EV_BREAK);
+	case VMIRROR_OP_CANCEL:
+		return vmirror_op(vm, VMIRROR_EV_CANCEL);
+	}
+	return -EINVAL;
+}
+
+int vmirror_control(struct vmirror *vm, u32 op, u32 value)
+{
+	int r;
+
+	/* Settings are values the copier reads: nothing to wait for. */
+	switch (op) {
+	case VMIRROR_OP_SET_PRIORITY:
+		if (value < VMIRROR_PRIORITY_LOW || value > VMIRROR_PRIORITY_HIGH)
+			return -EINVAL;
+		copier_set_priority(vm->copier, value);
+		return 0;
+	case VMIRROR_OP_SET_MAX_RATE:
+		copier_set_rate(vm->copier, value);
+		return 0;
+	}
+
+	/* Behind a split that waits for a stuck leg: killable. */
+	if (mutex_lock_killable(&vm->op_lock))
+		return -EINTR;
+	if (unlikely(!vm->resumed || vm->retired)) {
+		DMWARN("%s: %s refused: the table is %s", vmirror_name(vm),
+		       vmirror_op_name(op),
+		       vm->retired ? "being replaced" : "not resumed yet");
+		r = -EAGAIN;
+	} else {
+		r = vmirror_control_op(vm, op);
+	}
+	mutex_unlock(&vm->op_lock);
+	return r;
+}
 
 static int vmirror_message_op(struct vmirror *vm, const char *word)
 {
@@ -993,11 +1256,35 @@ static void vmirror_postsuspend(struct dm_target *ti)
 	vmirror_event(vm, VMIRROR_EV_DM_SUSPEND);
 }
 
+/*
+ * A table about to replace a live one (a reload): the live one takes no
+ * operation from now on, so its state is final.  A table that would read
+ * the source that table abandoned by a failover is refused, for good
+ * (the failover may have happened after this table was loaded, when its
+ * constructor checked).  The old table is destroyed either way: the
+ * device stays suspended until a table that is not refused is loaded.
+ */
+static int vmirror_preresume(struct dm_target *ti)
+{
+	struct vmirror *vm = ti->private;
+
+	if (!vm->refused)
+		vm->refused = vmirror_dev_retire_live(vm);
+	if (!vm->refused)
+		return 0;
+	DMERR("%s: %s: not resumed, load another table (e.g. linear on the mirror %s)",
+	      vmirror_name(vm), vm->refused, vm->mirror->name);
+	return -EINVAL;
+}
+
 static void vmirror_resume(struct dm_target *ti)
 {
 	struct vmirror *vm = ti->private;
 
 	vmirror_dev_activate(vm);
+	mutex_lock(&vm->op_lock);
+	vm->resumed = true;
+	mutex_unlock(&vm->op_lock);
 	vmirror_event(vm, VMIRROR_EV_DM_RESUME);
 	if (!vm->activated) {
 		vm->activated = true;
@@ -1019,6 +1306,7 @@ static struct target_type vmirror_target = {
 	.presuspend = vmirror_presuspend,
 	.presuspend_undo = vmirror_presuspend_undo,
 	.postsuspend = vmirror_postsuspend,
+	.preresume = vmirror_preresume,
 	.resume = vmirror_resume,
 	.status = vmirror_status,
 	.message = vmirror_message,

@@ -32,6 +32,8 @@ struct vmirror_dev;
  * @mirror: the mirror leg
  * @source_start: first sector of the source leg
  * @mirror_start: first sector of the mirror leg
+ * @source_seq: diskseq of the source's disk when the table was loaded
+ * @mirror_seq: diskseq of the mirror's disk when the table was loaded
  * @region_shift: log2 of the region size in sectors
  * @rm: the region map; handed over to the next table on a reload that
  *	names the same legs
@@ -42,10 +44,21 @@ struct vmirror_dev;
  * @io_mode: copy of vmirror_state_io_mode(), read on the bio path without
  *	@state_lock
  * @activated: the first resume has happened
- * @op_lock: serialises operations (messages, ioctls, sysfs writes)
+ * @op_lock: serialises operations (messages, ioctls), and them with the
+ *	hand-over to the next table
+ * @resumed: the table has been resumed; operations are refused before
+ *	(under @op_lock)
+ * @retired: a new table is taking over; operations are refused (under
+ *	@op_lock)
+ * @refused: why the table is never resumed (it would read a source
+ *	abandoned by a failover of the table it replaces), or NULL;
+ *	preresume only
+ * @users: sysfs and ioctl users of the target as the live one
+ *	(vmirror_dev_get_live()); it is destroyed only once they are gone
  * @quiescing: a split waits for host writes to drain
  * @quiesce_wait: woken by completing writes while @quiescing
  * @notify_work: raises the notifications of a state change
+ * @notify_pending: what @notify_work has to raise (VMIRROR_NOTIFY_* bits)
  * @retry_lock: protects @retry_reads
  * @retry_reads: reads the source failed, to be read again from the mirror
  * @retry_work: issues @retry_reads (bio allocation may sleep)
@@ -66,6 +79,8 @@ struct vmirror {
 	struct dm_dev *mirror;
 	sector_t source_start;
 	sector_t mirror_start;
+	u64 source_seq;
+	u64 mirror_seq;
 	unsigned int region_shift;
 
 	struct region_map *rm;
@@ -78,9 +93,14 @@ struct vmirror {
 	bool activated;
 
 	struct mutex op_lock;		/* serialises operations */
+	bool resumed;
+	bool retired;
+	char *refused;
+	atomic_t users;
 	bool quiescing;
 	wait_queue_head_t quiesce_wait;
 	struct work_struct notify_work;
+	unsigned long notify_pending;
 	atomic_t last_percent;
 
 	spinlock_t retry_lock;		/* protects retry_reads */
@@ -174,16 +194,40 @@ int vmirror_control(struct vmirror *vm, u32 op, u32 value);
  * @vm: the new target
  * @old: the live target it replaces
  *
- * Return: true if both name the same legs, offsets, length and region size.
+ * Return: true if both name the same disks (device number and diskseq),
+ * offsets, length and region size.
  */
 bool vmirror_same_association(struct vmirror *vm, struct vmirror *old);
+
+/**
+ * vmirror_successor_error() - whether @vm may replace the live @old
+ * @vm: the new target
+ * @old: the live target of the same DM device
+ *
+ * Return: NULL, or the reason (for ti->error) why not: @old is failedover
+ * and @vm would read the source @old abandoned, without taking the
+ * failedover state over.
+ */
+char *vmirror_successor_error(struct vmirror *vm, struct vmirror *old);
 
 /**
  * vmirror_take_over() - take the region map, state and counters of @old
  * @vm: the new target, not yet live
  * @old: the suspended target it replaces
+ *
+ * Waits for an operation in progress on @old and retires it (see
+ * vmirror_retire()).  May sleep.
  */
 void vmirror_take_over(struct vmirror *vm, struct vmirror *old);
+
+/**
+ * vmirror_retire() - no operation runs on @old any more
+ * @old: a target a new table replaces
+ *
+ * Waits for an operation in progress; later ones fail with -EAGAIN.
+ * May sleep.
+ */
+void vmirror_retire(struct vmirror *old);
 
 /**
  * vmirror_get_status() - everything reported about a mirror
@@ -227,11 +271,30 @@ void vmirror_dev_detach(struct vmirror *vm);
  * vmirror_dev_activate() - a target becomes the live one (resume)
  * @vm: the target
  *
- * If the previous live target of the device names the same legs,
+ * If the previous live target of the device names the same disks,
  * offsets, length and region size, @vm takes over its region map, state
- * and counters, so a reload keeps the copy's progress.
+ * and counters, so a reload keeps the copy's progress.  May sleep.
  */
 void vmirror_dev_activate(struct vmirror *vm);
+
+/**
+ * vmirror_dev_successor_error() - vmirror_successor_error() against the
+ *	live target of @vm's device
+ * @vm: a new target, in its constructor
+ *
+ * Return: NULL, or the reason for ti->error.
+ */
+char *vmirror_dev_successor_error(struct vmirror *vm);
+
+/**
+ * vmirror_dev_retire_live() - @vm is about to replace the live target
+ * @vm: the new target, in its preresume
+ *
+ * Retires the live target (vmirror_retire()) and checks
+ * vmirror_successor_error() against its final state.  May sleep.
+ * Return: NULL, or the reason @vm must not be resumed.
+ */
+char *vmirror_dev_retire_live(struct vmirror *vm);
 
 /**
  * vmirror_dev_notify() - poll() wake-up, and uevent for a state change
@@ -244,11 +307,12 @@ void vmirror_dev_notify(struct vmirror *vm, const char *attr,
 			const char *copy_state);
 
 /**
- * vmirror_dev_get_live() - the live target of a DM device, locked
+ * vmirror_dev_get_live() - the live target of a DM device, for a user
  * @devt: the DM device
  *
- * Return: the target with its device object's lock held (release with
- * vmirror_dev_put_live()), or NULL if @devt has no live vmirror target.
+ * The target is not destroyed before vmirror_dev_put_live().  No lock is
+ * held: readers never wait for an operation in progress.
+ * Return: the target, or NULL if @devt has no live vmirror target.
  */
 struct vmirror *vmirror_dev_get_live(dev_t devt);
 
@@ -257,6 +321,12 @@ struct vmirror *vmirror_dev_get_live(dev_t devt);
  * @vm: the target it returned
  */
 void vmirror_dev_put_live(struct vmirror *vm);
+
+/**
+ * vmirror_dev_put() - release a target from vmirror_dev_get_kobj()
+ * @vm: the target
+ */
+void vmirror_dev_put(struct vmirror *vm);
 
 /**
  * vmirror_dev_list() - the device numbers of the live vmirror devices
@@ -268,11 +338,10 @@ void vmirror_dev_put_live(struct vmirror *vm);
 unsigned int vmirror_dev_list(dev_t *devs, unsigned int max);
 
 /*
- * For sysfs.c: the live target behind a kobject, with the device object's
- * lock held (NULL, unlocked, when there is none); and the kobject release.
+ * For sysfs.c: the live target behind a kobject, for a user (release with
+ * vmirror_dev_put()), or NULL; and the kobject release.
  */
-struct vmirror *vmirror_dev_lock_kobj(struct kobject *kobj);
-void vmirror_dev_unlock_kobj(struct kobject *kobj);
+struct vmirror *vmirror_dev_get_kobj(struct kobject *kobj);
 void vmirror_dev_release_kobj(struct kobject *kobj);
 
 /* sysfs.c */

@@ -37,8 +37,25 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	vmirror_state_init(&st, data[0] & 1);
 	for (i = 1; i < size; i++) {
 		u16 before = st.copy_state;
-		int r = vmirror_state_apply(&st, data[i] % (VMIRROR_EV_SOURCE_FAILED + 1), i);
+		struct vmirror_write_done d;
+		int r;
 
+		if (data[i] & 0x80) {
+			/* A write to both disks completes: bits 0-1 source, 2-3 mirror. */
+			vmirror_state_write_done(&st, data[i] & 3, (data[i] >> 2) & 3,
+						 data[i] & 0x10, i, &d);
+			/* A region out of sync: never while synchronized. */
+			if (d.unsync && st.copy_state == VMIRROR_COPY_STATE_SYNCHRONIZED)
+				__builtin_trap();
+			/* The mirror's status is the host's exactly when it is the disk. */
+			if (d.host_mirror != (vmirror_state_io_mode(&st) == VMIRROR_IO_MIRROR_ONLY))
+				__builtin_trap();
+			if (!d.changed && st.copy_state != before)
+				__builtin_trap();
+			r = 0;
+		} else {
+			r = vmirror_state_apply(&st, data[i] % (VMIRROR_EV_LAST + 1), i);
+		}
 		if (r && st.copy_state != before)
 			__builtin_trap();	/* a refused event changed nothing */
 		if (before == VMIRROR_COPY_STATE_FAILEDOVER &&

@@ -232,6 +232,157 @@ static void break_and_cancel(void)
 	expect(&st, "aborted", "idle", "requires_resync");
 }
 
+/* A refused write-zeroes on one leg: a synchronized pair copies the region again. */
+static void diverged_resyncs(void)
+{
+	struct vmirror_state st;
+
+	synced(&st);
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_DIVERGED, 0) == 0);
+	expect(&st, "unsynchronized", "resync_in_progress", "resyncing");
+	CHECK(st.requested_copy_state == VMIRROR_COPY_STATE_SYNCHRONIZED);
+	CHECK(!st.sync_maintained && vmirror_state_copying(&st));
+	CHECK(vmirror_state_io_mode(&st) == VMIRROR_IO_MIRRORED);
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_DIVERGED, 0) == -EALREADY);
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_SOURCE_FAILED, 0) == -EBUSY);
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_SYNCED, 2) == 0);
+
+	/* A split waiting for writes to drain fails: the mirror lacks one. */
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_SPLIT_BEGIN, 0) == 0);
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_DIVERGED, 0) == 0);
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_SPLIT_DONE, 0) == -EBUSY);
+	expect(&st, "unsynchronized", "resync_in_progress", "resyncing");
+
+	/* Not synchronized: the region is copied at the next resync anyway. */
+	synced(&st);
+	vmirror_state_apply(&st, VMIRROR_EV_FRACTURE, 0);
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_DIVERGED, 0) == -EALREADY);
+	expect(&st, "fractured", "fractured", "requires_resync");
+}
+
+/* vmirror_state_write_done() on @st, its verdict returned */
+static struct vmirror_write_done done(struct vmirror_state *st,
+				      enum vmirror_leg_result src,
+				      enum vmirror_leg_result mir, bool flush)
+{
+	struct vmirror_write_done d;
+
+	vmirror_state_write_done(st, src, mir, flush, 7, &d);
+	return d;
+}
+
+#define OK	VMIRROR_LEG_OK
+#define REF	VMIRROR_LEG_REFUSED
+#define GAVE	VMIRROR_LEG_GAVE_UP
+#define FAIL	VMIRROR_LEG_FAILED
+
+static void write_done_policy(void)
+{
+	struct vmirror_state st;
+	struct vmirror_write_done d;
+
+	/* Both fine, or both refused (nothing written): nothing happens. */
+	synced(&st);
+	d = done(&st, OK, OK, false);
+	CHECK(!d.changed && !d.unsync && !d.host_mirror);
+	d = done(&st, REF, REF, false);
+	CHECK(!d.changed && !d.unsync && !d.host_mirror);
+	expect(&st, "synchronized", "synchronized", "completed");
+
+	/* The mirror refuses a write-zeroes the source did: resync it. */
+	d = done(&st, OK, REF, false);
+	CHECK(d.changed && d.ev == VMIRROR_EV_DIVERGED && d.unsync && !d.host_mirror);
+	expect(&st, "unsynchronized", "resync_in_progress", "resyncing");
+	/* ...again while copying: only the region. */
+	d = done(&st, REF, OK, false);
+	CHECK(!d.changed && d.unsync && !d.host_mirror);
+	d = done(&st, GAVE, OK, false);
+	CHECK(!d.changed && d.unsync);
+
+	/* The source refuses, or gives up: not a failover, the host's error. */
+	synced(&st);
+	d = done(&st, REF, OK, false);
+	CHECK(d.ev == VMIRROR_EV_DIVERGED && d.unsync && !d.host_mirror);
+	synced(&st);
+	d = done(&st, GAVE, OK, false);
+	CHECK(d.ev == VMIRROR_EV_DIVERGED && d.unsync && !d.host_mirror);
+	/* Neither refused nor failed on the mirror: never broken. */
+	synced(&st);
+	d = done(&st, OK, GAVE, false);
+	CHECK(d.ev == VMIRROR_EV_DIVERGED && !d.host_mirror);
+	CHECK(vmirror_state_copy_state(&st) == VMIRROR_COPY_STATE_UNSYNCHRONIZED);
+
+	/* The mirror fails: broken, the source's status. */
+	synced(&st);
+	d = done(&st, OK, FAIL, false);
+	CHECK(d.changed && d.ev == VMIRROR_EV_MIRROR_FAILED && d.unsync && !d.host_mirror);
+	expect(&st, "broken", "broken", "requires_resync");
+
+	/* The source fails, the mirror has it: failover, the mirror's status. */
+	synced(&st);
+	d = done(&st, FAIL, OK, false);
+	CHECK(d.changed && d.ev == VMIRROR_EV_SOURCE_FAILED && d.host_mirror && !d.unsync);
+	expect(&st, "failedover", "idle", "completed");
+	/* ...not while copying: the host's error, the region copied again. */
+	synced(&st);
+	vmirror_state_apply(&st, VMIRROR_EV_DIVERGED, 0);
+	d = done(&st, FAIL, OK, false);
+	CHECK(!d.changed && !d.host_mirror && d.unsync);
+	/* The source fails and the mirror refuses: no failover. */
+	synced(&st);
+	d = done(&st, FAIL, REF, false);
+	CHECK(d.ev == VMIRROR_EV_DIVERGED && !d.host_mirror && d.unsync);
+
+	/* Both fail: broken, the source's (failed) status. */
+	synced(&st);
+	d = done(&st, FAIL, FAIL, false);
+	CHECK(d.ev == VMIRROR_EV_MIRROR_FAILED && !d.host_mirror && d.unsync);
+}
+
+/* Completions after break or failover: the mirror's status is the host's. */
+static void write_done_after_break(void)
+{
+	struct vmirror_state st;
+	struct vmirror_write_done d;
+
+	synced(&st);
+	vmirror_state_apply(&st, VMIRROR_EV_BREAK, 0);
+	d = done(&st, OK, FAIL, false);
+	CHECK(!d.changed && d.host_mirror && !d.unsync);
+	d = done(&st, OK, REF, false);
+	CHECK(!d.changed && d.host_mirror);
+	d = done(&st, FAIL, OK, false);
+	CHECK(!d.changed && d.host_mirror);
+	d = done(&st, REF, REF, false);
+	CHECK(d.host_mirror);
+	d = done(&st, OK, FAIL, true);
+	CHECK(d.host_mirror && !d.unsync);
+	expect(&st, "failedover", "idle", "completed");
+}
+
+static void write_done_flush(void)
+{
+	struct vmirror_state st;
+	struct vmirror_write_done d;
+
+	/* A flush that does not succeed on the mirror, whatever the error. */
+	synced(&st);
+	d = done(&st, OK, REF, true);
+	CHECK(d.ev == VMIRROR_EV_MIRROR_FAILED && d.unsync && !d.host_mirror);
+	expect(&st, "broken", "broken", "requires_resync");
+	/* On the source: failover. */
+	synced(&st);
+	d = done(&st, GAVE, OK, true);
+	CHECK(d.ev == VMIRROR_EV_SOURCE_FAILED && d.host_mirror && !d.unsync);
+	/* ...while copying: the host's error; a flush moves no data. */
+	synced(&st);
+	vmirror_state_apply(&st, VMIRROR_EV_DIVERGED, 0);
+	d = done(&st, FAIL, OK, true);
+	CHECK(!d.changed && !d.unsync && !d.host_mirror);
+	d = done(&st, OK, OK, true);
+	CHECK(!d.changed && !d.unsync && !d.host_mirror);
+}
+
 static void names_cover_every_number(void)
 {
 	CHECK(!strcmp(vmirror_copy_state_name(15), "not_applicable"));
@@ -242,6 +393,7 @@ static void names_cover_every_number(void)
 	CHECK(!strcmp(vmirror_progress_name(1), "unknown"));
 	CHECK(!strcmp(vmirror_priority_name(3), "high"));
 	CHECK(!strcmp(vmirror_event_name(VMIRROR_EV_DM_RESUME), "dm_resume"));
+	CHECK(!strcmp(vmirror_event_name(VMIRROR_EV_LAST), "diverged"));
 	CHECK(vmirror_state_apply(NULL, (enum vmirror_event)99, 0) == -EINVAL);
 }
 
@@ -257,6 +409,10 @@ int main(void)
 	RUN(fracture_and_resync);
 	RUN(split_quiesces_first);
 	RUN(break_and_cancel);
+	RUN(diverged_resyncs);
+	RUN(write_done_policy);
+	RUN(write_done_after_break);
+	RUN(write_done_flush);
 	RUN(names_cover_every_number);
 	HARNESS_EXIT();
 }
