@@ -87,12 +87,23 @@ static void vmirror_notify(struct work_struct *ws)
 
 int vmirror_event(struct vmirror *vm, enum vmirror_event ev)
 {
+	enum vmirror_io_mode mode;
 	unsigned long flags;
 	int r;
 
 	spin_lock_irqsave(&vm->state_lock, flags);
 	r = vmirror_state_apply(&vm->state, ev, ktime_get_real_ns());
-	WRITE_ONCE(vm->io_mode, vmirror_state_io_mode(&vm->state));
+	mode = vmirror_state_io_mode(&vm->state);
+	if (mode != vm->io_mode) {
+		/*
+		 * Writes are routed by the map's flag, read under the region's
+		 * lock: none routed after this returns uses the old mode.
+		 * Lock order: state_lock -> region map stripe locks.
+		 */
+		region_map_set_track_only(vm->rm,
+					  mode == VMIRROR_IO_SOURCE_TRACKED);
+		WRITE_ONCE(vm->io_mode, mode);
+	}
 	spin_unlock_irqrestore(&vm->state_lock, flags);
 
 	if (!r) {
@@ -137,10 +148,13 @@ void vmirror_copied(struct vmirror *vm, u64 bytes)
 void vmirror_mirror_failed(struct vmirror *vm, u64 region)
 {
 	atomic64_inc(&vm->mirror_errors);
-	if (region != U64_MAX)
+	if (region != U64_MAX) {
 		region_map_mark_unsynced(vm->rm, region);
-	else
-		region_map_mark_all_unsynced(vm->rm);	/* a failed flush */
+	} else {
+		/* A failed flush: O(1) here, the copier sweeps the regions. */
+		region_map_mark_all_unsynced(vm->rm);
+		copier_kick(vm->copier);
+	}
 	if (!vmirror_event(vm, VMIRROR_EV_MIRROR_FAILED))
 		DMERR("%s: write error on mirror %s, mirror is broken",
 		      vmirror_name(vm), vm->mirror->name);
@@ -229,8 +243,7 @@ static int vmirror_map_write(struct vmirror *vm, struct bio *bio)
 	if (mode == VMIRROR_IO_MIRROR_ONLY)
 		return vmirror_map_mirror_only(vm, bio, offset);
 
-	switch (region_map_write_begin(vm->rm, &pb->waiter,
-				       mode == VMIRROR_IO_SOURCE_TRACKED)) {
+	switch (region_map_write_begin(vm->rm, &pb->waiter)) {
 	case REGION_WRITE_HELD:
 		return DM_MAPIO_SUBMITTED;
 	case REGION_WRITE_BOTH:
@@ -515,7 +528,7 @@ static int vmirror_ctr_core(struct vmirror *vm, const struct vmirror_args *a)
 out_exit_bioset:
 	bioset_exit(&vm->mirror_bs);
 out_destroy_map:
-	region_map_destroy(vm->rm);
+	region_map_put(vm->rm);
 	return r;
 }
 
@@ -613,7 +626,7 @@ static void vmirror_dtr(struct dm_target *ti)
 	flush_work(&vm->retry_work);
 	vmirror_dev_detach(vm);
 	bioset_exit(&vm->mirror_bs);
-	region_map_destroy(vm->rm);
+	region_map_put(vm->rm);
 	dm_put_device(ti, vm->mirror);
 	dm_put_device(ti, vm->source);
 	kfree(vm);
@@ -968,7 +981,10 @@ static void vmirror_presuspend(struct dm_target *ti)
 {
 	struct vmirror *vm = ti->private;
 
-	/* No copy, and so no held write, may outlive the suspend. */
+	/*
+	 * No copy, and so no held write, may outlive the suspend; copies
+	 * stuck on a leg that does not answer are abandoned, not waited for.
+	 */
 	copier_quiesce(vm->copier);
 }
 
@@ -1026,10 +1042,13 @@ static int __init dm_vmirror_init(void)
 	vmirror_retry_wq = alloc_workqueue("kvmirror_retry", WQ_MEM_RECLAIM, 0);
 	if (!vmirror_retry_wq)
 		return -ENOMEM;
+	r = copier_init();
+	if (r)
+		goto out_wq;
 	r = vmirror_ctl_init();
 	if (r) {
 		DMERR("cannot register /dev/vmirror-control: %d", r);
-		goto out_wq;
+		goto out_copier;
 	}
 	r = dm_register_target(&vmirror_target);
 	if (r < 0) {
@@ -1040,6 +1059,8 @@ static int __init dm_vmirror_init(void)
 
 out_ctl:
 	vmirror_ctl_exit();
+out_copier:
+	copier_exit();
 out_wq:
 	destroy_workqueue(vmirror_retry_wq);
 	return r;
@@ -1049,6 +1070,7 @@ static void __exit dm_vmirror_exit(void)
 {
 	dm_unregister_target(&vmirror_target);
 	vmirror_ctl_exit();
+	copier_exit();
 	destroy_workqueue(vmirror_retry_wq);
 }
 
