@@ -857,6 +857,33 @@ static int vmirror_op_split(struct vmirror *vm)
 	return r;
 }
 
+/*
+ * break: the mirror becomes the disk.  What is counted in sync is on its
+ * stable media already (a copy counts only after a flush, and the host's
+ * flushes reach both disks), so this flush is belt and braces: it runs
+ * before the pivot, and if it fails the mirror is broken instead.
+ */
+static int vmirror_op_break(struct vmirror *vm)
+{
+	struct vmirror_state s;
+	int r;
+
+	spin_lock_irq(&vm->state_lock);
+	s = vm->state;
+	spin_unlock_irq(&vm->state_lock);
+	if (vmirror_state_apply(&s, VMIRROR_EV_BREAK, 0))
+		return vmirror_refuse(vm, "break");
+
+	r = blkdev_issue_flush(vm->mirror->bdev);
+	if (r) {
+		DMERR("%s: break failed, flushing the mirror failed: %d",
+		      vmirror_name(vm), r);
+		vmirror_mirror_failed(vm, U64_MAX);
+		return -EIO;
+	}
+	return vmirror_op(vm, VMIRROR_EV_BREAK);
+}
+
 int vmirror_control(struct vmirror *vm, u32 op, u32 value)
 {
 	int r = -EINVAL;
@@ -882,7 +909,7 @@ int vmirror_control(struct vmirror *vm, u32 op, u32 value)
 		r = vmirror_op_rescan(vm, VMIRROR_EV_RESYNC);
 		break;
 	case VMIRROR_OP_BREAK:
-		r = vmirror_op(vm, VMIRROR_EV_BREAK);
+		r = vmirror_op_break(vm);
 		break;
 	case VMIRROR_OP_CANCEL:
 		r = vmirror_op(vm, VMIRROR_EV_CANCEL);
