@@ -34,15 +34,17 @@
  * A stalled leg must not stall a suspend: copier_quiesce() drains for at
  * most COPIER_DRAIN_TIMEOUT (or until a fatal signal), then *abandons*
  * what is still in flight: the regions of a copy whose I/O is in dm-io
- * become ABANDONED (their held writes go to the source, and they are not
- * copied again until that I/O has completed), uncommitted batches become
- * not in sync.  The abandoned I/O keeps the copier (buffers, dm-io client),
- * its region map and the module alive; when it completes, a work item
- * (copier_reap_job()) ends the regions and drops those references, and the
- * last one frees the copier.
+ * end not in sync (their held writes go to the source), uncommitted
+ * batches become not in sync.  The abandoned I/O keeps the copier
+ * (buffers, dm-io client) and the module alive; when it completes, a work
+ * item (copier_reap_job()) drops those references, and the last one frees
+ * the copier.  Until an abandoned write to a mirror has landed, no copier
+ * copies to that mirror (copier_stale_jobs): a stale chunk landing after
+ * a newer copy would corrupt it, whichever table made that copy.
  *
- * Locks: c->lock may be taken with a region map stripe lock inside it
- * (copier_abandon()); never the other way round.
+ * Locks: c->lock may be taken with a region map stripe lock or
+ * copier_stale_lock inside it (copier_abandon()); never the other way
+ * round.
  */
 
 #include <linux/dm-io.h>
@@ -94,11 +96,20 @@
 #define COPIER_BATCH_RANGES	32
 /* How long a suspend waits for copies in flight before abandoning them. */
 #define COPIER_DRAIN_TIMEOUT	(5 * HZ)
-/* With abandoned regions left, a new pass at most this often. */
-#define COPIER_ABANDONED_POLL	HZ
+/* While abandoned writes to the mirror may land, look again this often. */
+#define COPIER_STALE_POLL	HZ
 
 /* Reaps abandoned I/O; module_exit() drains it. */
 static struct workqueue_struct *copier_wq;
+
+/*
+ * Abandoned jobs whose write to a mirror may still land, module-wide: no
+ * copy to that mirror starts before they have, whichever target issues it
+ * (a reload with other settings builds a new region map that knows
+ * nothing of them).  Lock order: c->lock -> copier_stale_lock.
+ */
+static DEFINE_SPINLOCK(copier_stale_lock);
+static LIST_HEAD(copier_stale_jobs);
 
 struct vmirror_copier;
 static void copier_put(struct vmirror_copier *c);
@@ -123,8 +134,9 @@ struct copy_job {
 	void *buf;			/* COPIER_CHUNK_SECTORS of memory */
 	bool in_io;			/* dm-io owns it; under c->lock */
 	bool abandoned;			/* its I/O outlived a quiesce; c->lock */
-	struct region_map *rm;		/* abandoned: the map of its regions */
 	struct work_struct reap_work;	/* abandoned: its I/O has completed */
+	struct list_head stale_entry;	/* on copier_stale_jobs */
+	dev_t stale_dev;		/* the mirror it may still write */
 };
 
 /* Regions copied since a flush was issued (thread only). */
@@ -167,7 +179,6 @@ struct vmirror_copier {
 	struct list_head pending_jobs;	/* waiting for host writes to drain */
 	struct list_head ready_jobs;	/* drained: the thread issues them */
 	unsigned int nr_busy;		/* jobs not free, not abandoned */
-	unsigned int nr_abandoned;	/* abandoned jobs not reaped yet */
 	enum copier_run run;
 	bool parked;			/* the thread has seen COPIER_STOPPED */
 	bool dead;			/* copier_destroy(): no thread any more */
@@ -180,7 +191,6 @@ struct vmirror_copier {
 
 	struct copy_batch open;		/* thread only: copies not flushed */
 	struct copy_batch flushing;	/* thread only: the flush in flight's */
-	unsigned long pass_started;	/* thread only: jiffies */
 
 	atomic_t kicked;		/* the thread has something to look at */
 	atomic_t rescan;		/* start a new pass from region 0 */
@@ -706,15 +716,13 @@ static void copier_rate_charge(struct vmirror_copier *c, sector_t len)
  * one once the copies of the old pass have ended and been flushed and
  * committed, unless the source failed some of them: then the copy cannot
  * finish by itself, and the association breaks ("resync" tries those
- * regions again).  While regions wait for abandoned I/O, passes start at
- * most every COPIER_ABANDONED_POLL (*@timeout says when).
+ * regions again).
  */
-static u64 copier_next_region(struct vmirror_copier *c, long *timeout)
+static u64 copier_next_region(struct vmirror_copier *c)
 {
 	struct region_map *rm = c->vm->rm;
 	u64 nr = region_map_nr_regions(rm);
 	u64 region = region_map_next_unsynced(rm, c->cursor);
-	unsigned long next_pass;
 	bool idle;
 
 	if (region < nr || !c->cursor)
@@ -729,14 +737,8 @@ static u64 copier_next_region(struct vmirror_copier *c, long *timeout)
 		vmirror_copy_failed(c->vm, atomic_xchg(&c->pass_errors, 0));
 		return nr;
 	}
-	next_pass = c->pass_started + COPIER_ABANDONED_POLL;
-	if (region_map_nr_abandoned(rm) && time_before(jiffies, next_pass)) {
-		*timeout = next_pass - jiffies;
-		return nr;
-	}
 
 	c->cursor = 0;
-	c->pass_started = jiffies;
 	return region_map_next_unsynced(rm, 0);
 }
 
@@ -746,6 +748,25 @@ static void copier_unpend(struct vmirror_copier *c, struct copy_job *job)
 	spin_lock_irq(&c->lock);
 	list_del_init(&job->list);
 	spin_unlock_irq(&c->lock);
+}
+
+/* Whether abandoned copy writes to @dev may still land. */
+static bool copier_stale_writes(dev_t dev)
+{
+	struct copy_job *job;
+	bool found = false;
+
+	if (list_empty_careful(&copier_stale_jobs))
+		return false;
+	spin_lock_irq(&copier_stale_lock);
+	list_for_each_entry(job, &copier_stale_jobs, stale_entry) {
+		if (job->stale_dev == dev) {
+			found = true;
+			break;
+		}
+	}
+	spin_unlock_irq(&copier_stale_lock);
+	return found;
 }
 
 /* Start the copy of one region if the state, the depth and the rate allow. */
@@ -759,7 +780,7 @@ static enum copier_step copier_start_one(struct vmirror_copier *c,
 	if (READ_ONCE(c->run) != COPIER_RUNNING || !vmirror_copy_allowed(c->vm))
 		return COPIER_NOTHING;
 
-	region = copier_next_region(c, timeout);
+	region = copier_next_region(c);
 	if (region >= region_map_nr_regions(rm)) {
 		if (region_map_nr_synced(rm) == region_map_nr_regions(rm))
 			vmirror_event(c->vm, VMIRROR_EV_SYNCED);
@@ -769,6 +790,11 @@ static enum copier_step copier_start_one(struct vmirror_copier *c,
 	*timeout = max(copier_rate_delay(c), copier_yield_delay(c));
 	if (*timeout)
 		return COPIER_WAIT;
+	/* A stale chunk landing after this copy would corrupt it. */
+	if (copier_stale_writes(c->vm->mirror->bdev->bd_dev)) {
+		*timeout = COPIER_STALE_POLL;
+		return COPIER_WAIT;
+	}
 
 	job = copier_get_job(c);
 	if (!job) {
@@ -838,7 +864,6 @@ static bool copier_work(struct vmirror_copier *c, long *timeout)
 	}
 	if (atomic_xchg(&c->rescan, 0)) {
 		c->cursor = 0;
-		c->pass_started = jiffies;
 		atomic_set(&c->pass_errors, 0);
 	}
 	copier_advance_ready(c, false);
@@ -944,8 +969,8 @@ static void copier_abandon(struct vmirror_copier *c)
 	struct vmirror *vm = c->vm;
 	struct region_map *rm = vm->rm;
 	struct copy_job *job, *tmp;
+	unsigned int i, abandoned = 0;
 	LIST_HEAD(released);
-	unsigned int i;
 	u64 r;
 
 	spin_lock_irq(&c->lock);
@@ -955,14 +980,19 @@ static void copier_abandon(struct vmirror_copier *c)
 			continue;
 		/* Its I/O may land any time: keep what it uses alive. */
 		job->abandoned = true;
-		job->rm = rm;
-		region_map_get(rm);
 		refcount_inc(&c->ref);
 		__module_get(THIS_MODULE);
 		for (r = 0; r < job->nr; r++)
-			region_map_copy_abandon(rm, job->region + r, &released);
+			region_map_copy_end(rm, job->region + r, false, job->gen,
+					    0, &released);
+		if (job->phase == COPY_PHASE_WRITE) {
+			job->stale_dev = vm->mirror->bdev->bd_dev;
+			spin_lock(&copier_stale_lock);
+			list_add(&job->stale_entry, &copier_stale_jobs);
+			spin_unlock(&copier_stale_lock);
+		}
 		c->nr_busy--;
-		c->nr_abandoned++;
+		abandoned++;
 	}
 	list_for_each_entry_safe(job, tmp, &c->pending_jobs, list) {
 		if (region_map_copy_cancel(rm, job->region, &released)) {
@@ -977,6 +1007,9 @@ static void copier_abandon(struct vmirror_copier *c)
 	}
 	spin_unlock_irq(&c->lock);
 	vmirror_release_writes(vm, &released);
+	if (abandoned)
+		DMWARN("%s: suspend abandoned %u copies stuck in their I/O",
+		       dm_table_device_name(vm->ti->table), abandoned);
 
 	/*
 	 * A pending job whose region could not be cancelled is being handed
@@ -1007,26 +1040,23 @@ void copier_quiesce(struct vmirror_copier *c)
 }
 
 /*
- * The I/O of an abandoned job has completed: end its regions and drop the
- * references it held.  A work item of its own, queued once per
- * abandonment, because the last reference of a region map or of the
- * copier may be dropped here, and freeing them may sleep.  Nothing touches
- * the copier after copier_put().
+ * The I/O of an abandoned job has completed: copies to its mirror may go
+ * on, and the references it held are dropped.  A work item of its own,
+ * queued once per abandonment, because the last reference of the copier
+ * may be dropped here, and freeing it may sleep.  Nothing touches the
+ * copier after copier_put().
  */
 static void copier_reap_job(struct work_struct *ws)
 {
 	struct copy_job *job = container_of(ws, struct copy_job, reap_work);
 	struct vmirror_copier *c = job->c;
-	u64 r;
 
-	for (r = 0; r < job->nr; r++)
-		region_map_abandon_end(job->rm, job->region + r);
-	region_map_put(job->rm);
-	job->rm = NULL;
+	spin_lock_irq(&copier_stale_lock);
+	list_del_init(&job->stale_entry);
+	spin_unlock_irq(&copier_stale_lock);
 
 	spin_lock_irq(&c->lock);
 	job->abandoned = false;
-	c->nr_abandoned--;
 	list_add(&job->list, &c->free_jobs);
 	if (!c->dead)
 		copier_kick(c);
@@ -1156,6 +1186,7 @@ struct vmirror_copier *copier_create(struct vmirror *vm, u16 priority,
 	for (i = 0; i < COPIER_MAX_JOBS; i++) {
 		c->jobs[i].c = c;
 		INIT_WORK(&c->jobs[i].reap_work, copier_reap_job);
+		INIT_LIST_HEAD(&c->jobs[i].stale_entry);
 		c->jobs[i].buf = vmalloc(to_bytes(COPIER_CHUNK_SECTORS));
 		if (!c->jobs[i].buf) {
 			r = -ENOMEM;

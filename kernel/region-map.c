@@ -23,9 +23,6 @@
  *   SYNCED    source and mirror hold the same data, on stable media as far
  *             as the copy is concerned.  Host writes go to both and
  *             complete when both have them.
- *   ABANDONED the copy's I/O was given up in flight (a suspend while the
- *             disks do not answer).  Routed as UNSYNCED, but not copied
- *             again until that I/O has completed.
  *
  * The state and the in-flight count of a region are guarded by one of
  * REGION_LOCK_STRIPES spinlocks, chosen by region number: writes to
@@ -47,7 +44,6 @@
 #include <linux/cache.h>
 #include <linux/list.h>
 #include <linux/mm.h>
-#include <linux/refcount.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -64,7 +60,6 @@ enum region_state {
 	REGION_COPYING,
 	REGION_COPIED,			/* tag 0; REGION_COPIED + 1 is tag 1 */
 	REGION_SYNCED = REGION_COPIED + REGION_COPY_TAGS,
-	REGION_ABANDONED,
 };
 
 struct region_stripe {
@@ -78,10 +73,8 @@ struct region_stripe {
 } ____cacheline_aligned_in_smp;
 
 struct region_map {
-	refcount_t ref;
 	u64 nr_regions;
 	atomic64_t nr_synced;
-	atomic64_t nr_abandoned;
 	atomic64_t gen;			/* bumped by region_map_mark_all_unsynced() */
 	atomic64_t swept;		/* the @gen the last sweep started from */
 	unsigned long *synced;		/* bit set <=> state is REGION_SYNCED */
@@ -112,14 +105,13 @@ struct region_map *region_map_create(u64 nr_regions, bool in_sync)
 	if (!rm)
 		return NULL;
 
-	refcount_set(&rm->ref, 1);
 	rm->nr_regions = nr_regions;
 	rm->synced = kvcalloc(BITS_TO_LONGS(nr_regions), sizeof(unsigned long),
 			      GFP_KERNEL);
 	rm->state = kvcalloc(nr_regions, sizeof(*rm->state), GFP_KERNEL);
 	rm->inflight = kvcalloc(nr_regions, sizeof(*rm->inflight), GFP_KERNEL);
 	if (!rm->synced || !rm->state || !rm->inflight) {
-		region_map_put(rm);
+		region_map_destroy(rm);
 		return NULL;
 	}
 
@@ -136,14 +128,9 @@ struct region_map *region_map_create(u64 nr_regions, bool in_sync)
 	return rm;
 }
 
-void region_map_get(struct region_map *rm)
+void region_map_destroy(struct region_map *rm)
 {
-	refcount_inc(&rm->ref);
-}
-
-void region_map_put(struct region_map *rm)
-{
-	if (!rm || !refcount_dec_and_test(&rm->ref))
+	if (!rm)
 		return;
 	kvfree(rm->inflight);
 	kvfree(rm->state);
@@ -172,11 +159,6 @@ u64 region_map_nr_synced(const struct region_map *rm)
 bool region_map_is_synced(const struct region_map *rm, u64 region)
 {
 	return !region_map_sweep_pending(rm) && test_bit(region, rm->synced);
-}
-
-u64 region_map_nr_abandoned(const struct region_map *rm)
-{
-	return atomic64_read(&rm->nr_abandoned);
 }
 
 /* Must be called with the region's stripe lock held. */
@@ -358,30 +340,6 @@ bool region_map_copy_cancel(struct region_map *rm, u64 region,
 	}
 	spin_unlock_irqrestore(&s->lock, flags);
 	return cancelled;
-}
-
-void region_map_copy_abandon(struct region_map *rm, u64 region,
-			     struct list_head *released)
-{
-	struct region_stripe *s = region_stripe(rm, region);
-	unsigned long flags;
-
-	spin_lock_irqsave(&s->lock, flags);
-	rm->state[region] = REGION_ABANDONED;
-	atomic64_inc(&rm->nr_abandoned);
-	__region_release(rm, s, region, released);
-	spin_unlock_irqrestore(&s->lock, flags);
-}
-
-void region_map_abandon_end(struct region_map *rm, u64 region)
-{
-	struct region_stripe *s = region_stripe(rm, region);
-	unsigned long flags;
-
-	spin_lock_irqsave(&s->lock, flags);
-	rm->state[region] = REGION_UNSYNCED;
-	atomic64_dec(&rm->nr_abandoned);
-	spin_unlock_irqrestore(&s->lock, flags);
 }
 
 void region_map_freeze(struct region_map *rm)

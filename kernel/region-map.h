@@ -58,8 +58,8 @@ enum region_write_route {
  * @REGION_COPY_DEFERRED: host writes are in flight; new writes are held
  *	and the last write in flight makes region_map_write_end() return true,
  *	at which point the region is being copied
- * @REGION_COPY_BUSY: in sync already, a copy is already under way or waits
- *	for its flush, or an abandoned copy's I/O is still in flight
+ * @REGION_COPY_BUSY: in sync already, or a copy is already under way or
+ *	waits for its flush
  */
 enum region_copy_start {
 	REGION_COPY_START,
@@ -72,28 +72,17 @@ enum region_copy_start {
  * @nr_regions: number of regions, at least 1
  * @in_sync: start with every region in sync (the "nosync" table argument)
  *
- * May sleep.  Return: the map, with one reference, or NULL when out of
- * memory.
+ * May sleep.  Return: the map, or NULL when out of memory.
  */
 struct region_map *region_map_create(u64 nr_regions, bool in_sync);
 
 /**
- * region_map_get() - take a reference on a region map
- * @rm: the map
+ * region_map_destroy() - free a region map
+ * @rm: the map, or NULL; no write or copy may be in flight
  *
- * For copy I/O that may outlive the target that owns the map (see
- * region_map_copy_abandon()).  Safe from any context.
+ * May sleep (the map is vmalloc'ed).
  */
-void region_map_get(struct region_map *rm);
-
-/**
- * region_map_put() - drop a reference, free the map with the last one
- * @rm: the map, or NULL
- *
- * The last reference may only be dropped with no write or copy in
- * flight.  May sleep (the map is vmalloc'ed).
- */
-void region_map_put(struct region_map *rm);
+void region_map_destroy(struct region_map *rm);
 
 /**
  * region_map_nr_regions() - number of regions in the map
@@ -222,43 +211,14 @@ u64 region_map_commit(struct region_map *rm, u64 region, u64 nr, u64 gen,
  * @region: the region, claimed with REGION_COPY_DEFERRED
  * @released: the writes it held are moved here (route them again)
  *
- * Safe from any context.  Return: true if the region was still waiting
- * for its writes to drain: it is not in sync and free to copy again.
+ * For a suspend (see copier_quiesce()).  Safe from any context.  Return:
+ * true if the region was still waiting for its writes to drain: it is not
+ * in sync and free to copy again.
  * False if the last write has already made it copied (region_map_write_end()
  * returned true): nothing changed, the copy is the caller's to end.
  */
 bool region_map_copy_cancel(struct region_map *rm, u64 region,
 			    struct list_head *released);
-
-/**
- * region_map_copy_abandon() - a copy's I/O is given up while in flight
- * @rm: the map
- * @region: the region, being copied
- * @released: the writes it held are moved here (route them again)
- *
- * For a suspend while the disks do not answer: the region is not in sync,
- * host writes go to the source alone, and it cannot be copied again until
- * region_map_abandon_end(), when the abandoned I/O has completed (a stale
- * write landing on the mirror after a newer copy would corrupt it).  Safe
- * from any context.
- */
-void region_map_copy_abandon(struct region_map *rm, u64 region,
-			     struct list_head *released);
-
-/**
- * region_map_abandon_end() - the I/O of an abandoned copy has completed
- * @rm: the map
- * @region: the region given to region_map_copy_abandon()
- *
- * Safe from any context.
- */
-void region_map_abandon_end(struct region_map *rm, u64 region);
-
-/**
- * region_map_nr_abandoned() - regions waiting for abandoned copy I/O
- * @rm: the map
- */
-u64 region_map_nr_abandoned(const struct region_map *rm);
 
 /**
  * region_map_mark_unsynced() - a region is no longer known to be in sync

@@ -528,7 +528,7 @@ static int vmirror_ctr_core(struct vmirror *vm, const struct vmirror_args *a)
 out_exit_bioset:
 	bioset_exit(&vm->mirror_bs);
 out_destroy_map:
-	region_map_put(vm->rm);
+	region_map_destroy(vm->rm);
 	return r;
 }
 
@@ -626,7 +626,7 @@ static void vmirror_dtr(struct dm_target *ti)
 	flush_work(&vm->retry_work);
 	vmirror_dev_detach(vm);
 	bioset_exit(&vm->mirror_bs);
-	region_map_put(vm->rm);
+	region_map_destroy(vm->rm);
 	dm_put_device(ti, vm->mirror);
 	dm_put_device(ti, vm->source);
 	kfree(vm);

@@ -114,10 +114,6 @@ static inline void atomic64_sub(long long i, atomic64_t *v) { atomic_fetch_sub(&
 static inline long long atomic64_read_acquire(const atomic64_t *v) { return atomic_load_explicit((_Atomic long long *)&v->counter, memory_order_acquire); }
 static inline void atomic64_set_release(atomic64_t *v, long long i) { atomic_store_explicit(&v->counter, i, memory_order_release); }
 
-typedef struct { _Atomic int refs; } refcount_t;
-static inline void refcount_set(refcount_t *r, int n) { atomic_store(&r->refs, n); }
-static inline void refcount_inc(refcount_t *r) { atomic_fetch_add(&r->refs, 1); }
-static inline bool refcount_dec_and_test(refcount_t *r) { return atomic_fetch_sub(&r->refs, 1) == 1; }
 
 /* Scheduling: nothing to give way to in a test. */
 static inline void cond_resched(void) { }
