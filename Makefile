@@ -194,8 +194,12 @@ check-debug: deps
 	rm -rf $(DEBUG_MODULE_DIR); mkdir -p $(DEBUG_MODULE_DIR); \
 	$(MAKE) module-src MODULE_SRC_DIR=$(DEBUG_MODULE_DIR); \
 	$(MAKE) -C $$KDIR M=$(DEBUG_MODULE_DIR) modules; \
+	mkdir -p $(DEBUG_MODULE_DIR)/kmod; \
+	cp tests/kmod/Kbuild tests/kmod/*.c $(DEBUG_MODULE_DIR)/kmod/; \
+	$(MAKE) -C $$KDIR M=$(DEBUG_MODULE_DIR)/kmod modules; \
 	VM_KVER=$$KVER VM_KERNEL=$$VM_KERNEL \
 		VMIRROR_KO=$(DEBUG_MODULE_DIR)/kernel/dm-vmirror.ko VM_RATE_DIV=4 \
+		VMIRROR_DELAY_KO=$(DEBUG_MODULE_DIR)/kmod/vmirror-delay.ko \
 		VM_TEST_TIMEOUT=$${VM_TEST_TIMEOUT:-1800} VM_TIMEOUT=$${VM_TIMEOUT:-14400} \
 		$(CURDIR)/tests/check.sh --vm-only $(TESTS)
 
@@ -219,5 +223,6 @@ clean:
 			kernel/modules.order modules.order Module.symvers .*.cmd; fi
 	$(MAKE) -C tests/unit clean
 	$(MAKE) -C tests/fuzz clean
+	if [ -d "$(KDIR)" ]; then $(MAKE) -C tests/kmod clean; fi
 	$(MAKE) -C tools/vmirrorctl clean
 	rm -rf dist

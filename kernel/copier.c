@@ -17,10 +17,34 @@
  * interrupt context.  (dm-kcopyd allocates and frees every page of every
  * copy, which under emulation made the copy three times slower than dd.)
  *
+ * Flush before in sync: a job that has written its regions ends them as
+ * copied (region_map_copy_end()) and adds them to the open flush batch.
+ * The thread flushes the mirror when the batch is a second old, large, or
+ * nothing more is to be copied now, and only when that flush has
+ * succeeded commits the batch (region_map_commit()): then the regions are
+ * in sync and bytes_copied moves.  One flush is in flight at a time; copies
+ * that end meanwhile join the next batch, with the other tag.  A failed
+ * flush is a mirror failure.  copier_flush_end() is the commit point.
+ *
  * A copy job is owned by exactly one of: the free list, the pending list,
- * the ready list, or dm-io.  copier_quiesce() waits until every job is
- * back on the free list, so no copy and no held host write outlives a
- * suspend.
+ * the ready list, the thread, dm-io, or the reaper.  The thread never
+ * sleeps on I/O, and touches the region map only between copier_start()
+ * and copier_quiesce() (a reload hands the map over meanwhile).
+ *
+ * A stalled leg must not stall a suspend: copier_quiesce() drains for at
+ * most COPIER_DRAIN_TIMEOUT (or until a fatal signal), then *abandons*
+ * what is still in flight: the regions of a copy whose I/O is in dm-io
+ * end not in sync (their held writes go to the source), uncommitted
+ * batches become not in sync.  The abandoned I/O keeps the copier
+ * (buffers, dm-io client) and the module alive; when it completes, a work
+ * item (copier_reap_job()) drops those references, and the last one frees
+ * the copier.  Until an abandoned write to a mirror has landed, no copier
+ * copies to that mirror (copier_stale_jobs): a stale chunk landing after
+ * a newer copy would corrupt it, whichever table made that copy.
+ *
+ * Locks: c->lock may be taken with a region map stripe lock or
+ * copier_stale_lock inside it (copier_abandon()); never the other way
+ * round.
  */
 
 #include <linux/dm-io.h>
@@ -28,10 +52,13 @@
 #include <linux/kthread.h>
 #include <linux/ktime.h>
 #include <linux/math64.h>
+#include <linux/module.h>
+#include <linux/refcount.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 
 #include "../uapi/linux/dm-vmirror.h"
 #include "copier.h"
@@ -62,6 +89,31 @@
 /* Yield debt allowed before waiting: waits are whole jiffies (4 ms at HZ=250). */
 #define COPIER_LOW_BURST_NS	(10 * NSEC_PER_MSEC)
 
+/* Flush the mirror when the open batch is this old... */
+#define COPIER_FLUSH_INTERVAL	HZ
+/* ...or has this many bytes, or this many ranges (then it only widens). */
+#define COPIER_FLUSH_BYTES	(256ULL << 20)
+#define COPIER_BATCH_RANGES	32
+/* How long a suspend waits for copies in flight before abandoning them. */
+#define COPIER_DRAIN_TIMEOUT	(5 * HZ)
+/* While abandoned writes to the mirror may land, look again this often. */
+#define COPIER_STALE_POLL	HZ
+
+/* Reaps abandoned I/O; module_exit() drains it. */
+static struct workqueue_struct *copier_wq;
+
+/*
+ * Abandoned jobs whose write to a mirror may still land, module-wide: no
+ * copy to that mirror starts before they have, whichever target issues it
+ * (a reload with other settings builds a new region map that knows
+ * nothing of them).  Lock order: c->lock -> copier_stale_lock.
+ */
+static DEFINE_SPINLOCK(copier_stale_lock);
+static LIST_HEAD(copier_stale_jobs);
+
+struct vmirror_copier;
+static void copier_put(struct vmirror_copier *c);
+
 enum copy_phase {
 	COPY_PHASE_START,		/* not issued yet */
 	COPY_PHASE_READ,		/* reading a chunk from the source */
@@ -73,26 +125,72 @@ struct copy_job {
 	struct list_head list;
 	u64 region;			/* first region */
 	u64 nr;				/* number of regions */
+	u64 gen;			/* region map generation of the claim */
 	sector_t done;			/* sectors copied so far */
 	sector_t chunk;			/* sectors of the chunk in flight */
 	enum copy_phase phase;
 	unsigned long error;		/* dm-io error bits of the last I/O */
 	u64 start_ns;			/* when its first I/O was issued */
 	void *buf;			/* COPIER_CHUNK_SECTORS of memory */
+	bool in_io;			/* dm-io owns it; under c->lock */
+	bool abandoned;			/* its I/O outlived a quiesce; c->lock */
+	struct work_struct reap_work;	/* abandoned: its I/O has completed */
+	struct list_head stale_entry;	/* on copier_stale_jobs */
+	dev_t stale_dev;		/* the mirror it may still write */
+};
+
+/* Regions copied since a flush was issued (thread only). */
+struct copy_range {
+	u64 region;
+	u64 nr;
+	u64 gen;
+};
+
+struct copy_batch {
+	struct copy_range ranges[COPIER_BATCH_RANGES];
+	unsigned int nr_ranges;
+	unsigned int tag;		/* the tag its copies ended with */
+	u64 bytes;
+	unsigned long opened;		/* jiffies of its first copy */
+};
+
+enum copier_run {
+	COPIER_STOPPED,			/* the thread touches nothing */
+	COPIER_RUNNING,
+	COPIER_DRAINING,		/* quiesce: no new copy; end, flush, commit */
+};
+
+/* What copier_start_one() did. */
+enum copier_step {
+	COPIER_STARTED,			/* handled a region: loop at once */
+	COPIER_WAIT,			/* a limit holds it back for now */
+	COPIER_NOTHING,			/* nothing to copy now */
 };
 
 struct vmirror_copier {
 	struct vmirror *vm;
 	struct dm_io_client *io_client;
 	struct task_struct *thread;
+	refcount_t ref;			/* the target's, one per abandoned I/O */
 
-	spinlock_t lock;		/* protects the lists, nr_busy, quiesced */
+	/* c->lock also protects job->in_io and job->abandoned */
+	spinlock_t lock;		/* protects the fields to flush_error */
 	struct list_head free_jobs;
 	struct list_head pending_jobs;	/* waiting for host writes to drain */
 	struct list_head ready_jobs;	/* drained: the thread issues them */
-	unsigned int nr_busy;		/* jobs not on free_jobs */
-	bool quiesced;
-	wait_queue_head_t idle_wait;	/* woken when nr_busy drops to 0 */
+	unsigned int nr_busy;		/* jobs not free, not abandoned */
+	enum copier_run run;
+	bool parked;			/* the thread has seen COPIER_STOPPED */
+	bool dead;			/* copier_destroy(): no thread any more */
+	bool flush_in_flight;		/* a flush of the mirror is issued */
+	bool flush_done;		/* ...and has completed */
+	bool flush_stale;		/* ...and was abandoned: reap it */
+	unsigned long flush_error;
+	wait_queue_head_t idle_wait;	/* woken when any of the above changes */
+	struct work_struct flush_reap_work;	/* the stale flush completed */
+
+	struct copy_batch open;		/* thread only: copies not flushed */
+	struct copy_batch flushing;	/* thread only: the flush in flight's */
 
 	atomic_t kicked;		/* the thread has something to look at */
 	atomic_t rescan;		/* start a new pass from region 0 */
@@ -158,7 +256,7 @@ static struct copy_job *copier_get_job(struct vmirror_copier *c)
 	struct copy_job *job = NULL;
 
 	spin_lock_irq(&c->lock);
-	if (!c->quiesced && c->nr_busy < copier_depth(c)) {
+	if (c->run == COPIER_RUNNING && c->nr_busy < copier_depth(c)) {
 		job = list_first_entry_or_null(&c->free_jobs, struct copy_job,
 					       list);
 		if (job) {
@@ -176,9 +274,9 @@ static void copier_put_job(struct vmirror_copier *c, struct copy_job *job)
 
 	spin_lock_irqsave(&c->lock, flags);
 	list_add(&job->list, &c->free_jobs);
-	if (!--c->nr_busy)
-		wake_up(&c->idle_wait);
+	c->nr_busy--;
 	spin_unlock_irqrestore(&c->lock, flags);
+	wake_up(&c->idle_wait);
 	copier_kick(c);
 }
 
@@ -211,52 +309,102 @@ static void copier_account(struct vmirror_copier *c, u64 bytes)
 	spin_unlock_irqrestore(&c->rate_lock, flags);
 }
 
-static void copier_finish(struct vmirror_copier *c, struct copy_job *job,
-			  bool read_err, bool write_err)
+/*
+ * Add a job's regions to the open batch.  Adjacent copies of the same
+ * generation merge; a full batch widens its last range instead (commit
+ * skips the regions of a range that are not copied with the batch's tag,
+ * and takes the older generation, which can only make it refuse).
+ */
+static void copier_batch_add(struct vmirror_copier *c, struct copy_job *job)
+{
+	struct copy_batch *b = &c->open;
+	struct copy_range *last = b->nr_ranges ? &b->ranges[b->nr_ranges - 1] : NULL;
+	u64 end = job->region + job->nr;
+
+	if (!b->nr_ranges)
+		b->opened = jiffies;
+	b->bytes += to_bytes(copier_job_len(c, job));
+
+	if (last && last->gen == job->gen && last->region + last->nr == job->region) {
+		last->nr += job->nr;
+	} else if (b->nr_ranges < COPIER_BATCH_RANGES) {
+		b->ranges[b->nr_ranges++] = (struct copy_range) {
+			.region = job->region, .nr = job->nr, .gen = job->gen,
+		};
+	} else {
+		end = max(end, last->region + last->nr);
+		last->region = min(last->region, job->region);
+		last->nr = end - last->region;
+		last->gen = min(last->gen, job->gen);
+	}
+}
+
+/* Commit (flushed) or drop (not flushed) the ranges of a batch. */
+static u64 copier_batch_end(struct vmirror_copier *c, struct copy_batch *b,
+			    bool flushed)
+{
+	u64 synced = 0;
+	unsigned int i;
+
+	for (i = 0; i < b->nr_ranges; i++)
+		synced += region_map_commit(c->vm->rm, b->ranges[i].region,
+					    b->ranges[i].nr, b->ranges[i].gen,
+					    b->tag, flushed);
+	b->nr_ranges = 0;
+	b->bytes = 0;
+	return synced;
+}
+
+/*
+ * End a job: its regions are copied (@copied: every write of the copy
+ * completed) or not in sync, and the writes they held go out again.
+ */
+static void copier_end_job(struct vmirror_copier *c, struct copy_job *job,
+			   bool copied)
 {
 	struct vmirror *vm = c->vm;
-	bool in_sync = !read_err && !write_err;
 	LIST_HEAD(released);
 	u64 i;
 
 	for (i = 0; i < job->nr; i++)
-		region_map_copy_end(c->vm->rm, job->region + i, in_sync, &released);
+		region_map_copy_end(vm->rm, job->region + i, copied, job->gen,
+				    c->open.tag, &released);
 	vmirror_release_writes(vm, &released);
 
-	if (copier_yields(c)) {
+	if (job->start_ns && copier_yields(c)) {
 		u64 now = ktime_get_ns();
 
 		c->yield_tat_ns = max(c->yield_tat_ns, now) +
 				  COPIER_LOW_YIELD * (now - job->start_ns);
 	}
-	if (in_sync) {
+	if (copied) {
 		copier_account(c, to_bytes(copier_job_len(c, job)));
-		vmirror_copied(vm, to_bytes(copier_job_len(c, job)));
+		copier_batch_add(c, job);
 	}
-	if (read_err) {
-		atomic64_inc(&vm->source_errors);
-		atomic_inc(&c->pass_errors);
-		DMERR_LIMIT("%s: read error on source copying region %llu",
-			    dm_table_device_name(vm->ti->table), job->region);
-	}
-	if (write_err)
-		vmirror_mirror_failed(vm, job->region);
-
 	copier_put_job(c, job);
 }
 
-/* dm-io completion, maybe in interrupt context: hand the job to the thread. */
+/* dm-io completion, maybe in interrupt context: hand the job on. */
 static void copier_io_done(unsigned long error, void *context)
 {
 	struct copy_job *job = context;
 	struct vmirror_copier *c = job->c;
 	unsigned long flags;
+	bool abandoned;
 
 	job->error = error;
 	spin_lock_irqsave(&c->lock, flags);
-	list_add_tail(&job->list, &c->ready_jobs);
+	job->in_io = false;
+	abandoned = job->abandoned;
+	if (unlikely(abandoned)) {
+		/* Nobody waits for it: the reaper ends it (it may sleep). */
+		queue_work(copier_wq, &job->reap_work);
+	} else {
+		list_add_tail(&job->list, &c->ready_jobs);
+	}
 	spin_unlock_irqrestore(&c->lock, flags);
-	copier_kick(c);
+	if (!abandoned)
+		copier_kick(c);
 }
 
 VMIRROR_DM_IO_NOTIFY(copier_io_done)
@@ -284,6 +432,9 @@ static void copier_io(struct vmirror_copier *c, struct copy_job *job,
 	};
 
 	job->phase = phase;
+	spin_lock_irq(&c->lock);
+	job->in_io = true;
+	spin_unlock_irq(&c->lock);
 	if (vmirror_dm_io(&req, 1, &where, NULL, copier_ioprio(c)))
 		copier_io_done(1, job);
 }
@@ -297,31 +448,56 @@ static void copier_read_next_chunk(struct vmirror_copier *c,
 	copier_io(c, job, COPY_PHASE_READ);
 }
 
-/* Move a job one step on, after its last I/O completed.  Thread context. */
-static void copier_advance(struct vmirror_copier *c, struct copy_job *job)
+/*
+ * Move a job one step on, after its last I/O completed (or, in phase
+ * START, when it may be issued).  @stop: the copier is stopping: issue no
+ * more I/O, end the job not in sync unless it is complete.  Thread
+ * context, or copier_abandon() with the thread parked.
+ */
+static void copier_advance(struct vmirror_copier *c, struct copy_job *job,
+			   bool stop)
 {
+	struct vmirror *vm = c->vm;
+
 	switch (job->phase) {
 	case COPY_PHASE_START:
+		/* A deferred copy that became ready while draining: drop it. */
+		if (stop || READ_ONCE(c->run) != COPIER_RUNNING) {
+			copier_end_job(c, job, false);
+			break;
+		}
 		job->done = 0;
 		job->start_ns = ktime_get_ns();
 		copier_read_next_chunk(c, job);
 		break;
 	case COPY_PHASE_READ:
-		if (job->error)
-			copier_finish(c, job, true, false);
-		else
+		if (job->error) {
+			atomic64_inc(&vm->source_errors);
+			atomic_inc(&c->pass_errors);
+			DMERR_LIMIT("%s: read error on source copying region %llu",
+				    dm_table_device_name(vm->ti->table), job->region);
+			copier_end_job(c, job, false);
+		} else if (stop) {
+			copier_end_job(c, job, false);
+		} else {
 			copier_io(c, job, COPY_PHASE_WRITE);
+		}
 		break;
 	case COPY_PHASE_WRITE:
 		if (job->error) {
-			copier_finish(c, job, false, true);
+			u64 region = job->region;
+
+			copier_end_job(c, job, false);
+			vmirror_mirror_failed(vm, region);
 			break;
 		}
 		job->done += job->chunk;
-		if (job->done < copier_job_len(c, job))
-			copier_read_next_chunk(c, job);
+		if (job->done >= copier_job_len(c, job))
+			copier_end_job(c, job, true);
+		else if (stop)
+			copier_end_job(c, job, false);
 		else
-			copier_finish(c, job, false, false);
+			copier_read_next_chunk(c, job);
 		break;
 	}
 }
@@ -339,10 +515,12 @@ void copier_region_ready(struct vmirror_copier *c, u64 region)
 		}
 	}
 	spin_unlock_irqrestore(&c->lock, flags);
+	/* copier_abandon() may wait for this hand-over. */
+	wake_up(&c->idle_wait);
 	copier_kick(c);
 }
 
-static void copier_advance_ready(struct vmirror_copier *c)
+static void copier_advance_ready(struct vmirror_copier *c, bool stop)
 {
 	struct copy_job *job, *tmp;
 	LIST_HEAD(ready);
@@ -353,8 +531,120 @@ static void copier_advance_ready(struct vmirror_copier *c)
 
 	list_for_each_entry_safe(job, tmp, &ready, list) {
 		list_del_init(&job->list);
-		copier_advance(c, job);
+		copier_advance(c, job, stop);
 	}
+}
+
+/*---------------------------------------------------------------------------*/
+
+/*
+ * Flushing the mirror: the commit point of the copy.  (Persistent metadata
+ * would be written here too: after the flush, before the commit.)
+ */
+
+static void copier_flush_done(unsigned long error, void *context)
+{
+	struct vmirror_copier *c = context;
+	unsigned long flags;
+	bool stale;
+
+	spin_lock_irqsave(&c->lock, flags);
+	c->flush_error = error;
+	c->flush_done = true;
+	stale = c->flush_stale;
+	if (stale)
+		queue_work(copier_wq, &c->flush_reap_work);
+	spin_unlock_irqrestore(&c->lock, flags);
+	if (!stale)
+		copier_kick(c);
+}
+VMIRROR_DM_IO_NOTIFY(copier_flush_done)
+
+/* Issue a flush for the open batch, which becomes the flushing one. */
+static void copier_flush(struct vmirror_copier *c)
+{
+	struct vmirror *vm = c->vm;
+	struct dm_io_region where = { .bdev = vm->mirror->bdev };
+	struct dm_io_request req = {
+		.bi_opf = REQ_OP_WRITE | REQ_PREFLUSH | REQ_SYNC,
+		.mem.type = DM_IO_KMEM,
+		.notify.fn = vmirror_dm_io_notify(copier_flush_done),
+		.notify.context = c,
+		.client = c->io_client,
+	};
+	unsigned int tag = c->open.tag;
+
+	c->flushing = c->open;
+	c->open.nr_ranges = 0;
+	c->open.bytes = 0;
+	/* Copies ending from now on are not covered: the other tag. */
+	c->open.tag = (tag + 1) % REGION_COPY_TAGS;
+
+	spin_lock_irq(&c->lock);
+	c->flush_in_flight = true;
+	c->flush_done = false;
+	spin_unlock_irq(&c->lock);
+	if (vmirror_dm_io(&req, 1, &where, NULL, copier_ioprio(c)))
+		copier_flush_done(1, c);
+}
+
+/* If the flush in flight has completed: commit its batch, or fail. */
+static void copier_flush_end(struct vmirror_copier *c)
+{
+	struct vmirror *vm = c->vm;
+	unsigned long error;
+	bool done;
+
+	spin_lock_irq(&c->lock);
+	done = c->flush_in_flight && c->flush_done && !c->flush_stale;
+	error = c->flush_error;
+	spin_unlock_irq(&c->lock);
+	if (!done)
+		return;
+
+	if (!error) {
+		u64 bytes = c->flushing.bytes;
+
+		copier_batch_end(c, &c->flushing, true);
+		vmirror_copied(vm, bytes);
+	} else {
+		copier_batch_end(c, &c->flushing, false);
+		vmirror_mirror_failed(vm, U64_MAX);
+	}
+
+	spin_lock_irq(&c->lock);
+	c->flush_in_flight = false;
+	spin_unlock_irq(&c->lock);
+	wake_up(&c->idle_wait);
+	copier_kick(c);
+}
+
+/*
+ * Flush when the open batch is due: large, old, or @idle (nothing more to
+ * copy now and no copy in flight).  Otherwise shorten @timeout to its age
+ * limit.
+ */
+static void copier_maybe_flush(struct vmirror_copier *c, bool idle,
+			       long *timeout)
+{
+	unsigned long due = c->open.opened + COPIER_FLUSH_INTERVAL;
+	bool busy, in_flight;
+
+	if (!c->open.nr_ranges)
+		return;
+	spin_lock_irq(&c->lock);
+	busy = c->nr_busy;
+	in_flight = c->flush_in_flight;
+	spin_unlock_irq(&c->lock);
+	if (in_flight)
+		return;
+
+	if ((idle && !busy) || c->open.bytes >= COPIER_FLUSH_BYTES ||
+	    c->open.nr_ranges == COPIER_BATCH_RANGES ||
+	    time_after_eq(jiffies, due))
+		copier_flush(c);
+	else
+		*timeout = min_t(long, *timeout, due - jiffies);
 }
 
 /*---------------------------------------------------------------------------*/
@@ -396,7 +686,7 @@ static void copier_extend_batch(struct vmirror_copier *c, struct copy_job *job)
 	u64 max_sectors = COPIER_BATCH_SECTORS;
 	u32 rate = atomic_read(&c->max_rate);	/* KiB/s = 2 sectors/s */
 	u64 nr_regions = region_map_nr_regions(c->vm->rm);
-	u64 max_nr;
+	u64 max_nr, gen;
 
 	if (rate)
 		max_sectors = min_t(u64, max_sectors, rate / 5);
@@ -405,9 +695,10 @@ static void copier_extend_batch(struct vmirror_copier *c, struct copy_job *job)
 		max_nr = 1;
 
 	job->nr = 1;
+	/* A newer generation than job->gen only makes copy_end refuse. */
 	while (job->nr < max_nr && job->region + job->nr < nr_regions &&
-	       region_map_copy_begin(c->vm->rm, job->region + job->nr, false) ==
-	       REGION_COPY_START)
+	       region_map_copy_begin(c->vm->rm, job->region + job->nr, false,
+				     &gen) == REGION_COPY_START)
 		job->nr++;
 }
 
@@ -425,23 +716,25 @@ static void copier_rate_charge(struct vmirror_copier *c, sector_t len)
 /*
  * The next region to copy, or region_map_nr_regions() when there is none
  * now.  A pass ends at the last region; a new pass starts from the first
- * one once the copies of the old pass have ended, unless the source
- * failed some of them: then the copy cannot finish by itself, and the
- * association breaks ("resync" tries those regions again).
+ * one once the copies of the old pass have ended and been flushed and
+ * committed, unless the source failed some of them: then the copy cannot
+ * finish by itself, and the association breaks ("resync" tries those
+ * regions again).
  */
 static u64 copier_next_region(struct vmirror_copier *c)
 {
-	u64 nr = region_map_nr_regions(c->vm->rm);
-	u64 region = region_map_next_unsynced(c->vm->rm, c->cursor);
+	struct region_map *rm = c->vm->rm;
+	u64 nr = region_map_nr_regions(rm);
+	u64 region = region_map_next_unsynced(rm, c->cursor);
 	bool idle;
 
 	if (region < nr || !c->cursor)
 		return region;
 
 	spin_lock_irq(&c->lock);
-	idle = !c->nr_busy;
+	idle = !c->nr_busy && !c->flush_in_flight;
 	spin_unlock_irq(&c->lock);
-	if (!idle)
+	if (!idle || c->open.nr_ranges)
 		return nr;
 	if (atomic_read(&c->pass_errors)) {
 		vmirror_copy_failed(c->vm, atomic_xchg(&c->pass_errors, 0));
@@ -449,7 +742,7 @@ static u64 copier_next_region(struct vmirror_copier *c)
 	}
 
 	c->cursor = 0;
-	return region_map_next_unsynced(c->vm->rm, 0);
+	return region_map_next_unsynced(rm, 0);
 }
 
 /* Take back a job that was not deferred: nothing else can have moved it. */
@@ -460,38 +753,62 @@ static void copier_unpend(struct vmirror_copier *c, struct copy_job *job)
 	spin_unlock_irq(&c->lock);
 }
 
-/*
- * Start the copy of one region if the state, the depth and the rate allow.
- * Return: true if a region was handled and the thread should loop at once.
- */
-static bool copier_start_one(struct vmirror_copier *c, long *timeout)
+/* Whether abandoned copy writes to @dev may still land. */
+static bool copier_stale_writes(dev_t dev)
 {
 	struct copy_job *job;
-	u64 region;
+	bool found = false;
 
-	if (!vmirror_copy_allowed(c->vm))
+	if (list_empty_careful(&copier_stale_jobs))
 		return false;
+	spin_lock_irq(&copier_stale_lock);
+	list_for_each_entry(job, &copier_stale_jobs, stale_entry) {
+		if (job->stale_dev == dev) {
+			found = true;
+			break;
+		}
+	}
+	spin_unlock_irq(&copier_stale_lock);
+	return found;
+}
+
+/* Start the copy of one region if the state, the depth and the rate allow. */
+static enum copier_step copier_start_one(struct vmirror_copier *c,
+					 long *timeout)
+{
+	struct region_map *rm = c->vm->rm;
+	struct copy_job *job;
+	u64 region, nr = 1;
+
+	if (READ_ONCE(c->run) != COPIER_RUNNING || !vmirror_copy_allowed(c->vm))
+		return COPIER_NOTHING;
 
 	region = copier_next_region(c);
-	if (region >= region_map_nr_regions(c->vm->rm)) {
-		if (region_map_nr_synced(c->vm->rm) == region_map_nr_regions(c->vm->rm))
+	if (region >= region_map_nr_regions(rm)) {
+		if (region_map_nr_synced(rm) == region_map_nr_regions(rm))
 			vmirror_event(c->vm, VMIRROR_EV_SYNCED);
-		return false;
+		return COPIER_NOTHING;
 	}
 
 	*timeout = max(copier_rate_delay(c), copier_yield_delay(c));
 	if (*timeout)
-		return false;
+		return COPIER_WAIT;
+	/* A stale chunk landing after this copy would corrupt it. */
+	if (copier_stale_writes(c->vm->mirror->bdev->bd_dev)) {
+		*timeout = COPIER_STALE_POLL;
+		return COPIER_WAIT;
+	}
 
 	job = copier_get_job(c);
 	if (!job) {
 		*timeout = MAX_SCHEDULE_TIMEOUT;
-		return false;
+		return COPIER_WAIT;
 	}
 
 	job->region = region;
 	job->nr = 1;
 	job->phase = COPY_PHASE_START;
+	job->start_ns = 0;
 	/*
 	 * On the pending list before asking: once the region is PENDING, its
 	 * last write may complete at any moment and copier_region_ready()
@@ -501,12 +818,13 @@ static bool copier_start_one(struct vmirror_copier *c, long *timeout)
 	list_add_tail(&job->list, &c->pending_jobs);
 	spin_unlock_irq(&c->lock);
 
-	switch (region_map_copy_begin(c->vm->rm, region, true)) {
+	switch (region_map_copy_begin(rm, region, true, &job->gen)) {
 	case REGION_COPY_START:
 		copier_unpend(c, job);
 		copier_extend_batch(c, job);
+		nr = job->nr;
 		copier_rate_charge(c, copier_job_len(c, job));
-		copier_advance(c, job);
+		copier_advance(c, job, false);
 		break;
 	case REGION_COPY_DEFERRED:
 		/* Pending, or already moved to the ready list. */
@@ -517,8 +835,48 @@ static bool copier_start_one(struct vmirror_copier *c, long *timeout)
 		copier_put_job(c, job);
 		break;
 	}
-	c->cursor = job->region + job->nr;
-	return true;
+	c->cursor = region + nr;
+	return COPIER_STARTED;
+}
+
+/* COPIER_STOPPED: say so once (copier_quiesce() waits for it). */
+static bool copier_parked(struct vmirror_copier *c)
+{
+	bool stopped;
+
+	spin_lock_irq(&c->lock);
+	stopped = c->run == COPIER_STOPPED;
+	if (stopped && !c->parked) {
+		c->parked = true;
+		wake_up(&c->idle_wait);
+	}
+	spin_unlock_irq(&c->lock);
+	return stopped;
+}
+
+/* One round of the thread's work.  Return: true to go again at once. */
+static bool copier_work(struct vmirror_copier *c, long *timeout)
+{
+	struct region_map *rm = c->vm->rm;
+	enum copier_step step;
+
+	/* After a failed mirror flush: the regions out of sync. */
+	if (region_map_sweep_pending(rm)) {
+		region_map_sweep(rm);
+		vmirror_copied(c->vm, 0);
+	}
+	if (atomic_xchg(&c->rescan, 0)) {
+		c->cursor = 0;
+		atomic_set(&c->pass_errors, 0);
+	}
+	copier_advance_ready(c, false);
+	copier_flush_end(c);
+	step = copier_start_one(c, timeout);
+	if (step == COPIER_STARTED)
+		return true;
+	/* Draining, or nothing to copy now: flush as soon as idle. */
+	copier_maybe_flush(c, step == COPIER_NOTHING, timeout);
+	return false;
 }
 
 static int copier_thread(void *arg)
@@ -529,12 +887,7 @@ static int copier_thread(void *arg)
 		long timeout = MAX_SCHEDULE_TIMEOUT;
 
 		atomic_set(&c->kicked, 0);
-		if (atomic_xchg(&c->rescan, 0)) {
-			c->cursor = 0;
-			atomic_set(&c->pass_errors, 0);
-		}
-		copier_advance_ready(c);
-		if (copier_start_one(c, &timeout))
+		if (!copier_parked(c) && copier_work(c, &timeout))
 			continue;
 
 		set_current_state(TASK_INTERRUPTIBLE);
@@ -563,30 +916,174 @@ void copier_start(struct vmirror_copier *c)
 {
 	copier_reset_rate(c);
 	spin_lock_irq(&c->lock);
-	c->quiesced = false;
+	c->run = COPIER_RUNNING;
+	c->parked = false;
 	spin_unlock_irq(&c->lock);
 	atomic_set(&c->pass_errors, 0);
 	copier_kick(c);
 }
 
-static bool copier_idle(struct vmirror_copier *c)
+static void copier_set_run(struct vmirror_copier *c, enum copier_run run)
 {
-	bool idle;
+	spin_lock_irq(&c->lock);
+	if (c->run != COPIER_STOPPED)
+		c->run = run;
+	spin_unlock_irq(&c->lock);
+	copier_kick(c);
+}
+
+/* Drained: no copy in flight or deferred, everything flushed and committed. */
+static bool copier_settled(struct vmirror_copier *c)
+{
+	bool settled;
 
 	spin_lock_irq(&c->lock);
-	idle = !c->nr_busy;
+	settled = !c->nr_busy && (!c->flush_in_flight || c->flush_stale);
 	spin_unlock_irq(&c->lock);
-	return idle;
+	return settled && !READ_ONCE(c->open.nr_ranges);
+}
+
+static bool copier_is_parked(struct vmirror_copier *c)
+{
+	bool parked;
+
+	spin_lock_irq(&c->lock);
+	parked = c->parked;
+	spin_unlock_irq(&c->lock);
+	return parked;
+}
+
+static bool copier_no_pending(struct vmirror_copier *c)
+{
+	bool empty;
+
+	spin_lock_irq(&c->lock);
+	empty = list_empty(&c->pending_jobs);
+	spin_unlock_irq(&c->lock);
+	return empty;
+}
+
+/*
+ * Give up what a drain could not finish.  The thread is parked, so jobs
+ * are free, pending, ready or in dm-io, and the batches are ours.
+ */
+static void copier_abandon(struct vmirror_copier *c)
+{
+	struct vmirror *vm = c->vm;
+	struct region_map *rm = vm->rm;
+	struct copy_job *job, *tmp;
+	unsigned int i, abandoned = 0;
+	LIST_HEAD(released);
+	u64 r;
+
+	spin_lock_irq(&c->lock);
+	for (i = 0; i < COPIER_MAX_JOBS; i++) {
+		job = &c->jobs[i];
+		if (!job->in_io || job->abandoned)
+			continue;
+		/* Its I/O may land any time: keep what it uses alive. */
+		job->abandoned = true;
+		refcount_inc(&c->ref);
+		__module_get(THIS_MODULE);
+		for (r = 0; r < job->nr; r++)
+			region_map_copy_end(rm, job->region + r, false, job->gen,
+					    0, &released);
+		if (job->phase == COPY_PHASE_WRITE) {
+			job->stale_dev = vm->mirror->bdev->bd_dev;
+			spin_lock(&copier_stale_lock);
+			list_add(&job->stale_entry, &copier_stale_jobs);
+			spin_unlock(&copier_stale_lock);
+		}
+		c->nr_busy--;
+		abandoned++;
+	}
+	list_for_each_entry_safe(job, tmp, &c->pending_jobs, list) {
+		if (region_map_copy_cancel(rm, job->region, &released)) {
+			list_move(&job->list, &c->free_jobs);
+			c->nr_busy--;
+		}
+	}
+	if (c->flush_in_flight && !c->flush_done && !c->flush_stale) {
+		c->flush_stale = true;
+		refcount_inc(&c->ref);
+		__module_get(THIS_MODULE);
+	}
+	spin_unlock_irq(&c->lock);
+	vmirror_release_writes(vm, &released);
+	if (abandoned)
+		DMWARN("%s: suspend abandoned %u copies stuck in their I/O",
+		       dm_table_device_name(vm->ti->table), abandoned);
+
+	/*
+	 * A pending job whose region could not be cancelled is being handed
+	 * to the ready list by its last write (copier_region_ready()).
+	 */
+	wait_event(c->idle_wait, copier_no_pending(c));
+	copier_advance_ready(c, true);
+
+	copier_flush_end(c);
+	if (READ_ONCE(c->flush_stale))
+		copier_batch_end(c, &c->flushing, false);
+	copier_batch_end(c, &c->open, false);
+	wake_up(&c->idle_wait);
 }
 
 void copier_quiesce(struct vmirror_copier *c)
 {
+	copier_set_run(c, COPIER_DRAINING);
+	wait_event_killable_timeout(c->idle_wait, copier_settled(c),
+				    COPIER_DRAIN_TIMEOUT);
 	spin_lock_irq(&c->lock);
-	c->quiesced = true;
+	c->run = COPIER_STOPPED;
 	spin_unlock_irq(&c->lock);
-	/* Pending jobs still need the thread to issue them once ready. */
 	copier_kick(c);
-	wait_event(c->idle_wait, copier_idle(c));
+	/* Short: the thread never sleeps on I/O. */
+	wait_event(c->idle_wait, copier_is_parked(c));
+	copier_abandon(c);
+}
+
+/*
+ * The I/O of an abandoned job has completed: copies to its mirror may go
+ * on, and the references it held are dropped.  A work item of its own,
+ * queued once per abandonment, because the last reference of the copier
+ * may be dropped here, and freeing it may sleep.  Nothing touches the
+ * copier after copier_put().
+ */
+static void copier_reap_job(struct work_struct *ws)
+{
+	struct copy_job *job = container_of(ws, struct copy_job, reap_work);
+	struct vmirror_copier *c = job->c;
+
+	spin_lock_irq(&copier_stale_lock);
+	list_del_init(&job->stale_entry);
+	spin_unlock_irq(&copier_stale_lock);
+
+	spin_lock_irq(&c->lock);
+	job->abandoned = false;
+	list_add(&job->list, &c->free_jobs);
+	if (!c->dead)
+		copier_kick(c);
+	spin_unlock_irq(&c->lock);
+	copier_put(c);
+	module_put(THIS_MODULE);
+}
+
+/* The same for a flush abandoned in flight: no region depends on it. */
+static void copier_reap_flush(struct work_struct *ws)
+{
+	struct vmirror_copier *c = container_of(ws, struct vmirror_copier,
+						flush_reap_work);
+
+	spin_lock_irq(&c->lock);
+	if (c->flush_error)
+		DMWARN_LIMIT("a mirror flush abandoned at suspend failed");
+	c->flush_stale = false;
+	c->flush_in_flight = false;
+	if (!c->dead)
+		copier_kick(c);
+	spin_unlock_irq(&c->lock);
+	copier_put(c);
+	module_put(THIS_MODULE);
 }
 
 /*
@@ -653,9 +1150,17 @@ static void copier_free(struct vmirror_copier *c)
 {
 	unsigned int i;
 
+	if (!IS_ERR_OR_NULL(c->io_client))
+		dm_io_client_destroy(c->io_client);
 	for (i = 0; i < COPIER_MAX_JOBS; i++)
 		vfree(c->jobs[i].buf);
 	kfree(c);
+}
+
+static void copier_put(struct vmirror_copier *c)
+{
+	if (refcount_dec_and_test(&c->ref))
+		copier_free(c);
 }
 
 struct vmirror_copier *copier_create(struct vmirror *vm, u16 priority,
@@ -670,17 +1175,21 @@ struct vmirror_copier *copier_create(struct vmirror *vm, u16 priority,
 		return ERR_PTR(-ENOMEM);
 
 	c->vm = vm;
-	c->quiesced = true;
+	refcount_set(&c->ref, 1);
+	c->run = COPIER_STOPPED;
 	spin_lock_init(&c->lock);
 	spin_lock_init(&c->rate_lock);
 	INIT_LIST_HEAD(&c->free_jobs);
 	INIT_LIST_HEAD(&c->pending_jobs);
 	INIT_LIST_HEAD(&c->ready_jobs);
 	init_waitqueue_head(&c->idle_wait);
+	INIT_WORK(&c->flush_reap_work, copier_reap_flush);
 	atomic_set(&c->priority, priority);
 	atomic_set(&c->max_rate, max_rate);
 	for (i = 0; i < COPIER_MAX_JOBS; i++) {
 		c->jobs[i].c = c;
+		INIT_WORK(&c->jobs[i].reap_work, copier_reap_job);
+		INIT_LIST_HEAD(&c->jobs[i].stale_entry);
 		c->jobs[i].buf = vmalloc(to_bytes(COPIER_CHUNK_SECTORS));
 		if (!c->jobs[i].buf) {
 			r = -ENOMEM;
@@ -699,13 +1208,11 @@ struct vmirror_copier *copier_create(struct vmirror *vm, u16 priority,
 				dm_table_device_name(vm->ti->table));
 	if (IS_ERR(c->thread)) {
 		r = PTR_ERR(c->thread);
-		goto out_destroy_io_client;
+		goto out_free;
 	}
 	copier_set_nice(c, priority);
 	return c;
 
-out_destroy_io_client:
-	dm_io_client_destroy(c->io_client);
 out_free:
 	copier_free(c);
 	return ERR_PTR(r);
@@ -713,7 +1220,23 @@ out_free:
 
 void copier_destroy(struct vmirror_copier *c)
 {
+	if (READ_ONCE(c->run) != COPIER_STOPPED)
+		copier_quiesce(c);
+	/* After this the reaper no longer wakes the thread. */
+	spin_lock_irq(&c->lock);
+	c->dead = true;
+	spin_unlock_irq(&c->lock);
 	kthread_stop(c->thread);
-	dm_io_client_destroy(c->io_client);
-	copier_free(c);
+	copier_put(c);
+}
+
+int __init copier_init(void)
+{
+	copier_wq = alloc_workqueue("kvmirror_reap", 0, 0);
+	return copier_wq ? 0 : -ENOMEM;
+}
+
+void copier_exit(void)
+{
+	destroy_workqueue(copier_wq);
 }

@@ -12,6 +12,20 @@ struct vmirror;
 struct vmirror_copier;
 
 /**
+ * copier_init() - module init: the work queue that reaps abandoned I/O
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int copier_init(void);
+
+/**
+ * copier_exit() - module exit: wait for the reaper
+ *
+ * No abandoned I/O is left then: each holds a module reference.
+ */
+void copier_exit(void);
+
+/**
  * copier_create() - create the copy thread of a target, stopped
  * @vm: the target; its region map and legs must be set up
  * @priority: VMIRROR_PRIORITY_* of the table line
@@ -23,22 +37,32 @@ struct vmirror_copier *copier_create(struct vmirror *vm, u16 priority,
 				     u32 max_rate);
 
 /**
- * copier_destroy() - stop the thread and free the copier
+ * copier_destroy() - stop the thread and drop the target's reference
  * @c: the copier, quiesced
+ *
+ * Copy I/O abandoned by copier_quiesce() and still in flight keeps the
+ * copier's memory until it completes.
  */
 void copier_destroy(struct vmirror_copier *c);
 
 /**
  * copier_start() - let the thread issue copies (on resume)
  * @c: the copier
+ *
+ * Until this is called, and after copier_quiesce(), the thread does not
+ * look at the region map or the state: a reload may hand them over.
  */
 void copier_start(struct vmirror_copier *c);
 
 /**
- * copier_quiesce() - stop issuing copies and wait for those in flight
+ * copier_quiesce() - stop issuing copies, finish or abandon those in flight
  * @c: the copier
  *
- * May sleep.  Host writes held by copies are released before it returns.
+ * Drains: copies under way finish and the mirror is flushed, for at most
+ * a few seconds or until a fatal signal.  Then what is still in flight is
+ * abandoned (its regions are not in sync, and not copied again until that
+ * I/O has completed).  Either way no copy is in progress and no host write
+ * is held by a copy when it returns, and the thread is parked.  May sleep.
  */
 void copier_quiesce(struct vmirror_copier *c);
 

@@ -2,7 +2,7 @@
 /*
  * Region map of dm-vmirror.
  *
- * Each region is in one of four states:
+ * Each region is in one of these states:
  *
  *   UNSYNCED  not copied yet.  Host writes go to the source only; the copy
  *             will read them from there.
@@ -13,14 +13,29 @@
  *             writes are held until the copy ends; the copy never starts
  *             while a write to the region is in flight, so it cannot read
  *             data older than a write that is already acknowledged.
- *   SYNCED    source and mirror hold the same data.  Host writes go to both
- *             and complete when both have them.
+ *   COPIED    the copy's writes have completed on the mirror, maybe only in
+ *             its volatile cache.  Host writes go to both disks, as for
+ *             SYNCED, but the region is not counted in sync until a flush
+ *             of the mirror issued after the copy ended has completed
+ *             (region_map_commit()).  Two COPIED states, one per tag, so
+ *             that a flush never commits a region copied again after it
+ *             was issued.
+ *   SYNCED    source and mirror hold the same data, on stable media as far
+ *             as the copy is concerned.  Host writes go to both and
+ *             complete when both have them.
  *
  * The state and the in-flight count of a region are guarded by one of
  * REGION_LOCK_STRIPES spinlocks, chosen by region number: writes to
  * different regions rarely share a lock, and no lock is global.  The
  * "synced" bitmap mirrors the SYNCED state with atomic bit operations so
  * that the copier can scan it without taking any lock.
+ *
+ * Generations: region_map_mark_all_unsynced() (a failed mirror flush) must
+ * be cheap in interrupt context, so it only increments @gen.  A copy is
+ * claimed with the generation of that moment and counts only if it is
+ * still current at copy end and at commit; and until region_map_sweep()
+ * has cleared every region (@swept catches up with @gen), no region is
+ * reported in sync.
  */
 
 #include <linux/atomic.h>
@@ -29,18 +44,22 @@
 #include <linux/cache.h>
 #include <linux/list.h>
 #include <linux/mm.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 
 #include "region-map.h"
 
 #define REGION_LOCK_STRIPES	64
+/* region_map_sweep() takes a stripe lock for this many regions at most. */
+#define REGION_SWEEP_BATCH	1024
 
 enum region_state {
 	REGION_UNSYNCED,
 	REGION_PENDING,
 	REGION_COPYING,
-	REGION_SYNCED,
+	REGION_COPIED,			/* tag 0; REGION_COPIED + 1 is tag 1 */
+	REGION_SYNCED = REGION_COPIED + REGION_COPY_TAGS,
 };
 
 struct region_stripe {
@@ -50,11 +69,14 @@ struct region_stripe {
 					 */
 	unsigned int inflight;		/* writes in flight to its regions */
 	bool frozen;			/* hold every new write */
+	bool track_only;		/* the mirror is not written by the host */
 } ____cacheline_aligned_in_smp;
 
 struct region_map {
 	u64 nr_regions;
 	atomic64_t nr_synced;
+	atomic64_t gen;			/* bumped by region_map_mark_all_unsynced() */
+	atomic64_t swept;		/* the @gen the last sweep started from */
 	unsigned long *synced;		/* bit set <=> state is REGION_SYNCED */
 	u8 *state;			/* enum region_state, per region */
 	unsigned int *inflight;		/* host writes in flight, per region */
@@ -64,6 +86,11 @@ struct region_map {
 static struct region_stripe *region_stripe(struct region_map *rm, u64 region)
 {
 	return &rm->stripes[region % REGION_LOCK_STRIPES];
+}
+
+static bool region_copied(u8 state)
+{
+	return state >= REGION_COPIED && state < REGION_COPIED + REGION_COPY_TAGS;
 }
 
 struct region_map *region_map_create(u64 nr_regions, bool in_sync)
@@ -116,14 +143,22 @@ u64 region_map_nr_regions(const struct region_map *rm)
 	return rm->nr_regions;
 }
 
+bool region_map_sweep_pending(const struct region_map *rm)
+{
+	/* Pairs with atomic64_set_release() in region_map_sweep(). */
+	return atomic64_read_acquire(&rm->swept) != atomic64_read(&rm->gen);
+}
+
 u64 region_map_nr_synced(const struct region_map *rm)
 {
+	if (region_map_sweep_pending(rm))
+		return 0;
 	return atomic64_read(&rm->nr_synced);
 }
 
 bool region_map_is_synced(const struct region_map *rm, u64 region)
 {
-	return test_bit(region, rm->synced);
+	return !region_map_sweep_pending(rm) && test_bit(region, rm->synced);
 }
 
 /* Must be called with the region's stripe lock held. */
@@ -134,47 +169,73 @@ static void __region_set_synced(struct region_map *rm, u64 region)
 	atomic64_inc(&rm->nr_synced);
 }
 
-/* Must be called with the region's stripe lock held. */
-static void __region_clear_synced(struct region_map *rm, u64 region)
+/*
+ * Must be called with the region's stripe lock held.  A region in sync or
+ * copied (not flushed) becomes UNSYNCED.  Return: true if it was in sync.
+ */
+static bool __region_clear_synced(struct region_map *rm, u64 region)
 {
-	if (rm->state[region] != REGION_SYNCED)
-		return;
+	u8 state = rm->state[region];
+
+	if (region_copied(state)) {
+		rm->state[region] = REGION_UNSYNCED;
+		return false;
+	}
+	if (state != REGION_SYNCED)
+		return false;
 	rm->state[region] = REGION_UNSYNCED;
 	clear_bit(region, rm->synced);
 	atomic64_dec(&rm->nr_synced);
+	return true;
+}
+
+/* Must be called with the stripe lock held: the held writes of a region. */
+static void __region_release(struct region_map *rm, struct region_stripe *s,
+			     u64 region, struct list_head *released)
+{
+	struct region_waiter *w, *tmp;
+
+	/* A freeze keeps holding them: region_map_thaw() releases them. */
+	if (s->frozen)
+		return;
+	list_for_each_entry_safe(w, tmp, &s->held, list)
+		if (w->region == region)
+			list_move_tail(&w->list, released);
+}
+
+void region_map_set_track_only(struct region_map *rm, bool track_only)
+{
+	unsigned long flags;
+	unsigned int i;
+
+	for (i = 0; i < REGION_LOCK_STRIPES; i++) {
+		spin_lock_irqsave(&rm->stripes[i].lock, flags);
+		rm->stripes[i].track_only = track_only;
+		spin_unlock_irqrestore(&rm->stripes[i].lock, flags);
+	}
 }
 
 enum region_write_route region_map_write_begin(struct region_map *rm,
-					       struct region_waiter *w,
-					       bool track_only)
+					       struct region_waiter *w)
 {
 	struct region_stripe *s = region_stripe(rm, w->region);
-	enum region_write_route route;
+	enum region_write_route route = REGION_WRITE_SOURCE;
 	unsigned long flags;
+	u8 state;
 
 	spin_lock_irqsave(&s->lock, flags);
-	if (unlikely(s->frozen)) {
+	state = rm->state[w->region];
+	if (unlikely(s->frozen) || state == REGION_PENDING ||
+	    state == REGION_COPYING) {
 		list_add_tail(&w->list, &s->held);
 		spin_unlock_irqrestore(&s->lock, flags);
 		return REGION_WRITE_HELD;
 	}
-	switch (rm->state[w->region]) {
-	case REGION_PENDING:
-	case REGION_COPYING:
-		list_add_tail(&w->list, &s->held);
-		spin_unlock_irqrestore(&s->lock, flags);
-		return REGION_WRITE_HELD;
-	case REGION_SYNCED:
-		if (!track_only) {
+	if (state == REGION_SYNCED || region_copied(state)) {
+		if (!s->track_only)
 			route = REGION_WRITE_BOTH;
-			break;
-		}
-		__region_clear_synced(rm, w->region);
-		route = REGION_WRITE_UNSYNCED;
-		break;
-	default:
-		route = REGION_WRITE_SOURCE;
-		break;
+		else if (__region_clear_synced(rm, w->region))
+			route = REGION_WRITE_UNSYNCED;
 	}
 	rm->inflight[w->region]++;
 	s->inflight++;
@@ -199,13 +260,14 @@ bool region_map_write_end(struct region_map *rm, u64 region)
 }
 
 enum region_copy_start region_map_copy_begin(struct region_map *rm, u64 region,
-					     bool may_defer)
+					     bool may_defer, u64 *gen)
 {
 	struct region_stripe *s = region_stripe(rm, region);
 	enum region_copy_start ret = REGION_COPY_BUSY;
 	unsigned long flags;
 
 	spin_lock_irqsave(&s->lock, flags);
+	*gen = atomic64_read(&rm->gen);
 	if (rm->state[region] == REGION_UNSYNCED) {
 		if (rm->inflight[region]) {
 			if (may_defer) {
@@ -221,25 +283,63 @@ enum region_copy_start region_map_copy_begin(struct region_map *rm, u64 region,
 	return ret;
 }
 
-void region_map_copy_end(struct region_map *rm, u64 region, bool in_sync,
-			 struct list_head *released)
+void region_map_copy_end(struct region_map *rm, u64 region, bool copied,
+			 u64 gen, unsigned int tag, struct list_head *released)
 {
 	struct region_stripe *s = region_stripe(rm, region);
-	struct region_waiter *w, *tmp;
 	unsigned long flags;
 
 	spin_lock_irqsave(&s->lock, flags);
-	if (in_sync)
-		__region_set_synced(rm, region);
+	if (copied && gen == atomic64_read(&rm->gen))
+		rm->state[region] = REGION_COPIED + tag % REGION_COPY_TAGS;
 	else
 		rm->state[region] = REGION_UNSYNCED;
-
-	/* A freeze keeps holding them: region_map_thaw() releases them. */
-	if (!s->frozen)
-		list_for_each_entry_safe(w, tmp, &s->held, list)
-			if (w->region == region)
-				list_move_tail(&w->list, released);
+	__region_release(rm, s, region, released);
 	spin_unlock_irqrestore(&s->lock, flags);
+}
+
+u64 region_map_commit(struct region_map *rm, u64 region, u64 nr, u64 gen,
+		      unsigned int tag, bool flushed)
+{
+	u8 copied = REGION_COPIED + tag % REGION_COPY_TAGS;
+	unsigned long flags;
+	u64 end = min_t(u64, region + nr, rm->nr_regions);
+	u64 done = 0;
+
+	for (; region < end; region++) {
+		struct region_stripe *s = region_stripe(rm, region);
+
+		spin_lock_irqsave(&s->lock, flags);
+		if (rm->state[region] == copied) {
+			if (flushed && gen == atomic64_read(&rm->gen)) {
+				__region_set_synced(rm, region);
+				done++;
+			} else {
+				rm->state[region] = REGION_UNSYNCED;
+			}
+		}
+		spin_unlock_irqrestore(&s->lock, flags);
+		if (!(region % REGION_SWEEP_BATCH))
+			cond_resched();
+	}
+	return done;
+}
+
+bool region_map_copy_cancel(struct region_map *rm, u64 region,
+			    struct list_head *released)
+{
+	struct region_stripe *s = region_stripe(rm, region);
+	unsigned long flags;
+	bool cancelled = false;
+
+	spin_lock_irqsave(&s->lock, flags);
+	if (rm->state[region] == REGION_PENDING) {
+		rm->state[region] = REGION_UNSYNCED;
+		__region_release(rm, s, region, released);
+		cancelled = true;
+	}
+	spin_unlock_irqrestore(&s->lock, flags);
+	return cancelled;
 }
 
 void region_map_freeze(struct region_map *rm)
@@ -298,19 +398,46 @@ void region_map_mark_unsynced(struct region_map *rm, u64 region)
 
 void region_map_mark_all_unsynced(struct region_map *rm)
 {
-	unsigned long flags;
+	atomic64_inc(&rm->gen);
+}
+
+void region_map_sweep(struct region_map *rm)
+{
+	const u64 block = REGION_LOCK_STRIPES * REGION_SWEEP_BATCH;
+	u64 gen = atomic64_read(&rm->gen);
+	u64 base, end, region, cleared;
 	unsigned int i;
-	u64 region;
+	u8 state;
 
-	for (i = 0; i < REGION_LOCK_STRIPES; i++) {
-		struct region_stripe *s = &rm->stripes[i];
+	/*
+	 * A block of consecutive regions at a time (cache friendly), each
+	 * stripe's share of it under one hold of its lock.
+	 */
+	for (base = 0; base < rm->nr_regions; base += block) {
+		end = min_t(u64, base + block, rm->nr_regions);
+		for (i = 0; i < REGION_LOCK_STRIPES; i++) {
+			struct region_stripe *s = &rm->stripes[i];
 
-		spin_lock_irqsave(&s->lock, flags);
-		for (region = i; region < rm->nr_regions;
-		     region += REGION_LOCK_STRIPES)
-			__region_clear_synced(rm, region);
-		spin_unlock_irqrestore(&s->lock, flags);
+			cleared = 0;
+			spin_lock_irq(&s->lock);
+			for (region = base + i; region < end;
+			     region += REGION_LOCK_STRIPES) {
+				state = rm->state[region];
+				if (state == REGION_SYNCED) {
+					clear_bit(region, rm->synced);
+					cleared++;
+				} else if (!region_copied(state)) {
+					continue;
+				}
+				rm->state[region] = REGION_UNSYNCED;
+			}
+			atomic64_sub(cleared, &rm->nr_synced);
+			spin_unlock_irq(&s->lock);
+		}
+		cond_resched();
 	}
+	/* Pairs with atomic64_read_acquire() in region_map_sweep_pending(). */
+	atomic64_set_release(&rm->swept, gen);
 }
 
 u64 region_map_next_unsynced(const struct region_map *rm, u64 from)

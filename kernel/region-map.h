@@ -4,6 +4,11 @@
  * mirror, which are being copied, and how many host writes each region has
  * in flight.  This is the rule book of the write/copy ordering; it knows
  * nothing about bios, so it is unit-tested in userspace.
+ *
+ * A copy ends in two steps: region_map_copy_end() when its writes to the
+ * mirror have completed, region_map_commit() once a flush of the mirror
+ * issued after that has completed.  Only the second counts the region as
+ * in sync.  Persistent metadata would be written at the same point.
  */
 #ifndef DM_VMIRROR_REGION_MAP_H
 #define DM_VMIRROR_REGION_MAP_H
@@ -12,6 +17,9 @@
 #include <linux/types.h>
 
 struct region_map;
+
+/* Copies are tagged 0 or 1, see region_map_copy_end(). */
+#define REGION_COPY_TAGS	2
 
 /**
  * struct region_waiter - a host write held until the copy of its region ends
@@ -27,7 +35,8 @@ struct region_waiter {
 
 /**
  * enum region_write_route - where a host write to a region must go
- * @REGION_WRITE_BOTH: the region is in sync: write source and mirror
+ * @REGION_WRITE_BOTH: the region is in sync (or copied and waiting for the
+ *	flush that makes it so): write source and mirror
  * @REGION_WRITE_SOURCE: the region is not copied yet (or the mirror is not
  *	being written): the source alone; a later copy carries the data
  * @REGION_WRITE_UNSYNCED: as @REGION_WRITE_SOURCE, and the write took the
@@ -49,7 +58,8 @@ enum region_write_route {
  * @REGION_COPY_DEFERRED: host writes are in flight; new writes are held
  *	and the last write in flight makes region_map_write_end() return true,
  *	at which point the region is being copied
- * @REGION_COPY_BUSY: in sync already, or a copy is already under way
+ * @REGION_COPY_BUSY: in sync already, or a copy is already under way or
+ *	waits for its flush
  */
 enum region_copy_start {
 	REGION_COPY_START,
@@ -68,7 +78,9 @@ struct region_map *region_map_create(u64 nr_regions, bool in_sync);
 
 /**
  * region_map_destroy() - free a region map
- * @rm: the map; no write or copy may be in flight
+ * @rm: the map, or NULL; no write or copy may be in flight
+ *
+ * May sleep (the map is vmalloc'ed).
  */
 void region_map_destroy(struct region_map *rm);
 
@@ -82,7 +94,9 @@ u64 region_map_nr_regions(const struct region_map *rm);
  * region_map_nr_synced() - number of regions in sync
  * @rm: the map
  *
- * Safe from any context; a snapshot that may be stale by the time it is read.
+ * Regions copied and not flushed yet are not counted, and none is while a
+ * region_map_mark_all_unsynced() waits for its region_map_sweep().  Safe
+ * from any context; a snapshot that may be stale by the time it is read.
  */
 u64 region_map_nr_synced(const struct region_map *rm);
 
@@ -90,24 +104,39 @@ u64 region_map_nr_synced(const struct region_map *rm);
  * region_map_is_synced() - whether a region is in sync
  * @rm: the map
  * @region: the region
+ *
+ * As region_map_nr_synced(), for one region.
  */
 bool region_map_is_synced(const struct region_map *rm, u64 region);
+
+/**
+ * region_map_set_track_only() - whether host writes also go to the mirror
+ * @rm: the map
+ * @track_only: the mirror is not being written (fractured, split, broken,
+ *	aborted): from now on a write to a region in sync takes that status
+ *	away and goes to the source alone
+ *
+ * Set under each lock stripe in turn, so every region_map_write_begin()
+ * that returns after this call has returned routes by the new value.
+ * Safe from any context (the caller holds its state lock: lock order
+ * state lock -> stripe locks).
+ */
+void region_map_set_track_only(struct region_map *rm, bool track_only);
 
 /**
  * region_map_write_begin() - route a host write before it is issued
  * @rm: the map
  * @w: the write's waiter, with @w->region set; linked if the write is held
- * @track_only: the mirror is not being written (broken, ...): a region in
- *	sync loses that status and the write goes to the source alone
  *
- * Every write routed BOTH or SOURCE must be followed by exactly one
- * region_map_write_end() when it completes.  Safe from any context.
+ * Routes by the region's state and by region_map_set_track_only(), both
+ * read under the region's lock.  Every write routed BOTH, SOURCE or
+ * UNSYNCED must be followed by exactly one region_map_write_end() when it
+ * completes.  Safe from any context.
  *
  * Return: the route.
  */
 enum region_write_route region_map_write_begin(struct region_map *rm,
-					       struct region_waiter *w,
-					       bool track_only);
+					       struct region_waiter *w);
 
 /**
  * region_map_write_end() - account the completion of a host write
@@ -128,31 +157,76 @@ bool region_map_write_end(struct region_map *rm, u64 region);
  * @may_defer: if host writes are in flight, defer the copy (see
  *	REGION_COPY_DEFERRED); if false, answer REGION_COPY_BUSY instead and
  *	change nothing
+ * @gen: set to the map's generation when the region is claimed; pass it to
+ *	region_map_copy_end() and region_map_commit()
  *
  * Safe from any context.  Return: see &enum region_copy_start.
  */
 enum region_copy_start region_map_copy_begin(struct region_map *rm, u64 region,
-					     bool may_defer);
+					     bool may_defer, u64 *gen);
 
 /**
- * region_map_copy_end() - finish the copy of a region
+ * region_map_copy_end() - the copy of a region has ended
  * @rm: the map
  * @region: the region
- * @in_sync: the copy succeeded: the region is in sync from now on
+ * @copied: the copy's writes to the mirror have all completed without error
+ * @gen: from region_map_copy_begin()
+ * @tag: 0 or 1: the flush batch the region joins, for region_map_commit()
  * @released: the writes held by this copy are moved here, in arrival
  *	order; the caller must route each of them again
  *
- * Safe from any context.
+ * If @copied and no region_map_mark_all_unsynced() happened since @gen,
+ * the region is *copied*: host writes go to both disks as for a region in
+ * sync, but it is not counted in sync until region_map_commit().
+ * Otherwise it is not in sync.  Safe from any context.
  */
-void region_map_copy_end(struct region_map *rm, u64 region, bool in_sync,
-			 struct list_head *released);
+void region_map_copy_end(struct region_map *rm, u64 region, bool copied,
+			 u64 gen, unsigned int tag, struct list_head *released);
+
+/**
+ * region_map_commit() - a flush of the mirror has ended
+ * @rm: the map
+ * @region: first region of a range whose copies ended before the flush
+ *	was issued
+ * @nr: number of regions in the range
+ * @gen: the generation of the copies
+ * @tag: the tag they ended with
+ * @flushed: the flush succeeded
+ *
+ * Each region of the range that is still copied with @tag becomes in sync
+ * if @flushed and no region_map_mark_all_unsynced() happened since @gen,
+ * otherwise not in sync.  Regions in any other state are left alone: the
+ * range may be wider than the copies, and a region copied again with the
+ * other tag waits for its own flush.  May be called with the regions of
+ * several copies at once; thread context (it takes @nr locks in turn).
+ *
+ * Return: the number of regions that became in sync.
+ */
+u64 region_map_commit(struct region_map *rm, u64 region, u64 nr, u64 gen,
+		      unsigned int tag, bool flushed);
+
+/**
+ * region_map_copy_cancel() - give up a deferred copy before it started
+ * @rm: the map
+ * @region: the region, claimed with REGION_COPY_DEFERRED
+ * @released: the writes it held are moved here (route them again)
+ *
+ * For a suspend (see copier_quiesce()).  Safe from any context.  Return:
+ * true if the region was still waiting for its writes to drain: it is not
+ * in sync and free to copy again.
+ * False if the last write has already made it copied (region_map_write_end()
+ * returned true): nothing changed, the copy is the caller's to end.
+ */
+bool region_map_copy_cancel(struct region_map *rm, u64 region,
+			    struct list_head *released);
 
 /**
  * region_map_mark_unsynced() - a region is no longer known to be in sync
  * @rm: the map
  * @region: the region (e.g. a write to the mirror failed there)
  *
- * Safe from interrupt context.
+ * A region copied and not flushed is not in sync either.  Safe from
+ * interrupt context.
  */
 void region_map_mark_unsynced(struct region_map *rm, u64 region);
 
@@ -161,10 +235,29 @@ void region_map_mark_unsynced(struct region_map *rm, u64 region);
  * @rm: the map
  *
  * For a failed flush of the mirror: any write since the last good flush
- * may be lost there, and which regions they went to is not known.  Safe
- * from interrupt context; one lock stripe at a time.
+ * may be lost there, and which regions they went to is not known.  O(1):
+ * it starts a new generation, so copies under way or waiting for their
+ * flush will not count, and reports no region in sync until
+ * region_map_sweep() has cleared them all.  Safe from any context, also
+ * hard interrupt.
  */
 void region_map_mark_all_unsynced(struct region_map *rm);
+
+/**
+ * region_map_sweep_pending() - whether region_map_sweep() has work to do
+ * @rm: the map
+ */
+bool region_map_sweep_pending(const struct region_map *rm);
+
+/**
+ * region_map_sweep() - take every region out of sync after
+ *	region_map_mark_all_unsynced()
+ * @rm: the map
+ *
+ * O(number of regions), a bounded number of regions per lock hold; may
+ * sleep.  Call it from one thread at a time.
+ */
+void region_map_sweep(struct region_map *rm);
 
 /**
  * region_map_freeze() - hold every new host write
@@ -196,7 +289,8 @@ u64 region_map_writes_in_flight(struct region_map *rm);
  * @from: first region to look at
  *
  * Return: the first region >= @from that is not in sync (it may be under
- * copy), or region_map_nr_regions() if there is none.
+ * copy, or copied and waiting for its flush), or region_map_nr_regions()
+ * if there is none.
  */
 u64 region_map_next_unsynced(const struct region_map *rm, u64 from);
 

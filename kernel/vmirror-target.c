@@ -128,6 +128,7 @@ static void vmirror_changed(struct vmirror *vm)
  */
 static int __vmirror_event(struct vmirror *vm, enum vmirror_event ev)
 {
+	enum vmirror_io_mode mode;
 	int r;
 
 	lockdep_assert_held(&vm->state_lock);
@@ -135,7 +136,17 @@ static int __vmirror_event(struct vmirror *vm, enum vmirror_event ev)
 	    region_map_nr_synced(vm->rm) != region_map_nr_regions(vm->rm))
 		return -EAGAIN;
 	r = vmirror_state_apply(&vm->state, ev, ktime_get_real_ns());
-	WRITE_ONCE(vm->io_mode, vmirror_state_io_mode(&vm->state));
+	mode = vmirror_state_io_mode(&vm->state);
+	if (mode != vm->io_mode) {
+		/*
+		 * Writes are routed by the map's flag, read under the region's
+		 * lock: none routed after this returns uses the old mode.
+		 * Lock order: state_lock -> region map stripe locks.
+		 */
+		region_map_set_track_only(vm->rm,
+					  mode == VMIRROR_IO_SOURCE_TRACKED);
+		WRITE_ONCE(vm->io_mode, mode);
+	}
 	return r;
 }
 
@@ -197,8 +208,11 @@ void vmirror_mirror_failed(struct vmirror *vm, u64 region)
 	if (region != U64_MAX)
 		region_map_mark_unsynced(vm->rm, region);
 	spin_unlock_irqrestore(&vm->state_lock, flags);
-	if (region == U64_MAX)
-		region_map_mark_all_unsynced(vm->rm);	/* a failed flush */
+	if (region == U64_MAX) {
+		/* A failed flush: O(1) here, the copier sweeps the regions. */
+		region_map_mark_all_unsynced(vm->rm);
+		copier_kick(vm->copier);
+	}
 	vmirror_note_percent(vm);
 
 	if (!r) {
@@ -302,8 +316,7 @@ static int vmirror_map_write(struct vmirror *vm, struct bio *bio)
 	if (mode == VMIRROR_IO_MIRROR_ONLY)
 		return vmirror_map_mirror_only(vm, bio, offset);
 
-	switch (region_map_write_begin(vm->rm, &pb->waiter,
-				       mode == VMIRROR_IO_SOURCE_TRACKED)) {
+	switch (region_map_write_begin(vm->rm, &pb->waiter)) {
 	case REGION_WRITE_HELD:
 		return DM_MAPIO_SUBMITTED;
 	case REGION_WRITE_BOTH:
@@ -1095,6 +1108,33 @@ out_thaw:
 	return r;
 }
 
+/*
+ * break: the mirror becomes the disk.  What is counted in sync is on its
+ * stable media already (a copy counts only after a flush, and the host's
+ * flushes reach both disks), so this flush is belt and braces: it runs
+ * before the pivot, and if it fails the mirror is broken instead.
+ */
+static int vmirror_op_break(struct vmirror *vm)
+{
+	struct vmirror_state s;
+	int r;
+
+	spin_lock_irq(&vm->state_lock);
+	s = vm->state;
+	spin_unlock_irq(&vm->state_lock);
+	if (vmirror_state_apply(&s, VMIRROR_EV_BREAK, 0))
+		return vmirror_refuse(vm, "break");
+
+	r = blkdev_issue_flush(vm->mirror->bdev);
+	if (r) {
+		DMERR("%s: break failed, flushing the mirror failed: %d",
+		      vmirror_name(vm), r);
+		vmirror_mirror_failed(vm, U64_MAX);
+		return -EIO;
+	}
+	return vmirror_op(vm, VMIRROR_EV_BREAK);
+}
+
 static const struct {
 	const char *word;
 	u32 op;
@@ -1135,7 +1175,7 @@ static int vmirror_control_op(struct vmirror *vm, u32 op)
 	case VMIRROR_OP_RESYNC:
 		return vmirror_op_rescan(vm, VMIRROR_EV_RESYNC);
 	case VMIRROR_OP_BREAK:
-		return vmirror_op(vm, VMIRROR_EV_BREAK);
+		return vmirror_op_break(vm);
 	case VMIRROR_OP_CANCEL:
 		return vmirror_op(vm, VMIRROR_EV_CANCEL);
 	}
@@ -1238,7 +1278,10 @@ static void vmirror_presuspend(struct dm_target *ti)
 {
 	struct vmirror *vm = ti->private;
 
-	/* No copy, and so no held write, may outlive the suspend. */
+	/*
+	 * No copy, and so no held write, may outlive the suspend; copies
+	 * stuck on a leg that does not answer are abandoned, not waited for.
+	 */
 	copier_quiesce(vm->copier);
 }
 
@@ -1321,10 +1364,13 @@ static int __init dm_vmirror_init(void)
 	vmirror_retry_wq = alloc_workqueue("kvmirror_retry", WQ_MEM_RECLAIM, 0);
 	if (!vmirror_retry_wq)
 		return -ENOMEM;
+	r = copier_init();
+	if (r)
+		goto out_wq;
 	r = vmirror_ctl_init();
 	if (r) {
 		DMERR("cannot register /dev/vmirror-control: %d", r);
-		goto out_wq;
+		goto out_copier;
 	}
 	r = dm_register_target(&vmirror_target);
 	if (r < 0) {
@@ -1335,6 +1381,8 @@ static int __init dm_vmirror_init(void)
 
 out_ctl:
 	vmirror_ctl_exit();
+out_copier:
+	copier_exit();
 out_wq:
 	destroy_workqueue(vmirror_retry_wq);
 	return r;
@@ -1344,6 +1392,7 @@ static void __exit dm_vmirror_exit(void)
 {
 	dm_unregister_target(&vmirror_target);
 	vmirror_ctl_exit();
+	copier_exit();
 	destroy_workqueue(vmirror_retry_wq);
 }
 

@@ -15,7 +15,7 @@ cd "$TOP" || exit 1
 export VM_KVER=${VM_KVER:-${KVER:-}}
 [ -n "$VM_KVER" ] || unset VM_KVER
 # Settings the guest side reads (the soak's length, the per-test timeout).
-export VM_ENV="${VM_ENV:-} SOAK_SECONDS VM_TEST_TIMEOUT VMIRROR_KO VM_RATE_DIV"
+export VM_ENV="${VM_ENV:-} SOAK_SECONDS VM_TEST_TIMEOUT VMIRROR_KO VMIRROR_DELAY_KO VM_RATE_DIV"
 
 LOG=$(mktemp -d /tmp/vmirror-check.XXXXXX)
 rc=0
@@ -40,6 +40,9 @@ else
 	echo "FAIL uapi-layout-m32-m64" >>"$LOG/unit.txt"
 	rc=1
 fi
+
+echo "== the test-only kernel module (tests/kmod, a kprobe for test 67)"
+make -s -C tests/kmod 2>&1 | grep -v '^Skipping BTF' | tee -a "$LOG/ioctl-build.txt"
 
 echo "== the kernel every entry point builds for and boots"
 tests/host/kernel-choice.sh 2>&1 | tee -a "$LOG/unit.txt"

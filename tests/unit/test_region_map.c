@@ -12,7 +12,25 @@ static enum region_write_route write_begin(struct region_map *rm,
 {
 	w->region = region;
 	INIT_LIST_HEAD(&w->list);
-	return region_map_write_begin(rm, w, track_only);
+	region_map_set_track_only(rm, track_only);
+	return region_map_write_begin(rm, w);
+}
+
+/* The generation of the last copy_begin(): no test starts two at once. */
+static u64 gen;
+
+static enum region_copy_start copy_begin(struct region_map *rm, u64 region,
+					 bool may_defer)
+{
+	return region_map_copy_begin(rm, region, may_defer, &gen);
+}
+
+/* End a copy successfully and commit it as a flush would (tag 0). */
+static void copy_end_flushed(struct region_map *rm, u64 region, bool copied,
+			     struct list_head *released)
+{
+	region_map_copy_end(rm, region, copied, gen, 0, released);
+	region_map_commit(rm, region, 1, gen, 0, true);
 }
 
 static void unsynced_region_writes_source_only(void)
@@ -38,7 +56,7 @@ static void synced_region_writes_both(void)
 	CHECK(region_map_next_unsynced(rm, 0) == 4);
 	CHECK(write_begin(rm, &w, 2, false) == REGION_WRITE_BOTH);
 	CHECK(!region_map_write_end(rm, 2));
-	CHECK(region_map_copy_begin(rm, 2, true) == REGION_COPY_BUSY);
+	CHECK(copy_begin(rm, 2, true) == REGION_COPY_BUSY);
 	region_map_destroy(rm);
 }
 
@@ -48,15 +66,15 @@ static void write_during_copy_is_held_then_released(void)
 	struct region_waiter w1, w2, other;
 	LIST_HEAD(released);
 
-	CHECK(region_map_copy_begin(rm, 5, true) == REGION_COPY_START);
-	CHECK(region_map_copy_begin(rm, 5, true) == REGION_COPY_BUSY);
+	CHECK(copy_begin(rm, 5, true) == REGION_COPY_START);
+	CHECK(copy_begin(rm, 5, true) == REGION_COPY_BUSY);
 	CHECK(write_begin(rm, &w1, 5, false) == REGION_WRITE_HELD);
 	CHECK(write_begin(rm, &w2, 5, false) == REGION_WRITE_HELD);
 	/* region 5 + 64 stripes later shares the stripe, not the copy */
-	CHECK(region_map_copy_begin(rm, 4, true) == REGION_COPY_START);
+	CHECK(copy_begin(rm, 4, true) == REGION_COPY_START);
 	CHECK(write_begin(rm, &other, 4, false) == REGION_WRITE_HELD);
 
-	region_map_copy_end(rm, 5, true, &released);
+	copy_end_flushed(rm, 5, true, &released);
 	CHECK(region_map_is_synced(rm, 5));
 	CHECK(region_map_nr_synced(rm) == 1);
 	CHECK(released.next == &w1.list);	/* arrival order */
@@ -67,7 +85,7 @@ static void write_during_copy_is_held_then_released(void)
 	CHECK(!region_map_write_end(rm, 5));
 
 	INIT_LIST_HEAD(&released);
-	region_map_copy_end(rm, 4, true, &released);
+	copy_end_flushed(rm, 4, true, &released);
 	CHECK(released.next == &other.list);
 	region_map_destroy(rm);
 }
@@ -81,17 +99,17 @@ static void copy_waits_for_writes_in_flight(void)
 	CHECK(write_begin(rm, &a, 1, false) == REGION_WRITE_SOURCE);
 	CHECK(write_begin(rm, &b, 1, false) == REGION_WRITE_SOURCE);
 	/* Without may_defer, nothing changes. */
-	CHECK(region_map_copy_begin(rm, 1, false) == REGION_COPY_BUSY);
+	CHECK(copy_begin(rm, 1, false) == REGION_COPY_BUSY);
 	CHECK(write_begin(rm, &held, 1, false) == REGION_WRITE_SOURCE);
 	CHECK(!region_map_write_end(rm, 1));
-	CHECK(region_map_copy_begin(rm, 1, true) == REGION_COPY_DEFERRED);
+	CHECK(copy_begin(rm, 1, true) == REGION_COPY_DEFERRED);
 	/* New writes are held so the count drains. */
 	CHECK(write_begin(rm, &held, 1, false) == REGION_WRITE_HELD);
-	CHECK(region_map_copy_begin(rm, 1, true) == REGION_COPY_BUSY);
+	CHECK(copy_begin(rm, 1, true) == REGION_COPY_BUSY);
 	CHECK(!region_map_write_end(rm, 1));
 	CHECK(region_map_write_end(rm, 1));	/* last one: copy now */
-	CHECK(region_map_copy_begin(rm, 1, true) == REGION_COPY_BUSY);
-	region_map_copy_end(rm, 1, true, &released);
+	CHECK(copy_begin(rm, 1, true) == REGION_COPY_BUSY);
+	copy_end_flushed(rm, 1, true, &released);
 	CHECK(released.next == &held.list);
 	region_map_destroy(rm);
 }
@@ -102,15 +120,15 @@ static void failed_copy_leaves_region_unsynced(void)
 	struct region_waiter w;
 	LIST_HEAD(released);
 
-	CHECK(region_map_copy_begin(rm, 0, true) == REGION_COPY_START);
+	CHECK(copy_begin(rm, 0, true) == REGION_COPY_START);
 	CHECK(write_begin(rm, &w, 0, false) == REGION_WRITE_HELD);
-	region_map_copy_end(rm, 0, false, &released);
+	copy_end_flushed(rm, 0, false, &released);
 	CHECK(!region_map_is_synced(rm, 0));
 	CHECK(region_map_nr_synced(rm) == 0);
 	CHECK(released.next == &w.list);
 	CHECK(write_begin(rm, &w, 0, false) == REGION_WRITE_SOURCE);
 	CHECK(!region_map_write_end(rm, 0));
-	CHECK(region_map_copy_begin(rm, 0, true) == REGION_COPY_START);
+	CHECK(copy_begin(rm, 0, true) == REGION_COPY_START);
 	region_map_destroy(rm);
 }
 
@@ -162,14 +180,14 @@ static void freeze_keeps_writes_held_by_a_copy(void)
 	struct region_waiter a, b;
 	LIST_HEAD(released);
 
-	CHECK(region_map_copy_begin(rm, 2, true) == REGION_COPY_START);
+	CHECK(copy_begin(rm, 2, true) == REGION_COPY_START);
 	CHECK(write_begin(rm, &a, 2, false) == REGION_WRITE_HELD);
 	region_map_freeze(rm);
 	CHECK(write_begin(rm, &b, 3, false) == REGION_WRITE_HELD);
 	region_map_thaw(rm, &released);
 	CHECK(released.next == &b.list && b.list.next == &released);
 	INIT_LIST_HEAD(&released);
-	region_map_copy_end(rm, 2, true, &released);
+	copy_end_flushed(rm, 2, true, &released);
 	CHECK(released.next == &a.list);
 	region_map_destroy(rm);
 }
@@ -187,9 +205,16 @@ static void bad_sizes_are_refused(void)
 /*
  * A randomised model of the disks: every host write carries a new value
  * that lands on the disks it was routed to when it completes; a copy
- * reads the source when it starts and writes the mirror when it ends.
- * Operations interleave at random.  Once every region is in sync and
- * nothing is in flight, source and mirror must be equal.
+ * reads the source when it starts and writes the mirror's volatile cache
+ * when it ends; a flush of the mirror makes what its cache held when the
+ * flush was issued durable when it completes, and commits the copies that
+ * ended before it was issued (tag and generation as the copier does).  A
+ * failed flush loses the cache.  Host writes to both disks are taken as
+ * durable at once (FUA): their durability is the host's business, through
+ * its own flushes.  Operations interleave at random, and the mode flips
+ * between mirrored and track-only.  A region in sync must be durable on
+ * the mirror; once every region is in sync and nothing is in flight,
+ * source and mirror must be equal.
  */
 #define SIM_REGIONS	8
 #define SIM_MAX_OPS	32
@@ -203,22 +228,37 @@ struct sim_write {
 
 struct sim_copy {
 	u64 region;
+	u64 gen;
 	unsigned int value;
 	bool used, started;
+};
+
+/* Copies that ended since a flush was issued, or that a flush commits. */
+struct sim_batch {
+	bool region[SIM_REGIONS];
+	u64 gen[SIM_REGIONS];
+	unsigned int tag;
 };
 
 struct sim {
 	struct region_map *rm;
 	unsigned int source[SIM_REGIONS], mirror[SIM_REGIONS];
+	unsigned int durable[SIM_REGIONS];
+	/* Order of landing on the mirror, to apply a flush's snapshot. */
+	unsigned long mirror_seq[SIM_REGIONS], durable_seq[SIM_REGIONS], seq;
 	struct sim_write writes[SIM_MAX_OPS];
 	struct sim_copy copies[SIM_MAX_OPS];
+	struct sim_batch open, flushing;
+	unsigned int snap[SIM_REGIONS];
+	unsigned long snap_seq[SIM_REGIONS];
+	bool flush_in_flight, track_only;
 	unsigned int next_value;
 	bool corrupt;
 };
 
 static void sim_route(struct sim *s, struct sim_write *sw)
 {
-	sw->route = region_map_write_begin(s->rm, &sw->w, false);
+	sw->route = region_map_write_begin(s->rm, &sw->w);
 	sw->held = sw->route == REGION_WRITE_HELD;
 }
 
@@ -238,13 +278,24 @@ static void sim_start_copy(struct sim *s, struct sim_copy *c)
 	c->value = s->source[c->region];
 }
 
+static void sim_mirror_write(struct sim *s, u64 r, unsigned int value,
+			     bool durable)
+{
+	s->mirror[r] = value;
+	s->mirror_seq[r] = ++s->seq;
+	if (durable) {
+		s->durable[r] = value;
+		s->durable_seq[r] = s->mirror_seq[r];
+	}
+}
+
 static void sim_complete_write(struct sim *s, struct sim_write *sw)
 {
 	u64 r = sw->w.region;
 
 	s->source[r] = sw->value;
 	if (sw->route == REGION_WRITE_BOTH)
-		s->mirror[r] = sw->value;
+		sim_mirror_write(s, r, sw->value, true);
 	sw->used = false;
 	if (region_map_write_end(s->rm, r)) {
 		struct sim_copy *c = sim_copy_of(s, r);
@@ -256,20 +307,62 @@ static void sim_complete_write(struct sim *s, struct sim_write *sw)
 	}
 }
 
-static void sim_complete_copy(struct sim *s, struct sim_copy *c)
+static void sim_release(struct sim *s, struct list_head *released)
 {
 	struct region_waiter *w, *tmp;
-	LIST_HEAD(released);
 
-	s->mirror[c->region] = c->value;
-	c->used = false;
-	region_map_copy_end(s->rm, c->region, true, &released);
-	list_for_each_entry_safe(w, tmp, &released, list) {
+	list_for_each_entry_safe(w, tmp, released, list) {
 		struct sim_write *sw = container_of(w, struct sim_write, w);
 
 		list_del_init(&w->list);
 		sim_route(s, sw);
 	}
+}
+
+static void sim_complete_copy(struct sim *s, struct sim_copy *c)
+{
+	LIST_HEAD(released);
+
+	sim_mirror_write(s, c->region, c->value, false);
+	c->used = false;
+	region_map_copy_end(s->rm, c->region, true, c->gen, s->open.tag,
+			    &released);
+	s->open.region[c->region] = true;
+	s->open.gen[c->region] = c->gen;
+	sim_release(s, &released);
+}
+
+static void sim_issue_flush(struct sim *s)
+{
+	unsigned int tag = s->open.tag;
+
+	s->flushing = s->open;
+	memset(&s->open, 0, sizeof(s->open));
+	s->open.tag = !tag;
+	memcpy(s->snap, s->mirror, sizeof(s->snap));
+	memcpy(s->snap_seq, s->mirror_seq, sizeof(s->snap_seq));
+	s->flush_in_flight = true;
+}
+
+static void sim_complete_flush(struct sim *s, bool ok)
+{
+	int r;
+
+	for (r = 0; r < SIM_REGIONS; r++) {
+		if (ok && s->snap_seq[r] > s->durable_seq[r]) {
+			s->durable[r] = s->snap[r];
+			s->durable_seq[r] = s->snap_seq[r];
+		}
+		if (!ok)	/* the cache is lost */
+			s->mirror[r] = s->durable[r];
+	}
+	if (!ok)
+		region_map_mark_all_unsynced(s->rm);
+	for (r = 0; r < SIM_REGIONS; r++)
+		if (s->flushing.region[r])
+			region_map_commit(s->rm, r, 1, s->flushing.gen[r],
+					  s->flushing.tag, ok);
+	s->flush_in_flight = false;
 }
 
 static void sim_new_write(struct sim *s)
@@ -300,7 +393,7 @@ static void sim_new_copy(struct sim *s)
 
 		if (c->used)
 			continue;
-		switch (region_map_copy_begin(s->rm, r, rand() % 4 != 0)) {
+		switch (region_map_copy_begin(s->rm, r, rand() % 4 != 0, &c->gen)) {
 		case REGION_COPY_START:
 			c->used = true;
 			c->region = r;
@@ -320,12 +413,20 @@ static void sim_new_copy(struct sim *s)
 
 static bool sim_step(struct sim *s, bool allow_new)
 {
-	int pick = rand() % 4, i = rand() % SIM_MAX_OPS;
+	int pick = rand() % 8, i = rand() % SIM_MAX_OPS;
 
 	if (allow_new && pick == 0)
 		sim_new_write(s);
 	else if (allow_new && pick == 1)
 		sim_new_copy(s);
+	else if (pick == 2 && !s->flush_in_flight)
+		sim_issue_flush(s);
+	else if (pick == 3 && s->flush_in_flight)
+		sim_complete_flush(s, !allow_new || rand() % 50);
+	else if (pick == 4 && region_map_sweep_pending(s->rm))
+		region_map_sweep(s->rm);
+	else if (allow_new && pick == 5 && rand() % 20 == 0)
+		region_map_set_track_only(s->rm, s->track_only = !s->track_only);
 	else if (s->writes[i].used && !s->writes[i].held)
 		sim_complete_write(s, &s->writes[i]);
 	else if (s->copies[i].used && s->copies[i].started)
@@ -337,8 +438,8 @@ static bool sim_step(struct sim *s, bool allow_new)
 
 /*
  * A region in sync with no host write in flight holds the same data on
- * both disks, at every step (not only at the end, where later writes to
- * both disks would hide a lost one).
+ * the source and on the mirror's stable media, at every step (not only at
+ * the end, where later writes to both disks would hide a lost one).
  */
 static void sim_check_in_sync_regions(struct sim *s)
 {
@@ -350,7 +451,7 @@ static void sim_check_in_sync_regions(struct sim *s)
 			inflight[s->writes[i].w.region] = true;
 	for (i = 0; i < SIM_REGIONS; i++)
 		if (region_map_is_synced(s->rm, i) && !inflight[i] &&
-		    s->source[i] != s->mirror[i])
+		    s->source[i] != s->durable[i])
 			s->corrupt = true;
 }
 
@@ -358,10 +459,25 @@ static bool sim_busy(struct sim *s)
 {
 	int i;
 
+	if (s->flush_in_flight)
+		return true;
 	for (i = 0; i < SIM_MAX_OPS; i++)
 		if (s->writes[i].used || s->copies[i].used)
 			return true;
 	return false;
+}
+
+/* Nothing left to start: flush what ended, wait for everything. */
+static void sim_drain(struct sim *s)
+{
+	int step;
+
+	for (step = 0; sim_busy(s) && step < 1000000; step++)
+		sim_step(s, false);
+	sim_issue_flush(s);
+	sim_complete_flush(s, true);
+	if (region_map_sweep_pending(s->rm))
+		region_map_sweep(s->rm);
 }
 
 static void randomised_writes_and_copies_keep_disks_equal(void)
@@ -374,30 +490,260 @@ static void randomised_writes_and_copies_keep_disks_equal(void)
 		srand(round);
 		s.rm = region_map_create(SIM_REGIONS, false);
 		for (r = 0; r < SIM_REGIONS; r++)
-			s.mirror[r] = 1000000 + r;	/* other data */
+			s.mirror[r] = s.durable[r] = 1000000 + r; /* other data */
 		for (step = 0; step < 5000 && !s.corrupt; step++) {
 			sim_step(&s, true);
 			sim_check_in_sync_regions(&s);
 		}
 		/* Drain, then copy what is left with no new writes. */
-		for (step = 0; sim_busy(&s) && step < 1000000; step++)
-			sim_step(&s, false);
+		region_map_set_track_only(s.rm, false);
+		sim_drain(&s);
 		CHECK(!sim_busy(&s));
 		while (region_map_nr_synced(s.rm) < SIM_REGIONS && !s.corrupt) {
 			sim_new_copy(&s);
-			for (step = 0; sim_busy(&s) && step < 1000000; step++)
-				sim_step(&s, false);
+			sim_drain(&s);
 			sim_check_in_sync_regions(&s);
 		}
 		CHECK(!s.corrupt);
 		for (r = 0; r < SIM_REGIONS; r++)
-			CHECK(s.source[r] == s.mirror[r]);
+			CHECK(s.source[r] == s.mirror[r] &&
+			      s.source[r] == s.durable[r]);
 		region_map_destroy(s.rm);
 		if (harness_failed_now) {
 			printf("  failing seed: %d\n", round);
 			break;
 		}
 	}
+}
+
+/* Issue 10 item 4: a copy counts as in sync only after a mirror flush. */
+static void copy_counts_only_after_its_flush(void)
+{
+	struct region_map *rm = region_map_create(4, false);
+	struct region_waiter w;
+	LIST_HEAD(released);
+	u64 g;
+
+	CHECK(region_map_copy_begin(rm, 1, true, &g) == REGION_COPY_START);
+	CHECK(write_begin(rm, &w, 1, false) == REGION_WRITE_HELD);
+	region_map_copy_end(rm, 1, true, g, 0, &released);
+	CHECK(released.next == &w.list);
+	/* Copied, not flushed: not in sync, not counted, not copied again. */
+	CHECK(!region_map_is_synced(rm, 1));
+	CHECK(region_map_nr_synced(rm) == 0);
+	CHECK(region_map_next_unsynced(rm, 0) == 0);
+	CHECK(region_map_copy_begin(rm, 1, true, &g) == REGION_COPY_BUSY);
+	/* Writes go to both disks meanwhile. */
+	CHECK(write_begin(rm, &w, 1, false) == REGION_WRITE_BOTH);
+	CHECK(!region_map_write_end(rm, 1));
+	/* A flush of the other batch commits nothing here. */
+	CHECK(region_map_commit(rm, 0, 4, g, 1, true) == 0);
+	CHECK(!region_map_is_synced(rm, 1));
+	CHECK(region_map_commit(rm, 0, 4, g, 0, true) == 1);
+	CHECK(region_map_is_synced(rm, 1));
+	CHECK(region_map_nr_synced(rm) == 1);
+	region_map_destroy(rm);
+}
+
+static void failed_flush_uncommits_its_copies(void)
+{
+	struct region_map *rm = region_map_create(4, false);
+	LIST_HEAD(released);
+	u64 g;
+
+	CHECK(region_map_copy_begin(rm, 2, true, &g) == REGION_COPY_START);
+	region_map_copy_end(rm, 2, true, g, 1, &released);
+	CHECK(region_map_commit(rm, 2, 1, g, 1, false) == 0);
+	CHECK(!region_map_is_synced(rm, 2));
+	CHECK(region_map_copy_begin(rm, 2, true, &g) == REGION_COPY_START);
+	region_map_destroy(rm);
+}
+
+/*
+ * A region copied (tag 0), taken out of sync by a track-only write while
+ * the flush of its batch is in flight, and copied again (tag 1): the old
+ * flush must not commit the new copy, which it does not cover.
+ */
+static void flush_never_commits_a_later_copy(void)
+{
+	struct region_map *rm = region_map_create(2, false);
+	struct region_waiter w;
+	LIST_HEAD(released);
+	u64 g;
+
+	CHECK(region_map_copy_begin(rm, 0, true, &g) == REGION_COPY_START);
+	region_map_copy_end(rm, 0, true, g, 0, &released);
+	/* flush of tag 0 issued here */
+	CHECK(write_begin(rm, &w, 0, true) == REGION_WRITE_SOURCE);
+	CHECK(!region_map_write_end(rm, 0));
+	region_map_set_track_only(rm, false);
+	CHECK(region_map_copy_begin(rm, 0, true, &g) == REGION_COPY_START);
+	region_map_copy_end(rm, 0, true, g, 1, &released);
+	CHECK(region_map_commit(rm, 0, 1, g, 0, true) == 0);	/* old flush */
+	CHECK(!region_map_is_synced(rm, 0));
+	CHECK(region_map_commit(rm, 0, 1, g, 1, true) == 1);
+	CHECK(region_map_is_synced(rm, 0));
+	region_map_destroy(rm);
+}
+
+/* Issue 10 item 6: a flush failing while a copy is in flight. */
+static void flush_failure_during_copy_is_not_lost(void)
+{
+	struct region_map *rm = region_map_create(4, true);
+	LIST_HEAD(released);
+	u64 g;
+
+	region_map_mark_unsynced(rm, 2);
+	CHECK(region_map_copy_begin(rm, 2, true, &g) == REGION_COPY_START);
+	region_map_mark_all_unsynced(rm);	/* a mirror flush failed */
+	region_map_copy_end(rm, 2, true, g, 0, &released);
+	CHECK(region_map_commit(rm, 2, 1, g, 0, true) == 0);
+	CHECK(!region_map_is_synced(rm, 2));
+	CHECK(region_map_nr_synced(rm) == 0);
+	region_map_sweep(rm);
+	CHECK(!region_map_is_synced(rm, 2));
+	CHECK(region_map_nr_synced(rm) == 0);
+	CHECK(region_map_next_unsynced(rm, 0) == 0);
+	/* resync copies it again, in the new generation */
+	CHECK(region_map_copy_begin(rm, 2, true, &g) == REGION_COPY_START);
+	region_map_copy_end(rm, 2, true, g, 0, &released);
+	CHECK(region_map_commit(rm, 2, 1, g, 0, true) == 1);
+	CHECK(region_map_is_synced(rm, 2));
+	region_map_destroy(rm);
+}
+
+/* ...and one failing between the copy's end and its commit. */
+static void flush_failure_before_commit_is_not_lost(void)
+{
+	struct region_map *rm = region_map_create(4, false);
+	LIST_HEAD(released);
+	u64 g;
+
+	CHECK(region_map_copy_begin(rm, 3, true, &g) == REGION_COPY_START);
+	region_map_copy_end(rm, 3, true, g, 0, &released);
+	region_map_mark_all_unsynced(rm);
+	CHECK(region_map_commit(rm, 3, 1, g, 0, true) == 0);
+	region_map_sweep(rm);
+	CHECK(!region_map_is_synced(rm, 3));
+	CHECK(region_map_copy_begin(rm, 3, true, &g) == REGION_COPY_START);
+	region_map_destroy(rm);
+}
+
+/*
+ * Issue 10 item 11: region_map_mark_all_unsynced() runs in hard interrupt
+ * context: it must not walk the regions (nor take a lock), and nothing may
+ * report a region in sync until the sweep has cleared them.
+ */
+static void mark_all_unsynced_is_o1_and_sweep_clears(void)
+{
+	struct region_map *rm = region_map_create(1000, true);
+	struct region_waiter w;
+	unsigned long locks;
+	u64 g;
+
+	CHECK(region_map_nr_synced(rm) == 1000);
+	locks = fake_spin_locks;
+	region_map_mark_all_unsynced(rm);
+	CHECK(fake_spin_locks == locks);
+	CHECK(region_map_sweep_pending(rm));
+	CHECK(region_map_nr_synced(rm) == 0);
+	CHECK(!region_map_is_synced(rm, 0) && !region_map_is_synced(rm, 999));
+	/* A second failure before the sweep: still one sweep. */
+	region_map_mark_all_unsynced(rm);
+	region_map_sweep(rm);
+	CHECK(!region_map_sweep_pending(rm));
+	CHECK(region_map_nr_synced(rm) == 0);
+	CHECK(region_map_next_unsynced(rm, 0) == 0);
+	CHECK(region_map_next_unsynced(rm, 500) == 500);
+	/* Writes now go to the source; copies start over. */
+	CHECK(write_begin(rm, &w, 7, false) == REGION_WRITE_SOURCE);
+	CHECK(!region_map_write_end(rm, 7));
+	CHECK(region_map_copy_begin(rm, 7, true, &g) == REGION_COPY_START);
+	region_map_destroy(rm);
+}
+
+/*
+ * Issue 10 item 7: the track-only flag is read under the region's lock, so
+ * a write that reaches the map after the flag changed routes by the new
+ * value, even if its caller decided to write before (split's thaw).
+ */
+static void track_only_is_seen_under_the_region_lock(void)
+{
+	struct region_map *rm = region_map_create(4, true);
+	struct region_waiter w, held;
+	LIST_HEAD(released);
+
+	region_map_set_track_only(rm, false);
+	region_map_freeze(rm);
+	w.region = 1;
+	INIT_LIST_HEAD(&w.list);
+	CHECK(region_map_write_begin(rm, &w) == REGION_WRITE_HELD);
+	region_map_set_track_only(rm, true);	/* split done */
+	region_map_thaw(rm, &released);
+	CHECK(released.next == &w.list);
+	list_del_init(&w.list);
+	CHECK(region_map_write_begin(rm, &w) == REGION_WRITE_UNSYNCED);
+	CHECK(!region_map_write_end(rm, 1));
+	held.region = 2;
+	INIT_LIST_HEAD(&held.list);
+	CHECK(region_map_write_begin(rm, &held) == REGION_WRITE_UNSYNCED);
+	CHECK(!region_map_write_end(rm, 2));
+	CHECK(region_map_nr_synced(rm) == 2);
+	region_map_set_track_only(rm, false);
+	CHECK(region_map_write_begin(rm, &held) == REGION_WRITE_SOURCE);
+	CHECK(!region_map_write_end(rm, 2));
+	w.region = 3;
+	CHECK(region_map_write_begin(rm, &w) == REGION_WRITE_BOTH);
+	CHECK(!region_map_write_end(rm, 3));
+	region_map_destroy(rm);
+}
+
+static void track_only_write_uncopies_a_copied_region(void)
+{
+	struct region_map *rm = region_map_create(2, false);
+	struct region_waiter w;
+	LIST_HEAD(released);
+	u64 g;
+
+	CHECK(region_map_copy_begin(rm, 1, true, &g) == REGION_COPY_START);
+	region_map_copy_end(rm, 1, true, g, 0, &released);
+	CHECK(write_begin(rm, &w, 1, true) == REGION_WRITE_SOURCE);
+	CHECK(!region_map_write_end(rm, 1));
+	CHECK(region_map_commit(rm, 1, 1, g, 0, true) == 0);
+	CHECK(!region_map_is_synced(rm, 1));
+	/* And a mirror write error on a copied region, likewise. */
+	region_map_set_track_only(rm, false);
+	CHECK(region_map_copy_begin(rm, 1, true, &g) == REGION_COPY_START);
+	region_map_copy_end(rm, 1, true, g, 1, &released);
+	region_map_mark_unsynced(rm, 1);
+	CHECK(region_map_commit(rm, 1, 1, g, 1, true) == 0);
+	CHECK(region_map_nr_synced(rm) == 0);
+	region_map_destroy(rm);
+}
+
+/* Issue 10 item 10: a deferred copy given up before it starts. */
+static void deferred_copy_cancelled(void)
+{
+	struct region_map *rm = region_map_create(2, false);
+	struct region_waiter a, held;
+	LIST_HEAD(released);
+	u64 g;
+
+	CHECK(write_begin(rm, &a, 0, false) == REGION_WRITE_SOURCE);
+	CHECK(region_map_copy_begin(rm, 0, true, &g) == REGION_COPY_DEFERRED);
+	CHECK(write_begin(rm, &held, 0, false) == REGION_WRITE_HELD);
+	CHECK(region_map_copy_cancel(rm, 0, &released));
+	CHECK(released.next == &held.list);
+	CHECK(!region_map_write_end(rm, 0));	/* no copy to start */
+	CHECK(region_map_copy_begin(rm, 0, true, &g) == REGION_COPY_START);
+	/* Too late once the last write handed the region to the copier. */
+	CHECK(region_map_copy_cancel(rm, 0, &released) == false);
+	region_map_copy_end(rm, 0, false, g, 0, &released);
+	CHECK(write_begin(rm, &a, 0, false) == REGION_WRITE_SOURCE);
+	CHECK(region_map_copy_begin(rm, 0, true, &g) == REGION_COPY_DEFERRED);
+	CHECK(region_map_write_end(rm, 0));
+	CHECK(!region_map_copy_cancel(rm, 0, &released));
+	region_map_destroy(rm);
 }
 
 int main(void)
@@ -411,6 +757,15 @@ int main(void)
 	RUN(freeze_holds_every_write_until_thaw);
 	RUN(freeze_keeps_writes_held_by_a_copy);
 	RUN(bad_sizes_are_refused);
+	RUN(copy_counts_only_after_its_flush);
+	RUN(failed_flush_uncommits_its_copies);
+	RUN(flush_never_commits_a_later_copy);
+	RUN(flush_failure_during_copy_is_not_lost);
+	RUN(flush_failure_before_commit_is_not_lost);
+	RUN(mark_all_unsynced_is_o1_and_sweep_clears);
+	RUN(track_only_is_seen_under_the_region_lock);
+	RUN(track_only_write_uncopies_a_copied_region);
+	RUN(deferred_copy_cancelled);
 	RUN(randomised_writes_and_copies_keep_disks_equal);
 	HARNESS_EXIT();
 }

@@ -91,10 +91,17 @@ static inline void kvfree(const void *p) { free((void *)p); }
 
 /* Locks */
 typedef struct { pthread_mutex_t m; } spinlock_t;
+/* Spinlocks taken so far, in every file of the test (one weak symbol). */
+_Atomic unsigned long fake_spin_locks __attribute__((weak));
+static inline void fake_spin_lock(spinlock_t *l)
+{
+	fake_spin_locks++;
+	pthread_mutex_lock(&l->m);
+}
 static inline void spin_lock_init(spinlock_t *l) { pthread_mutex_init(&l->m, NULL); }
-#define spin_lock_irqsave(l, f) do { (void)(f); pthread_mutex_lock(&(l)->m); } while (0)
+#define spin_lock_irqsave(l, f) do { (void)(f); fake_spin_lock(l); } while (0)
 #define spin_unlock_irqrestore(l, f) do { (void)(f); pthread_mutex_unlock(&(l)->m); } while (0)
-#define spin_lock_irq(l) pthread_mutex_lock(&(l)->m)
+#define spin_lock_irq(l) fake_spin_lock(l)
 #define spin_unlock_irq(l) pthread_mutex_unlock(&(l)->m)
 
 /* Atomics */
@@ -103,6 +110,13 @@ static inline long long atomic64_read(const atomic64_t *v) { return atomic_load(
 static inline void atomic64_set(atomic64_t *v, long long i) { atomic_store(&v->counter, i); }
 static inline void atomic64_inc(atomic64_t *v) { atomic_fetch_add(&v->counter, 1); }
 static inline void atomic64_dec(atomic64_t *v) { atomic_fetch_sub(&v->counter, 1); }
+static inline void atomic64_sub(long long i, atomic64_t *v) { atomic_fetch_sub(&v->counter, i); }
+static inline long long atomic64_read_acquire(const atomic64_t *v) { return atomic_load_explicit((_Atomic long long *)&v->counter, memory_order_acquire); }
+static inline void atomic64_set_release(atomic64_t *v, long long i) { atomic_store_explicit(&v->counter, i, memory_order_release); }
+
+
+/* Scheduling: nothing to give way to in a test. */
+static inline void cond_resched(void) { }
 
 /* Bitmaps */
 static inline void set_bit(unsigned long nr, unsigned long *addr)
