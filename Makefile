@@ -98,15 +98,17 @@ modules_install: module
 	$(if $(DESTDIR),,depmod -a $(KVER))
 
 # Undoes install and modules_install (same PREFIX, DESTDIR, KVER and
-# INSTALL_MOD_DIR).
+# INSTALL_MOD_DIR); the module may be compressed (6.12's Kbuild does).
 uninstall:
 	$(MAKE) -C tools/vmirrorctl uninstall PREFIX=$(PREFIX)
 	@set -e; ko=$(DESTDIR)/lib/modules/$(KVER)/$(INSTALL_MOD_DIR)/kernel/dm-vmirror.ko; \
-	if [ -n "$(KVER)" ] && [ -e "$$ko" ]; then \
-		echo "rm $$ko"; rm -f "$$ko"; \
-		rmdir --ignore-fail-on-non-empty "$${ko%/*}" "$${ko%/kernel/*}"; \
-		$(if $(DESTDIR),:,depmod -a $(KVER)); \
-	fi
+	for f in "$$ko" "$$ko.xz" "$$ko.zst" "$$ko.gz"; do \
+		if [ -n "$(KVER)" ] && [ -e "$$f" ]; then \
+			echo "rm $$f"; rm -f "$$f"; \
+			rmdir --ignore-fail-on-non-empty "$${ko%/*}" "$${ko%/kernel/*}"; \
+			$(if $(DESTDIR),:,depmod -a $(KVER)); \
+		fi; \
+	done
 
 # The module source as DKMS wants it, in $(DESTDIR)$(DKMS_SRC) or
 # MODULE_SRC_DIR (the dm-vmirror-dkms package is made of it, make

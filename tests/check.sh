@@ -42,7 +42,12 @@ else
 fi
 
 echo "== the test-only kernel module (tests/kmod, a kprobe for test 67)"
-make -s -C tests/kmod 2>&1 | grep -v '^Skipping BTF' | tee -a "$LOG/ioctl-build.txt"
+if ! make -s -C tests/kmod >"$LOG/kmod-build.txt" 2>&1; then
+	cat "$LOG/kmod-build.txt"
+	echo "FAIL kmod-build (tests/kmod for ${KVER:-the default kernel})" | tee -a "$LOG/unit.txt"
+	rc=1
+fi
+grep -v '^Skipping BTF' "$LOG/kmod-build.txt" || true
 
 echo "== the kernel every entry point builds for and boots"
 tests/host/kernel-choice.sh 2>&1 | tee -a "$LOG/unit.txt"

@@ -37,13 +37,24 @@ KVER=$(make -s --no-print-directory print-kver)
 if [[ -f kernel/dm-vmirror.ko && -n $KVER ]]; then
 	mk modules_install DESTDIR="$D/mod"
 	ko=/lib/modules/$KVER/extra/kernel/dm-vmirror.ko
-	if [[ ! -f $D/mod$ko ]]; then
-		bad "make modules_install gave $(files "$D/mod"), want $ko"
+	# The kernel's Kbuild may compress it (CONFIG_MODULE_COMPRESS_*).
+	got=$(find "$D/mod" -name 'dm-vmirror.ko*' -printf '/%P\n')
+	case $got in
+	"$ko") unpack=cat ;;
+	"$ko.xz") unpack="xz -dc" ;;
+	"$ko.zst") unpack="zstd -dcq" ;;
+	"$ko.gz") unpack="gzip -dc" ;;
+	*) unpack= ;;
+	esac
+	if [[ -z $unpack ]]; then
+		bad "make modules_install gave $(files "$D/mod"), want $ko (or compressed)"
 	else
-		cmp -s "$D/mod$ko" kernel/dm-vmirror.ko || bad "the installed module differs from kernel/dm-vmirror.ko"
+		# A signed module ends in its signature: compare what precedes it.
+		$unpack "$D/mod$got" | cmp -s -n "$(stat -c %s kernel/dm-vmirror.ko)" - kernel/dm-vmirror.ko ||
+			bad "the installed module differs from kernel/dm-vmirror.ko"
 	fi
 	mk uninstall DESTDIR="$D/mod"
-	[[ ! -e $D/mod$ko ]] || bad "make uninstall left $ko"
+	[[ -z $(find "$D/mod" -name 'dm-vmirror.ko*') ]] || bad "make uninstall left $(find "$D/mod" -name 'dm-vmirror.ko*')"
 fi
 
 mk module-src DESTDIR="$D/dkms"
