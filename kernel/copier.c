@@ -25,20 +25,26 @@
  * in sync and bytes_copied moves.  One flush is in flight at a time; copies
  * that end meanwhile join the next batch, with the other tag.  A failed
  * flush is a mirror failure.  copier_flush_end() is the commit point.
+ * "synchronized" is raised only after one more flush issued once every
+ * region is in sync (copier_synced()): it also covers host writes to the
+ * mirror whose host flushes went to the source alone (fracture, cancel).
  *
  * A copy job is owned by exactly one of: the free list, the pending list,
  * the ready list, the thread, dm-io, or the reaper.  The thread never
- * sleeps on I/O, and touches the region map only between copier_start()
- * and copier_quiesce() (a reload hands the map over meanwhile).
+ * waits for an I/O to complete (submitting one may still sleep: writeback
+ * throttling, request tags), and touches the region map only between
+ * copier_start() and copier_quiesce() (a reload hands the map over
+ * meanwhile).
  *
  * A stalled leg must not stall a suspend: copier_quiesce() drains for at
  * most COPIER_DRAIN_TIMEOUT (or until a fatal signal), then *abandons*
  * what is still in flight: the regions of a copy whose I/O is in dm-io
  * end not in sync (their held writes go to the source), uncommitted
- * batches become not in sync.  The abandoned I/O keeps the copier
- * (buffers, dm-io client) and the module alive; when it completes, a work
- * item (copier_reap_job()) drops those references, and the last one frees
- * the copier.  Until an abandoned write to a mirror has landed, no copier
+ * batches become not in sync, and an abandoned flush counts every region
+ * out of sync (its outcome can no longer be acted on).  The abandoned
+ * I/O keeps the copier (buffers, dm-io client) and the module alive; when
+ * it completes, a work item (copier_reap_job()) drops those references,
+ * and the last one frees the copier.  Until an abandoned write to a mirror has landed, no copier
  * copies to that mirror (copier_stale_jobs): a stale chunk landing after
  * a newer copy would corrupt it, whichever table made that copy.
  *
@@ -136,7 +142,7 @@ struct copy_job {
 	bool abandoned;			/* its I/O outlived a quiesce; c->lock */
 	struct work_struct reap_work;	/* abandoned: its I/O has completed */
 	struct list_head stale_entry;	/* on copier_stale_jobs */
-	dev_t stale_dev;		/* the mirror it may still write */
+	dev_t stale_dev;		/* the mirror's whole disk it may write */
 };
 
 /* Regions copied since a flush was issued (thread only). */
@@ -196,6 +202,8 @@ struct vmirror_copier {
 	atomic_t rescan;		/* start a new pass from region 0 */
 	atomic_t pass_errors;		/* copies that failed in this pass */
 	u64 cursor;			/* next region to look at; thread only */
+	bool sync_flush_issued;		/* the flush in flight is copier_synced()'s */
+	bool sync_flushed;		/* ...and it completed; both thread only */
 	u64 rate_tat_ns;		/* rate limiter's next slot; thread only */
 	u64 yield_tat_ns;		/* low: yield debt paid off; thread only */
 
@@ -301,8 +309,9 @@ static void copier_account(struct vmirror_copier *c, u64 bytes)
 	spin_lock_irqsave(&c->rate_lock, flags);
 	c->rate_window_bytes += bytes;
 	if (now - c->rate_window_start_ns >= NSEC_PER_SEC) {
-		c->copy_rate = div64_u64(c->rate_window_bytes * NSEC_PER_SEC,
-					 now - c->rate_window_start_ns);
+		c->copy_rate = mul_u64_u64_div_u64(c->rate_window_bytes,
+						   NSEC_PER_SEC,
+						   now - c->rate_window_start_ns);
 		c->rate_window_start_ns = now;
 		c->rate_window_bytes = 0;
 	}
@@ -390,21 +399,23 @@ static void copier_io_done(unsigned long error, void *context)
 	struct copy_job *job = context;
 	struct vmirror_copier *c = job->c;
 	unsigned long flags;
-	bool abandoned;
 
 	job->error = error;
 	spin_lock_irqsave(&c->lock, flags);
 	job->in_io = false;
-	abandoned = job->abandoned;
-	if (unlikely(abandoned)) {
+	if (unlikely(job->abandoned)) {
 		/* Nobody waits for it: the reaper ends it (it may sleep). */
 		queue_work(copier_wq, &job->reap_work);
 	} else {
 		list_add_tail(&job->list, &c->ready_jobs);
+		/*
+		 * Under the lock: once it is dropped, the thread may take the
+		 * job, settle, and the copier be destroyed (DM does not wait
+		 * for copy I/O).
+		 */
+		copier_kick(c);
 	}
 	spin_unlock_irqrestore(&c->lock, flags);
-	if (!abandoned)
-		copier_kick(c);
 }
 
 VMIRROR_DM_IO_NOTIFY(copier_io_done)
@@ -546,17 +557,15 @@ static void copier_flush_done(unsigned long error, void *context)
 {
 	struct vmirror_copier *c = context;
 	unsigned long flags;
-	bool stale;
 
 	spin_lock_irqsave(&c->lock, flags);
 	c->flush_error = error;
 	c->flush_done = true;
-	stale = c->flush_stale;
-	if (stale)
+	if (c->flush_stale)
 		queue_work(copier_wq, &c->flush_reap_work);
+	else
+		copier_kick(c);	/* under the lock: see copier_io_done() */
 	spin_unlock_irqrestore(&c->lock, flags);
-	if (!stale)
-		copier_kick(c);
 }
 VMIRROR_DM_IO_NOTIFY(copier_flush_done)
 
@@ -607,7 +616,10 @@ static void copier_flush_end(struct vmirror_copier *c)
 
 		copier_batch_end(c, &c->flushing, true);
 		vmirror_copied(vm, bytes);
+		c->sync_flushed |= c->sync_flush_issued;
+		c->sync_flush_issued = false;
 	} else {
+		c->sync_flush_issued = false;
 		copier_batch_end(c, &c->flushing, false);
 		vmirror_mirror_failed(vm, U64_MAX);
 	}
@@ -753,7 +765,11 @@ static void copier_unpend(struct vmirror_copier *c, struct copy_job *job)
 	spin_unlock_irq(&c->lock);
 }
 
-/* Whether abandoned copy writes to @dev may still land. */
+/*
+ * Whether abandoned copy writes to the whole disk @dev may still land: a
+ * partition of it, or the disk named at another offset, is the same
+ * medium.  (A stacked device over it cannot be seen through.)
+ */
 static bool copier_stale_writes(dev_t dev)
 {
 	struct copy_job *job;
@@ -772,6 +788,32 @@ static bool copier_stale_writes(dev_t dev)
 	return found;
 }
 
+/*
+ * Every region is in sync: say so, once a flush of the mirror issued now
+ * has completed.  Batch flushes cover what the copier wrote, but not what
+ * the host wrote to the mirror before a fracture, a cancel or a failure
+ * (their flushes then went to the source alone), and a resync may copy
+ * nothing.  One flush per pass; "synchronized" is durable.
+ */
+static void copier_synced(struct vmirror_copier *c)
+{
+	bool in_flight;
+
+	if (!c->sync_flushed) {
+		spin_lock_irq(&c->lock);
+		in_flight = c->flush_in_flight;
+		spin_unlock_irq(&c->lock);
+		if (!in_flight && !c->sync_flush_issued) {
+			c->sync_flush_issued = true;
+			copier_flush(c);
+		}
+		return;
+	}
+	/* Refused or not, a later attempt flushes again. */
+	c->sync_flushed = false;
+	vmirror_event(c->vm, VMIRROR_EV_SYNCED);
+}
+
 /* Start the copy of one region if the state, the depth and the rate allow. */
 static enum copier_step copier_start_one(struct vmirror_copier *c,
 					 long *timeout)
@@ -786,7 +828,7 @@ static enum copier_step copier_start_one(struct vmirror_copier *c,
 	region = copier_next_region(c);
 	if (region >= region_map_nr_regions(rm)) {
 		if (region_map_nr_synced(rm) == region_map_nr_regions(rm))
-			vmirror_event(c->vm, VMIRROR_EV_SYNCED);
+			copier_synced(c);
 		return COPIER_NOTHING;
 	}
 
@@ -794,7 +836,7 @@ static enum copier_step copier_start_one(struct vmirror_copier *c,
 	if (*timeout)
 		return COPIER_WAIT;
 	/* A stale chunk landing after this copy would corrupt it. */
-	if (copier_stale_writes(c->vm->mirror->bdev->bd_dev)) {
+	if (copier_stale_writes(disk_devt(c->vm->mirror->bdev->bd_disk))) {
 		*timeout = COPIER_STALE_POLL;
 		return COPIER_WAIT;
 	}
@@ -887,8 +929,11 @@ static int copier_thread(void *arg)
 		long timeout = MAX_SCHEDULE_TIMEOUT;
 
 		atomic_set(&c->kicked, 0);
-		if (!copier_parked(c) && copier_work(c, &timeout))
+		if (!copier_parked(c) && copier_work(c, &timeout)) {
+			/* A region that stays busy must not become a busy loop. */
+			cond_resched();
 			continue;
+		}
 
 		set_current_state(TASK_INTERRUPTIBLE);
 		if (!kthread_should_stop() && !atomic_read(&c->kicked))
@@ -973,6 +1018,7 @@ static void copier_abandon(struct vmirror_copier *c)
 	struct region_map *rm = vm->rm;
 	struct copy_job *job, *tmp;
 	unsigned int i, abandoned = 0;
+	bool flush_abandoned = false;
 	LIST_HEAD(released);
 	u64 r;
 
@@ -989,7 +1035,7 @@ static void copier_abandon(struct vmirror_copier *c)
 			region_map_copy_end(rm, job->region + r, false, job->gen,
 					    0, &released);
 		if (job->phase == COPY_PHASE_WRITE) {
-			job->stale_dev = vm->mirror->bdev->bd_dev;
+			job->stale_dev = disk_devt(vm->mirror->bdev->bd_disk);
 			spin_lock(&copier_stale_lock);
 			list_add(&job->stale_entry, &copier_stale_jobs);
 			spin_unlock(&copier_stale_lock);
@@ -1004,7 +1050,13 @@ static void copier_abandon(struct vmirror_copier *c)
 		}
 	}
 	if (c->flush_in_flight && !c->flush_done && !c->flush_stale) {
+		/*
+		 * Decided here, under the lock: the flush may complete, and
+		 * be reaped (flush_stale cleared), before the batch is ended
+		 * below.
+		 */
 		c->flush_stale = true;
+		flush_abandoned = true;
 		refcount_inc(&c->ref);
 		__module_get(THIS_MODULE);
 	}
@@ -1022,8 +1074,17 @@ static void copier_abandon(struct vmirror_copier *c)
 	copier_advance_ready(c, true);
 
 	copier_flush_end(c);
-	if (READ_ONCE(c->flush_stale))
+	if (flush_abandoned) {
+		c->sync_flush_issued = false;
 		copier_batch_end(c, &c->flushing, false);
+		/*
+		 * Whether the mirror keeps what it was asked to make durable
+		 * is unknown now, and the answer can no longer reach the table
+		 * that owns the region map (a reload hands it over): count
+		 * every region out of sync, as after a failed flush.
+		 */
+		vmirror_mirror_unknown(vm);
+	}
 	copier_batch_end(c, &c->open, false);
 	wake_up(&c->idle_wait);
 }
@@ -1037,7 +1098,10 @@ void copier_quiesce(struct vmirror_copier *c)
 	c->run = COPIER_STOPPED;
 	spin_unlock_irq(&c->lock);
 	copier_kick(c);
-	/* Short: the thread never sleeps on I/O. */
+	/*
+	 * Short: the thread does not wait for I/O; only a submission that
+	 * sleeps (a throttled or tag-starved mirror) delays it.
+	 */
 	wait_event(c->idle_wait, copier_is_parked(c));
 	copier_abandon(c);
 }

@@ -30,9 +30,12 @@
  * @md: the DM device
  * @devt: its device number
  * @targets: the vmirror targets of its tables (live or loaded)
- * @lock: protects @live; held only to read or change it, never across an
- *	operation, so no reader ever waits for one
+ * @lock: protects @live and @abandoned; held only to read or change them,
+ *	never across an operation, so no reader ever waits for one
  * @live: the target of the live table, or NULL
+ * @abandoned: the source a failover abandoned, when the failedover target
+ *	was destroyed while live (@live is NULL then); length 0 if none.
+ *	Under @lock
  * @users_wait: woken when a target's last user (vmirror->users) goes
  * @kobj_added: @kobj is in sysfs (from the first resume: DM adds the disk
  *	to sysfs only after the first table is built); under
@@ -49,6 +52,7 @@ struct vmirror_dev {
 	struct list_head targets;
 	struct mutex lock;		/* protects live */
 	struct vmirror *live;
+	struct vmirror_extent abandoned;
 	wait_queue_head_t users_wait;
 	bool kobj_added;
 };
@@ -158,8 +162,16 @@ void vmirror_dev_deactivate(struct vmirror *vm)
 	struct vmirror_dev *dev = vm->dev;
 
 	mutex_lock(&dev->lock);
-	if (dev->live == vm)
+	if (dev->live == vm) {
+		/*
+		 * The table goes without a successor having taken its state
+		 * over (a refused resume, a removal): if it failed over, the
+		 * fact must outlive it.  Lock order: dev->lock, state_lock.
+		 */
+		if (!vmirror_abandoned_source(vm, &dev->abandoned))
+			dev->abandoned.len = 0;
 		WRITE_ONCE(dev->live, NULL);
+	}
 	mutex_unlock(&dev->lock);
 	/* No new user can find it; wait for those who did (an operation). */
 	wait_event(dev->users_wait, !atomic_read(&vm->users));
@@ -197,28 +209,41 @@ static struct vmirror *vmirror_dev_get_other(struct vmirror *vm)
 	return old;
 }
 
+/* Whether @vm would read the source a destroyed failedover table abandoned. */
+static char *vmirror_dev_abandoned_error(struct vmirror *vm)
+{
+	struct vmirror_dev *dev = vm->dev;
+	bool reads;
+
+	mutex_lock(&dev->lock);
+	reads = dev->abandoned.len &&
+		vmirror_reads_extent(vm, &dev->abandoned);
+	mutex_unlock(&dev->lock);
+	return reads ? VMIRROR_ABANDONED_ERROR : NULL;
+}
+
 char *vmirror_dev_successor_error(struct vmirror *vm)
 {
 	struct vmirror *old = vmirror_dev_get_other(vm);
-	char *why = NULL;
+	char *why;
 
-	if (old) {
-		why = vmirror_successor_error(vm, old);
-		vmirror_dev_put(old);
-	}
+	if (!old)
+		return vmirror_dev_abandoned_error(vm);
+	why = vmirror_successor_error(vm, old);
+	vmirror_dev_put(old);
 	return why;
 }
 
 char *vmirror_dev_retire_live(struct vmirror *vm)
 {
 	struct vmirror *old = vmirror_dev_get_other(vm);
-	char *why = NULL;
+	char *why;
 
-	if (old) {
-		vmirror_retire(old);
-		why = vmirror_successor_error(vm, old);
-		vmirror_dev_put(old);
-	}
+	if (!old)
+		return vmirror_dev_abandoned_error(vm);
+	vmirror_retire(old);
+	why = vmirror_successor_error(vm, old);
+	vmirror_dev_put(old);
 	return why;
 }
 
@@ -233,8 +258,13 @@ void vmirror_dev_activate(struct vmirror *vm)
 			vmirror_take_over(vm, old);
 		vmirror_dev_put(old);
 	}
+	/*
+	 * @vm passed vmirror_dev_retire_live(): it does not read an abandoned
+	 * source, or took the failedover state over (and carries it on).
+	 */
 	mutex_lock(&dev->lock);
 	WRITE_ONCE(dev->live, vm);
+	dev->abandoned.len = 0;
 	mutex_unlock(&dev->lock);
 
 	mutex_lock(&vmirror_devs_lock);

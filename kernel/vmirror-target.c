@@ -121,6 +121,25 @@ static void vmirror_changed(struct vmirror *vm)
 }
 
 /*
+ * Make the I/O mode follow the state, with state_lock held: every change
+ * of the state (an event, a write's verdict, a take-over) ends here, so
+ * the bio path and the region map never disagree on it.  Writes are
+ * routed by the map's track-only flag, read under the region's lock: none
+ * routed after this returns uses the old mode.
+ * Lock order: state_lock -> region map stripe locks.
+ */
+static void __vmirror_set_mode(struct vmirror *vm)
+{
+	enum vmirror_io_mode mode = vmirror_state_io_mode(&vm->state);
+
+	lockdep_assert_held(&vm->state_lock);
+	if (mode == vm->io_mode)
+		return;
+	region_map_set_track_only(vm->rm, mode == VMIRROR_IO_SOURCE_TRACKED);
+	WRITE_ONCE(vm->io_mode, mode);
+}
+
+/*
  * Apply @ev with state_lock held.  "synced" is refused (-EAGAIN) unless
  * every region is in sync now: a region that lost its status after the
  * copier looked (under this lock, see vmirror_write_both_done()) keeps
@@ -128,7 +147,6 @@ static void vmirror_changed(struct vmirror *vm)
  */
 static int __vmirror_event(struct vmirror *vm, enum vmirror_event ev)
 {
-	enum vmirror_io_mode mode;
 	int r;
 
 	lockdep_assert_held(&vm->state_lock);
@@ -136,17 +154,7 @@ static int __vmirror_event(struct vmirror *vm, enum vmirror_event ev)
 	    region_map_nr_synced(vm->rm) != region_map_nr_regions(vm->rm))
 		return -EAGAIN;
 	r = vmirror_state_apply(&vm->state, ev, ktime_get_real_ns());
-	mode = vmirror_state_io_mode(&vm->state);
-	if (mode != vm->io_mode) {
-		/*
-		 * Writes are routed by the map's flag, read under the region's
-		 * lock: none routed after this returns uses the old mode.
-		 * Lock order: state_lock -> region map stripe locks.
-		 */
-		region_map_set_track_only(vm->rm,
-					  mode == VMIRROR_IO_SOURCE_TRACKED);
-		WRITE_ONCE(vm->io_mode, mode);
-	}
+	__vmirror_set_mode(vm);
 	return r;
 }
 
@@ -220,6 +228,23 @@ void vmirror_mirror_failed(struct vmirror *vm, u64 region)
 		DMERR("%s: write error on mirror %s, mirror is broken",
 		      vmirror_name(vm), vm->mirror->name);
 	}
+}
+
+void vmirror_mirror_unknown(struct vmirror *vm)
+{
+	int r;
+
+	/* The state first: a synchronized pair never has a region out of sync. */
+	spin_lock_irq(&vm->state_lock);
+	r = __vmirror_event(vm, VMIRROR_EV_DIVERGED);
+	spin_unlock_irq(&vm->state_lock);
+	region_map_mark_all_unsynced(vm->rm);
+	vmirror_note_percent(vm);
+	copier_kick(vm->copier);
+	if (!r)
+		vmirror_changed(vm);
+	DMWARN("%s: a flush of mirror %s was abandoned in flight: every region is copied again",
+	       vmirror_name(vm), vm->mirror->name);
 }
 
 void vmirror_copy_failed(struct vmirror *vm, unsigned int nr_failed)
@@ -486,7 +511,7 @@ static void vmirror_write_both_done(struct vmirror *vm, struct bio *bio,
 	spin_lock_irqsave(&vm->state_lock, flags);
 	vmirror_state_write_done(&vm->state, src, mir, flush,
 				 ktime_get_real_ns(), &done);
-	WRITE_ONCE(vm->io_mode, vmirror_state_io_mode(&vm->state));
+	__vmirror_set_mode(vm);
 	if (done.unsync && !flush)
 		region_map_mark_unsynced(vm->rm, pb->waiter.region);
 	spin_unlock_irqrestore(&vm->state_lock, flags);
@@ -825,23 +850,40 @@ bool vmirror_same_association(struct vmirror *vm, struct vmirror *old)
 	       vm->region_shift == old->region_shift;
 }
 
-char *vmirror_successor_error(struct vmirror *vm, struct vmirror *old)
+bool vmirror_abandoned_source(struct vmirror *vm, struct vmirror_extent *src)
 {
 	bool failedover;
 
-	spin_lock_irq(&old->state_lock);
-	failedover = old->state.copy_state == VMIRROR_COPY_STATE_FAILEDOVER;
-	spin_unlock_irq(&old->state_lock);
+	spin_lock_irq(&vm->state_lock);
+	failedover = vm->state.copy_state == VMIRROR_COPY_STATE_FAILEDOVER;
+	spin_unlock_irq(&vm->state_lock);
+	if (!failedover)
+		return false;
+	src->devt = vm->source->bdev->bd_dev;
+	src->diskseq = vm->source_seq;
+	src->start = vm->source_start;
+	src->len = vm->ti->len;
+	return true;
+}
+
+bool vmirror_reads_extent(struct vmirror *vm, const struct vmirror_extent *e)
+{
+	return vm->source->bdev->bd_dev == e->devt &&
+	       READ_ONCE(vm->source->bdev->bd_disk->diskseq) == e->diskseq &&
+	       vm->source_start < e->start + e->len &&
+	       e->start < vm->source_start + vm->ti->len;
+}
+
+char *vmirror_successor_error(struct vmirror *vm, struct vmirror *old)
+{
+	struct vmirror_extent src;
 
 	/* The same association takes the failedover state over. */
-	if (!failedover || vmirror_same_association(vm, old))
+	if (vmirror_same_association(vm, old) ||
+	    !vmirror_abandoned_source(old, &src))
 		return NULL;
 	/* A new migration from the mirror, or from another disk, is fine. */
-	if (!vmirror_same_disk(vm->source, old->source, old->source_seq) ||
-	    vm->source_start >= old->source_start + old->ti->len ||
-	    old->source_start >= vm->source_start + vm->ti->len)
-		return NULL;
-	return "Source was abandoned by a failover: the mirror has newer writes";
+	return vmirror_reads_extent(vm, &src) ? VMIRROR_ABANDONED_ERROR : NULL;
 }
 
 /*
@@ -868,7 +910,8 @@ void vmirror_take_over(struct vmirror *vm, struct vmirror *old)
 	spin_lock_irq(&vm->state_lock);
 	WRITE_ONCE(vm->rm, old->rm);
 	vm->state = st;
-	WRITE_ONCE(vm->io_mode, vmirror_state_io_mode(&st));
+	/* The map's track-only flag already follows @st: it was @old's. */
+	__vmirror_set_mode(vm);
 	spin_unlock_irq(&vm->state_lock);
 	/* @old's status readers see one map or the other, both alive. */
 	WRITE_ONCE(old->rm, rm);
@@ -1048,6 +1091,62 @@ static int vmirror_op_rescan(struct vmirror *vm, enum vmirror_event ev)
  * way): fail over, the mirror holds every write.  If the pair is no
  * longer synchronized (a mirror error won), the split is only aborted.
  */
+/*
+ * A flush of a leg that an operation waits for, killably: a leg that
+ * never answers must not hold the operation (and with it op_lock, DM's
+ * live table and every reload) for ever.  A killed waiter leaves the bio
+ * in flight; whichever of the two ends last frees the context, and the
+ * module stays loaded until then.
+ */
+struct vmirror_flush {
+	struct completion done;
+	blk_status_t status;
+	refcount_t ref;
+};
+
+static void vmirror_flush_put(struct vmirror_flush *f)
+{
+	if (refcount_dec_and_test(&f->ref)) {
+		kfree(f);
+		module_put(THIS_MODULE);
+	}
+}
+
+static void vmirror_flush_endio(struct bio *bio)
+{
+	struct vmirror_flush *f = bio->bi_private;
+
+	f->status = bio->bi_status;
+	bio_put(bio);
+	complete(&f->done);
+	vmirror_flush_put(f);
+}
+
+/* Return: 0, the flush's errno, -EINTR if killed (the flush goes on). */
+static int vmirror_flush_killable(struct dm_dev *leg)
+{
+	struct vmirror_flush *f = kmalloc(sizeof(*f), GFP_NOIO);
+	struct bio *bio;
+	int r;
+
+	if (!f)
+		return -ENOMEM;
+	init_completion(&f->done);
+	refcount_set(&f->ref, 2);
+	__module_get(THIS_MODULE);
+	bio = bio_alloc(leg->bdev, 0, REQ_OP_WRITE | REQ_PREFLUSH, GFP_NOIO);
+	bio->bi_end_io = vmirror_flush_endio;
+	bio->bi_private = f;
+	submit_bio(bio);
+
+	if (wait_for_completion_killable(&f->done))
+		r = -EINTR;
+	else
+		r = blk_status_to_errno(f->status);
+	vmirror_flush_put(f);
+	return r;
+}
+
 static void vmirror_split_source_failed(struct vmirror *vm, int err)
 {
 	atomic64_inc(&vm->source_errors);
@@ -1061,11 +1160,19 @@ static void vmirror_split_source_failed(struct vmirror *vm, int err)
 	      vmirror_name(vm), err);
 }
 
+static int vmirror_split_abort(struct vmirror *vm, const char *when, int r)
+{
+	DMWARN("%s: split aborted %s: %d", vmirror_name(vm), when, r);
+	vmirror_event(vm, VMIRROR_EV_SPLIT_ABORT);
+	return r;
+}
+
 /*
  * split: hold new writes, wait for those in flight, flush both disks, and
  * only then stop writing the mirror: it holds every write completed before
- * the split and none after it, a consistent point-in-time copy.  The wait
- * is killable (a leg may never answer): a killed split is aborted.
+ * the split and none after it, a consistent point-in-time copy.  The waits
+ * (the drain, both flushes) are killable, as a leg may never answer: a
+ * killed split is aborted.
  */
 static int vmirror_op_split(struct vmirror *vm)
 {
@@ -1080,21 +1187,29 @@ static int vmirror_op_split(struct vmirror *vm)
 	region_map_freeze(vm->rm);
 	if (wait_event_killable(vm->quiesce_wait,
 				!region_map_writes_in_flight(vm->rm))) {
-		DMWARN("%s: split interrupted while writes were in flight, aborted",
-		       vmirror_name(vm));
-		vmirror_event(vm, VMIRROR_EV_SPLIT_ABORT);
-		r = -EINTR;
+		r = vmirror_split_abort(vm, "while writes were in flight",
+					-EINTR);
 		goto out_thaw;
 	}
 
-	r = blkdev_issue_flush(vm->source->bdev);
+	r = vmirror_flush_killable(vm->source);
+	if (r == -EINTR || r == -ENOMEM) {
+		r = vmirror_split_abort(vm, "flushing the source", r);
+		goto out_thaw;
+	}
 	if (r) {
 		vmirror_split_source_failed(vm, r);
 		r = -EIO;
 		goto out_thaw;
 	}
-	if (blkdev_issue_flush(vm->mirror->bdev))
+	r = vmirror_flush_killable(vm->mirror);
+	if (r == -EINTR || r == -ENOMEM) {
+		r = vmirror_split_abort(vm, "flushing the mirror", r);
+		goto out_thaw;
+	}
+	if (r)
 		vmirror_mirror_failed(vm, U64_MAX);
+	r = 0;
 	if (vmirror_event(vm, VMIRROR_EV_SPLIT_DONE)) {
 		DMERR("%s: split failed, a disk failed while quiescing",
 		      vmirror_name(vm));
@@ -1112,7 +1227,8 @@ out_thaw:
  * break: the mirror becomes the disk.  What is counted in sync is on its
  * stable media already (a copy counts only after a flush, and the host's
  * flushes reach both disks), so this flush is belt and braces: it runs
- * before the pivot, and if it fails the mirror is broken instead.
+ * before the pivot, and if it fails the mirror is broken instead.  A
+ * killed break (the mirror never answers) changes nothing.
  */
 static int vmirror_op_break(struct vmirror *vm)
 {
@@ -1125,7 +1241,9 @@ static int vmirror_op_break(struct vmirror *vm)
 	if (vmirror_state_apply(&s, VMIRROR_EV_BREAK, 0))
 		return vmirror_refuse(vm, "break");
 
-	r = blkdev_issue_flush(vm->mirror->bdev);
+	r = vmirror_flush_killable(vm->mirror);
+	if (r == -EINTR || r == -ENOMEM)
+		return r;
 	if (r) {
 		DMERR("%s: break failed, flushing the mirror failed: %d",
 		      vmirror_name(vm), r);

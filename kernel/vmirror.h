@@ -165,6 +165,17 @@ void vmirror_release_writes(struct vmirror *vm, struct list_head *released);
 void vmirror_mirror_failed(struct vmirror *vm, u64 region);
 
 /**
+ * vmirror_mirror_unknown() - the mirror may have lost writes, or not
+ * @vm: the target
+ *
+ * A flush of the mirror was abandoned in flight (copier_quiesce() on a
+ * stalled mirror): every region counts as out of sync, and a synchronized
+ * pair copies again (VMIRROR_EV_DIVERGED).  May be called from process
+ * context only.
+ */
+void vmirror_mirror_unknown(struct vmirror *vm);
+
+/**
  * vmirror_copy_failed() - a copy pass ended with copies the source failed
  * @vm: the target
  * @nr_failed: how many copies failed
@@ -198,6 +209,43 @@ int vmirror_control(struct vmirror *vm, u32 op, u32 value);
  * offsets, length and region size.
  */
 bool vmirror_same_association(struct vmirror *vm, struct vmirror *old);
+
+/**
+ * struct vmirror_extent - a range of a disk a table names
+ * @devt: the disk's device number
+ * @diskseq: its diskseq when the table was loaded (a new medium gets a
+ *	new one)
+ * @start: first sector
+ * @len: length in sectors
+ */
+struct vmirror_extent {
+	dev_t devt;
+	u64 diskseq;
+	sector_t start;
+	sector_t len;
+};
+
+/* ti->error and log text of a table refused by vmirror_successor_error() */
+#define VMIRROR_ABANDONED_ERROR \
+	"Source was abandoned by a failover: the mirror has newer writes"
+
+/**
+ * vmirror_abandoned_source() - the source a failover abandoned
+ * @vm: a target
+ * @src: filled in with @vm's source if @vm is failedover
+ *
+ * Takes @vm's state_lock.  Return: whether @vm is failedover.
+ */
+bool vmirror_abandoned_source(struct vmirror *vm, struct vmirror_extent *src);
+
+/**
+ * vmirror_reads_extent() - whether @vm's source overlaps @e
+ * @vm: a target
+ * @e: a range of a disk (same device number and diskseq)
+ *
+ * Return: true if @vm would read (and copy) data of @e.
+ */
+bool vmirror_reads_extent(struct vmirror *vm, const struct vmirror_extent *e);
 
 /**
  * vmirror_successor_error() - whether @vm may replace the live @old
@@ -258,6 +306,10 @@ int vmirror_dev_attach(struct vmirror *vm);
 /**
  * vmirror_dev_deactivate() - sysfs and ioctls no longer reach this target
  * @vm: the target, about to be destroyed
+ *
+ * If @vm was the live target and is failedover, the device remembers the
+ * source it abandoned until another vmirror target becomes live, so that
+ * no later table reads that source (see vmirror_dev_successor_error()).
  */
 void vmirror_dev_deactivate(struct vmirror *vm);
 
@@ -282,7 +334,9 @@ void vmirror_dev_activate(struct vmirror *vm);
  *	live target of @vm's device
  * @vm: a new target, in its constructor
  *
- * Return: NULL, or the reason for ti->error.
+ * Also refuses a table that would read a source abandoned by a failedover
+ * target that was destroyed while live (a refused resume destroys the
+ * table it replaced).  Return: NULL, or the reason for ti->error.
  */
 char *vmirror_dev_successor_error(struct vmirror *vm);
 
@@ -291,7 +345,8 @@ char *vmirror_dev_successor_error(struct vmirror *vm);
  * @vm: the new target, in its preresume
  *
  * Retires the live target (vmirror_retire()) and checks
- * vmirror_successor_error() against its final state.  May sleep.
+ * vmirror_successor_error() against its final state, or, with no live
+ * target, against the source a destroyed one abandoned.  May sleep.
  * Return: NULL, or the reason @vm must not be resumed.
  */
 char *vmirror_dev_retire_live(struct vmirror *vm);

@@ -5,6 +5,9 @@
 #  - creation to synchronized: at least one flush reaches the mirror;
 #  - break flushes the mirror before it completes, and fails with the
 #    mirror broken if that flush fails;
+#  - fracture or cancel, then resync with nothing to copy: the mirror is
+#    flushed before synchronized (the host's flushes went to the source
+#    alone meanwhile);
 #  - with the mirror's flushes held back 8 s (dm-delay's flush class),
 #    regions_synced, percent_synced and bytes_copied stay 0 and the state
 #    unsynchronized until a flush has completed, although the copy has
@@ -71,6 +74,28 @@ test() {
 	[[ $(vmirror_field vm 1) == broken ]] ||
 		fail "not broken after a failed flush at break: $(vmirror_field vm 1)"
 	dmsetup remove vm mir
+
+	echo "== fracture or cancel, then a resync with nothing to copy: a mirror flush before synchronized"
+	local op
+	for op in fracture cancel; do
+		dmsetup create vm --table "0 $SZ vmirror $a 0 $b 0"
+		dm_mknodes
+		vmirror_wait vm synchronized 60
+		dev=$(dm_devname vm)
+		# In the mirror's cache; the host's flushes go to the source alone now.
+		dd if=/dev/urandom of="$dev" bs=64k count=4 oflag=direct status=none
+		dmsetup message vm 0 "$op"
+		sync "$dev"
+		f0=$(flushes "$b")
+		dmsetup message vm 0 resync
+		vmirror_wait vm synchronized 60
+		f1=$(flushes "$b")
+		echo "   $op, resync: mirror flushes before synchronized: $((f1 - f0))"
+		((f1 > f0)) || fail "$op then resync: synchronized without a mirror flush"
+		dmsetup suspend vm
+		cmp_devices "$a" 0 "$b" 0 $SZ || die "legs differ"
+		dmsetup remove vm
+	done
 
 	echo "== mirror flushes held back 8 s: nothing counts as in sync before one completes"
 	fill_random "$a" $SZ
