@@ -53,6 +53,7 @@
  * round.
  */
 
+#include <linux/device-mapper.h>
 #include <linux/dm-io.h>
 #include <linux/ioprio.h>
 #include <linux/kthread.h>
@@ -67,9 +68,9 @@
 #include <linux/workqueue.h>
 
 #include "../uapi/linux/dm-vmirror.h"
+#include "compat.h"
 #include "copier.h"
 #include "region-map.h"
-#include "vmirror.h"
 
 #define DM_MSG_PREFIX "vmirror"
 
@@ -174,7 +175,11 @@ enum copier_step {
 };
 
 struct vmirror_copier {
-	struct vmirror *vm;
+	struct copier_legs legs;
+	struct region_map *rm;		/* the map; changed only while stopped */
+	const struct copier_ops *ops;
+	void *ctx;			/* the owner, for @ops */
+	unsigned long last_host_io;	/* jiffies of the latest host bio */
 	struct dm_io_client *io_client;
 	struct task_struct *thread;
 	refcount_t ref;			/* the target's, one per abandoned I/O */
@@ -249,7 +254,7 @@ static unsigned short copier_ioprio(struct vmirror_copier *c)
 static bool copier_yields(struct vmirror_copier *c)
 {
 	return atomic_read(&c->priority) == VMIRROR_PRIORITY_LOW &&
-	       time_before(jiffies, READ_ONCE(c->vm->last_host_io) +
+	       time_before(jiffies, READ_ONCE(c->last_host_io) +
 			   msecs_to_jiffies(COPIER_HOST_IDLE_MS));
 }
 
@@ -293,11 +298,10 @@ static void copier_put_job(struct vmirror_copier *c, struct copy_job *job)
 /* Sectors covered by a job: the last region of the device may be short. */
 static sector_t copier_job_len(struct vmirror_copier *c, struct copy_job *job)
 {
-	struct vmirror *vm = c->vm;
-	sector_t start = (sector_t)job->region << vm->region_shift;
+	sector_t start = (sector_t)job->region << c->legs.region_shift;
 
-	return min_t(sector_t, (sector_t)job->nr << vm->region_shift,
-		     vm->ti->len - start);
+	return min_t(sector_t, (sector_t)job->nr << c->legs.region_shift,
+		     c->legs.len - start);
 }
 
 /* Measure the copy rate over windows of one second. */
@@ -356,7 +360,7 @@ static u64 copier_batch_end(struct vmirror_copier *c, struct copy_batch *b,
 	unsigned int i;
 
 	for (i = 0; i < b->nr_ranges; i++)
-		synced += region_map_commit(c->vm->rm, b->ranges[i].region,
+		synced += region_map_commit(c->rm, b->ranges[i].region,
 					    b->ranges[i].nr, b->ranges[i].gen,
 					    b->tag, flushed);
 	b->nr_ranges = 0;
@@ -371,14 +375,13 @@ static u64 copier_batch_end(struct vmirror_copier *c, struct copy_batch *b,
 static void copier_end_job(struct vmirror_copier *c, struct copy_job *job,
 			   bool copied)
 {
-	struct vmirror *vm = c->vm;
 	LIST_HEAD(released);
 	u64 i;
 
 	for (i = 0; i < job->nr; i++)
-		region_map_copy_end(vm->rm, job->region + i, copied, job->gen,
+		region_map_copy_end(c->rm, job->region + i, copied, job->gen,
 				    c->open.tag, &released);
-	vmirror_release_writes(vm, &released);
+	c->ops->release_writes(c->ctx, &released);
 
 	if (job->start_ns && copier_yields(c)) {
 		u64 now = ktime_get_ns();
@@ -423,13 +426,12 @@ VMIRROR_DM_IO_NOTIFY(copier_io_done)
 static void copier_io(struct vmirror_copier *c, struct copy_job *job,
 		      enum copy_phase phase)
 {
-	struct vmirror *vm = c->vm;
-	struct dm_dev *dev = phase == COPY_PHASE_READ ? vm->source : vm->mirror;
-	sector_t start = phase == COPY_PHASE_READ ? vm->source_start :
-						    vm->mirror_start;
+	struct dm_dev *dev = phase == COPY_PHASE_READ ? c->legs.source : c->legs.mirror;
+	sector_t start = phase == COPY_PHASE_READ ? c->legs.source_start :
+						    c->legs.mirror_start;
 	struct dm_io_region where = {
 		.bdev = dev->bdev,
-		.sector = start + ((sector_t)job->region << vm->region_shift) +
+		.sector = start + ((sector_t)job->region << c->legs.region_shift) +
 			  job->done,
 		.count = job->chunk,
 	};
@@ -468,8 +470,6 @@ static void copier_read_next_chunk(struct vmirror_copier *c,
 static void copier_advance(struct vmirror_copier *c, struct copy_job *job,
 			   bool stop)
 {
-	struct vmirror *vm = c->vm;
-
 	switch (job->phase) {
 	case COPY_PHASE_START:
 		/* A deferred copy that became ready while draining: drop it. */
@@ -483,10 +483,10 @@ static void copier_advance(struct vmirror_copier *c, struct copy_job *job,
 		break;
 	case COPY_PHASE_READ:
 		if (job->error) {
-			atomic64_inc(&vm->source_errors);
+			c->ops->source_error(c->ctx);
 			atomic_inc(&c->pass_errors);
 			DMERR_LIMIT("%s: read error on source copying region %llu",
-				    dm_table_device_name(vm->ti->table), job->region);
+				    c->legs.name, job->region);
 			copier_end_job(c, job, false);
 		} else if (stop) {
 			copier_end_job(c, job, false);
@@ -499,7 +499,7 @@ static void copier_advance(struct vmirror_copier *c, struct copy_job *job,
 			u64 region = job->region;
 
 			copier_end_job(c, job, false);
-			vmirror_mirror_failed(vm, region);
+			c->ops->mirror_failed(c->ctx, region);
 			break;
 		}
 		job->done += job->chunk;
@@ -567,13 +567,13 @@ static void copier_flush_done(unsigned long error, void *context)
 		copier_kick(c);	/* under the lock: see copier_io_done() */
 	spin_unlock_irqrestore(&c->lock, flags);
 }
+
 VMIRROR_DM_IO_NOTIFY(copier_flush_done)
 
 /* Issue a flush for the open batch, which becomes the flushing one. */
 static void copier_flush(struct vmirror_copier *c)
 {
-	struct vmirror *vm = c->vm;
-	struct dm_io_region where = { .bdev = vm->mirror->bdev };
+	struct dm_io_region where = { .bdev = c->legs.mirror->bdev };
 	struct dm_io_request req = {
 		.bi_opf = REQ_OP_WRITE | REQ_PREFLUSH | REQ_SYNC,
 		.mem.type = DM_IO_KMEM,
@@ -600,7 +600,6 @@ static void copier_flush(struct vmirror_copier *c)
 /* If the flush in flight has completed: commit its batch, or fail. */
 static void copier_flush_end(struct vmirror_copier *c)
 {
-	struct vmirror *vm = c->vm;
 	unsigned long error;
 	bool done;
 
@@ -615,13 +614,13 @@ static void copier_flush_end(struct vmirror_copier *c)
 		u64 bytes = c->flushing.bytes;
 
 		copier_batch_end(c, &c->flushing, true);
-		vmirror_copied(vm, bytes);
+		c->ops->copied(c->ctx, bytes);
 		c->sync_flushed |= c->sync_flush_issued;
 		c->sync_flush_issued = false;
 	} else {
 		c->sync_flush_issued = false;
 		copier_batch_end(c, &c->flushing, false);
-		vmirror_mirror_failed(vm, U64_MAX);
+		c->ops->mirror_failed(c->ctx, U64_MAX);
 	}
 
 	spin_lock_irq(&c->lock);
@@ -697,19 +696,19 @@ static void copier_extend_batch(struct vmirror_copier *c, struct copy_job *job)
 {
 	u64 max_sectors = COPIER_BATCH_SECTORS;
 	u32 rate = atomic_read(&c->max_rate);	/* KiB/s = 2 sectors/s */
-	u64 nr_regions = region_map_nr_regions(c->vm->rm);
+	u64 nr_regions = region_map_nr_regions(c->rm);
 	u64 max_nr, gen;
 
 	if (rate)
 		max_sectors = min_t(u64, max_sectors, rate / 5);
-	max_nr = max_t(u64, 1, max_sectors >> c->vm->region_shift);
+	max_nr = max_t(u64, 1, max_sectors >> c->legs.region_shift);
 	if (copier_yields(c))
 		max_nr = 1;
 
 	job->nr = 1;
 	/* A newer generation than job->gen only makes copy_end refuse. */
 	while (job->nr < max_nr && job->region + job->nr < nr_regions &&
-	       region_map_copy_begin(c->vm->rm, job->region + job->nr, false,
+	       region_map_copy_begin(c->rm, job->region + job->nr, false,
 				     &gen) == REGION_COPY_START)
 		job->nr++;
 }
@@ -735,7 +734,7 @@ static void copier_rate_charge(struct vmirror_copier *c, sector_t len)
  */
 static u64 copier_next_region(struct vmirror_copier *c)
 {
-	struct region_map *rm = c->vm->rm;
+	struct region_map *rm = c->rm;
 	u64 nr = region_map_nr_regions(rm);
 	u64 region = region_map_next_unsynced(rm, c->cursor);
 	bool idle;
@@ -749,7 +748,7 @@ static u64 copier_next_region(struct vmirror_copier *c)
 	if (!idle || c->open.nr_ranges)
 		return nr;
 	if (atomic_read(&c->pass_errors)) {
-		vmirror_copy_failed(c->vm, atomic_xchg(&c->pass_errors, 0));
+		c->ops->copy_failed(c->ctx, atomic_xchg(&c->pass_errors, 0));
 		return nr;
 	}
 
@@ -811,18 +810,18 @@ static void copier_synced(struct vmirror_copier *c)
 	}
 	/* Refused or not, a later attempt flushes again. */
 	c->sync_flushed = false;
-	vmirror_event(c->vm, VMIRROR_EV_SYNCED);
+	c->ops->synced(c->ctx);
 }
 
 /* Start the copy of one region if the state, the depth and the rate allow. */
 static enum copier_step copier_start_one(struct vmirror_copier *c,
 					 long *timeout)
 {
-	struct region_map *rm = c->vm->rm;
+	struct region_map *rm = c->rm;
 	struct copy_job *job;
 	u64 region, nr = 1;
 
-	if (READ_ONCE(c->run) != COPIER_RUNNING || !vmirror_copy_allowed(c->vm))
+	if (READ_ONCE(c->run) != COPIER_RUNNING || !c->ops->copy_allowed(c->ctx))
 		return COPIER_NOTHING;
 
 	region = copier_next_region(c);
@@ -836,7 +835,7 @@ static enum copier_step copier_start_one(struct vmirror_copier *c,
 	if (*timeout)
 		return COPIER_WAIT;
 	/* A stale chunk landing after this copy would corrupt it. */
-	if (copier_stale_writes(disk_devt(c->vm->mirror->bdev->bd_disk))) {
+	if (copier_stale_writes(disk_devt(c->legs.mirror->bdev->bd_disk))) {
 		*timeout = COPIER_STALE_POLL;
 		return COPIER_WAIT;
 	}
@@ -899,13 +898,13 @@ static bool copier_parked(struct vmirror_copier *c)
 /* One round of the thread's work.  Return: true to go again at once. */
 static bool copier_work(struct vmirror_copier *c, long *timeout)
 {
-	struct region_map *rm = c->vm->rm;
+	struct region_map *rm = c->rm;
 	enum copier_step step;
 
 	/* After a failed mirror flush: the regions out of sync. */
 	if (region_map_sweep_pending(rm)) {
 		region_map_sweep(rm);
-		vmirror_copied(c->vm, 0);
+		c->ops->copied(c->ctx, 0);
 	}
 	if (atomic_xchg(&c->rescan, 0)) {
 		c->cursor = 0;
@@ -1014,8 +1013,7 @@ static bool copier_no_pending(struct vmirror_copier *c)
  */
 static void copier_abandon(struct vmirror_copier *c)
 {
-	struct vmirror *vm = c->vm;
-	struct region_map *rm = vm->rm;
+	struct region_map *rm = c->rm;
 	struct copy_job *job, *tmp;
 	unsigned int i, abandoned = 0;
 	bool flush_abandoned = false;
@@ -1035,7 +1033,7 @@ static void copier_abandon(struct vmirror_copier *c)
 			region_map_copy_end(rm, job->region + r, false, job->gen,
 					    0, &released);
 		if (job->phase == COPY_PHASE_WRITE) {
-			job->stale_dev = disk_devt(vm->mirror->bdev->bd_disk);
+			job->stale_dev = disk_devt(c->legs.mirror->bdev->bd_disk);
 			spin_lock(&copier_stale_lock);
 			list_add(&job->stale_entry, &copier_stale_jobs);
 			spin_unlock(&copier_stale_lock);
@@ -1061,10 +1059,10 @@ static void copier_abandon(struct vmirror_copier *c)
 		__module_get(THIS_MODULE);
 	}
 	spin_unlock_irq(&c->lock);
-	vmirror_release_writes(vm, &released);
+	c->ops->release_writes(c->ctx, &released);
 	if (abandoned)
 		DMWARN("%s: suspend abandoned %u copies stuck in their I/O",
-		       dm_table_device_name(vm->ti->table), abandoned);
+		       c->legs.name, abandoned);
 
 	/*
 	 * A pending job whose region could not be cancelled is being handed
@@ -1083,7 +1081,7 @@ static void copier_abandon(struct vmirror_copier *c)
 		 * that owns the region map (a reload hands it over): count
 		 * every region out of sync, as after a failed flush.
 		 */
-		vmirror_mirror_unknown(vm);
+		c->ops->mirror_unknown(c->ctx);
 	}
 	copier_batch_end(c, &c->open, false);
 	wake_up(&c->idle_wait);
@@ -1227,8 +1225,27 @@ static void copier_put(struct vmirror_copier *c)
 		copier_free(c);
 }
 
-struct vmirror_copier *copier_create(struct vmirror *vm, u16 priority,
-				     u32 max_rate)
+void copier_set_map(struct vmirror_copier *c, struct region_map *rm)
+{
+	/* The thread reads it after copier_start() takes c->lock. */
+	spin_lock_irq(&c->lock);
+	WRITE_ONCE(c->rm, rm);
+	spin_unlock_irq(&c->lock);
+}
+
+void copier_note_host_io(struct vmirror_copier *c)
+{
+	unsigned long now = jiffies;
+
+	/* One store per jiffy, not one per bio. */
+	if (time_after(now, READ_ONCE(c->last_host_io)))
+		WRITE_ONCE(c->last_host_io, now);
+}
+
+struct vmirror_copier *copier_create(const struct copier_legs *legs,
+				     struct region_map *rm,
+				     const struct copier_ops *ops, void *ctx,
+				     u16 priority, u32 max_rate)
 {
 	struct vmirror_copier *c;
 	unsigned int i;
@@ -1238,7 +1255,11 @@ struct vmirror_copier *copier_create(struct vmirror *vm, u16 priority,
 	if (!c)
 		return ERR_PTR(-ENOMEM);
 
-	c->vm = vm;
+	c->legs = *legs;
+	c->rm = rm;
+	c->ops = ops;
+	c->ctx = ctx;
+	c->last_host_io = jiffies - HZ;
 	refcount_set(&c->ref, 1);
 	c->run = COPIER_STOPPED;
 	spin_lock_init(&c->lock);
@@ -1269,7 +1290,7 @@ struct vmirror_copier *copier_create(struct vmirror *vm, u16 priority,
 	}
 
 	c->thread = kthread_run(copier_thread, c, "vmirror/%s",
-				dm_table_device_name(vm->ti->table));
+				c->legs.name);
 	if (IS_ERR(c->thread)) {
 		r = PTR_ERR(c->thread);
 		goto out_free;
