@@ -887,8 +887,10 @@ char *vmirror_successor_error(struct vmirror *vm, struct vmirror *old)
 }
 
 /*
- * @old is suspended: no host I/O and no copy is in flight, and nothing is
- * held by its region map, so its progress can move to @vm as it is.  An
+ * @old is suspended: no host I/O is in flight and nothing is held by its
+ * region map, and no copy of its is running (a copy write abandoned at
+ * suspend may still land: the copier's stale list keeps every copy off
+ * that mirror until it has), so its progress can move to @vm as it is.  An
  * operation on @old (ioctls reach it until @vm is live) is waited for and
  * no other starts: it would change a state that is no longer @old's.
  * @vm is not live either, but its copier thread and status readers exist:
