@@ -14,13 +14,18 @@ SZ=65536 # 32 MiB, 64 regions of 512 KiB
 synced() { local r; r=$(vmirror_field vm 3); echo "${r%%/*}"; }
 
 test() {
-	local n
+	local n nb
 
 	vmirror_load
 	modprobe dm-delay
-	make_ramdisks 2 32
+	make_ramdisks 1 32
 	fill_random /dev/ram0 $SZ
-	dmsetup create mir --table "0 $SZ delay /dev/ram1 0 0 /dev/ram1 0 0 /dev/ram1 0 0"
+	# A mirror with a write cache: the block layer completes flushes to
+	# one without (brd) at once, before dm-delay could hold them.
+	modprobe null_blk nr_devices=0
+	mountpoint -q /sys/kernel/config || mount -t configfs none /sys/kernel/config
+	nb=$(make_nullb abflush 32)
+	dmsetup create mir --table "0 $SZ delay $nb 0 0 $nb 0 0 $nb 0 0"
 	dm_mknodes
 	# 1 MiB/s: a few regions are committed, the copy goes on.
 	dmsetup create vm --table "0 $SZ vmirror /dev/ram0 0 /dev/mapper/mir 0 4 region_size 1024 max_copy_rate 1024"
@@ -29,7 +34,7 @@ test() {
 	(($(synced) >= 4)) || die "nothing committed: $(dmsetup status vm)"
 
 	echo "== the mirror holds its flushes 30 s; the copier's next flush is stuck"
-	dm_reload mir "0 $SZ delay /dev/ram1 0 0 /dev/ram1 0 0 /dev/ram1 0 30000"
+	dm_reload mir "0 $SZ delay $nb 0 0 $nb 0 0 $nb 0 30000"
 	sleep 3
 	n=$(synced)
 	echo "   before the suspend: $(dmsetup status vm | cut -d' ' -f4-6)"
@@ -46,11 +51,12 @@ test() {
 	[[ $(vmirror_field vm 1) == unsynchronized ]] || die "state: $(dmsetup status vm)"
 
 	echo "== the mirror answers again: the copy ends, identical"
-	dm_reload mir "0 $SZ linear /dev/ram1 0"
+	dm_reload mir "0 $SZ linear $nb 0"
 	dmsetup message vm 0 max_copy_rate 0
 	vmirror_wait vm synchronized 120
 	dmsetup suspend vm
-	cmp_devices /dev/ram0 0 /dev/ram1 0 $SZ || die "source and mirror differ"
+	cmp_devices /dev/ram0 0 "$nb" 0 $SZ || die "source and mirror differ"
 	dmsetup remove vm mir
+	rmdir /sys/kernel/config/nullb/abflush
 	echo ok
 }
