@@ -612,7 +612,7 @@ int vmirror_end_io(struct dm_target *ti, struct bio *bio,
 	if (pb->tracked) {
 		if (region_map_write_end(vm->rm, pb->waiter.region))
 			copier_region_ready(vm->copier, pb->waiter.region);
-		/* Pairs with the wait in vmirror_op_split(). */
+		/* Pairs with WRITE_ONCE(vm->quiescing) in vmirror_op_split(). */
 		if (unlikely(READ_ONCE(vm->quiescing)))
 			wake_up(&vm->quiesce_wait);
 	}

@@ -281,6 +281,12 @@ static int vmirror_op_split(struct vmirror *vm)
 	if (r)
 		return r;
 
+	/*
+	 * Pairs with READ_ONCE(vm->quiescing) in vmirror_end_io(): a write
+	 * that ends after the freeze takes its stripe lock after
+	 * region_map_freeze() did (which also orders this store), so it sees
+	 * @quiescing and wakes us once its count has dropped.
+	 */
 	WRITE_ONCE(vm->quiescing, true);
 	region_map_freeze(vm->rm);
 	if (wait_event_killable(vm->quiesce_wait,
