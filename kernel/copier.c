@@ -209,8 +209,14 @@ struct vmirror_copier {
 	u64 cursor;			/* next region to look at; thread only */
 	bool sync_flush_issued;		/* the flush in flight is copier_synced()'s */
 	bool sync_flushed;		/* ...and it completed; both thread only */
-	u64 rate_tat_ns;		/* rate limiter's next slot; thread only */
-	u64 yield_tat_ns;		/* low: yield debt paid off; thread only */
+	/*
+	 * Both thread only, in ktime_get_ns() time: when the next copy may be
+	 * issued under max_copy_rate (every copy moves it on by its size at
+	 * the rate), and, at copy_priority low, when the time owed to the
+	 * host for the copies' own time is paid off.
+	 */
+	u64 rate_next_ns;
+	u64 yield_next_ns;
 
 	atomic_t priority;		/* VMIRROR_PRIORITY_* */
 	atomic_t max_rate;		/* KiB/s, 0 = no cap */
@@ -386,8 +392,8 @@ static void copier_end_job(struct vmirror_copier *c, struct copy_job *job,
 	if (job->start_ns && copier_yields(c)) {
 		u64 now = ktime_get_ns();
 
-		c->yield_tat_ns = max(c->yield_tat_ns, now) +
-				  COPIER_LOW_YIELD * (now - job->start_ns);
+		c->yield_next_ns = max(c->yield_next_ns, now) +
+				   COPIER_LOW_YIELD * (now - job->start_ns);
 	}
 	if (copied) {
 		copier_account(c, to_bytes(copier_job_len(c, job)));
@@ -661,8 +667,10 @@ static void copier_maybe_flush(struct vmirror_copier *c, bool idle,
 /*---------------------------------------------------------------------------*/
 
 /*
- * Rate limiter (a virtual-scheduling token bucket): each copy moves the
- * next allowed issue time forward by its size at the configured rate.
+ * Rate limiter, a token bucket in its "virtual scheduling" form (the GCRA
+ * of ATM traffic shaping): instead of counting tokens, keep the time at
+ * which the next copy may go (rate_next_ns); each copy moves it on by its
+ * size at the configured rate (copier_rate_charge()).
  * Return: jiffies to wait before the next copy, 0 to go now.
  */
 static long copier_rate_delay(struct vmirror_copier *c)
@@ -670,9 +678,9 @@ static long copier_rate_delay(struct vmirror_copier *c)
 	u32 rate = atomic_read(&c->max_rate);
 	u64 now = ktime_get_ns();
 
-	if (!rate || now >= c->rate_tat_ns)
+	if (!rate || now >= c->rate_next_ns)
 		return 0;
-	return nsecs_to_jiffies(c->rate_tat_ns - now) + 1;
+	return nsecs_to_jiffies(c->rate_next_ns - now) + 1;
 }
 
 /* copy_priority low: jiffies to give way to the host, 0 to go now. */
@@ -680,9 +688,9 @@ static long copier_yield_delay(struct vmirror_copier *c)
 {
 	u64 now = ktime_get_ns();
 
-	if (c->yield_tat_ns <= now + COPIER_LOW_BURST_NS || !copier_yields(c))
+	if (c->yield_next_ns <= now + COPIER_LOW_BURST_NS || !copier_yields(c))
 		return 0;
-	return nsecs_to_jiffies(c->yield_tat_ns - now - COPIER_LOW_BURST_NS) + 1;
+	return nsecs_to_jiffies(c->yield_next_ns - now - COPIER_LOW_BURST_NS) + 1;
 }
 
 /*
@@ -720,7 +728,7 @@ static void copier_rate_charge(struct vmirror_copier *c, sector_t len)
 
 	if (!rate)
 		return;
-	c->rate_tat_ns = max(c->rate_tat_ns, now) +
+	c->rate_next_ns = max(c->rate_next_ns, now) +
 		div64_u64(to_bytes(len) * NSEC_PER_SEC, (u64)rate * 1024);
 }
 

@@ -161,7 +161,7 @@ struct vmirror_bio {
 	bool mirror_only;
 };
 
-static inline const char *vmirror_name(struct vmirror *vm)
+static inline const char *vmirror_md_name(struct vmirror *vm)
 {
 	return dm_table_device_name(vm->ti->table);
 }

@@ -182,7 +182,7 @@ void vmirror_mirror_failed(struct vmirror *vm, u64 region)
 	if (!r) {
 		vmirror_changed(vm);
 		DMERR("%s: write error on mirror %s, mirror is broken",
-		      vmirror_name(vm), vm->mirror->name);
+		      vmirror_md_name(vm), vm->mirror->name);
 	}
 }
 
@@ -201,7 +201,7 @@ static void vmirror_mirror_unknown(void *ctx)
 	if (!r)
 		vmirror_changed(vm);
 	DMWARN("%s: a flush of mirror %s was abandoned in flight: every region is copied again",
-	       vmirror_name(vm), vm->mirror->name);
+	       vmirror_md_name(vm), vm->mirror->name);
 }
 
 static void vmirror_copy_failed(void *ctx, unsigned int nr_failed)
@@ -210,7 +210,7 @@ static void vmirror_copy_failed(void *ctx, unsigned int nr_failed)
 
 	if (!vmirror_event(vm, VMIRROR_EV_COPY_FAILED))
 		DMERR("%s: %u copies could not read source %s, mirror is broken",
-		      vmirror_name(vm), nr_failed, vm->source->name);
+		      vmirror_md_name(vm), nr_failed, vm->source->name);
 }
 
 static void vmirror_source_error(void *ctx)
@@ -456,16 +456,16 @@ static void vmirror_log_change(struct vmirror *vm,
 	switch (done->ev) {
 	case VMIRROR_EV_MIRROR_FAILED:
 		DMERR("%s: write error on mirror %s, mirror is broken",
-		      vmirror_name(vm), vm->mirror->name);
+		      vmirror_md_name(vm), vm->mirror->name);
 		break;
 	case VMIRROR_EV_SOURCE_FAILED:
 		DMERR("%s: I/O error %d on source %s, failed over to mirror %s",
-		      vmirror_name(vm), blk_status_to_errno(src),
+		      vmirror_md_name(vm), blk_status_to_errno(src),
 		      vm->source->name, vm->mirror->name);
 		break;
 	default:
 		DMWARN("%s: write ended %d on source %s, %d on mirror %s: region copied again",
-		       vmirror_name(vm), blk_status_to_errno(src),
+		       vmirror_md_name(vm), blk_status_to_errno(src),
 		       vm->source->name, blk_status_to_errno(mir),
 		       vm->mirror->name);
 		break;
@@ -581,7 +581,7 @@ static int vmirror_read_done(struct vmirror *vm, struct bio *bio,
 	r = vmirror_event(vm, VMIRROR_EV_SOURCE_FAILED);
 	if (!r)
 		DMERR("%s: I/O error %d on source %s, failed over to mirror %s",
-		      vmirror_name(vm), blk_status_to_errno(*error),
+		      vmirror_md_name(vm), blk_status_to_errno(*error),
 		      vm->source->name, vm->mirror->name);
 	if (r && r != -EALREADY)
 		return DM_ENDIO_DONE;

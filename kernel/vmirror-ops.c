@@ -161,7 +161,7 @@ static int vmirror_refuse(struct vmirror *vm, const char *op)
 	struct vmirror_status st;
 
 	vmirror_get_status(vm, &st);
-	DMWARN("%s: %s refused while %s", vmirror_name(vm), op,
+	DMWARN("%s: %s refused while %s", vmirror_md_name(vm), op,
 	       vmirror_copy_state_name(st.copy_state));
 	return -EBUSY;
 }
@@ -250,17 +250,17 @@ static void vmirror_split_source_failed(struct vmirror *vm, int err)
 	atomic64_inc(&vm->source_errors);
 	if (!vmirror_event(vm, VMIRROR_EV_SOURCE_FAILED)) {
 		DMERR("%s: flush error %d on source %s during split, failed over to mirror %s",
-		      vmirror_name(vm), err, vm->source->name, vm->mirror->name);
+		      vmirror_md_name(vm), err, vm->source->name, vm->mirror->name);
 		return;
 	}
 	vmirror_event(vm, VMIRROR_EV_SPLIT_ABORT);
 	DMERR("%s: split aborted, flushing the source failed: %d",
-	      vmirror_name(vm), err);
+	      vmirror_md_name(vm), err);
 }
 
 static int vmirror_split_abort(struct vmirror *vm, const char *when, int r)
 {
-	DMWARN("%s: split aborted %s: %d", vmirror_name(vm), when, r);
+	DMWARN("%s: split aborted %s: %d", vmirror_md_name(vm), when, r);
 	vmirror_event(vm, VMIRROR_EV_SPLIT_ABORT);
 	return r;
 }
@@ -316,7 +316,7 @@ static int vmirror_op_split(struct vmirror *vm)
 	r = 0;
 	if (vmirror_event(vm, VMIRROR_EV_SPLIT_DONE)) {
 		DMERR("%s: split failed, a disk failed while quiescing",
-		      vmirror_name(vm));
+		      vmirror_md_name(vm));
 		r = -EIO;
 	}
 
@@ -350,7 +350,7 @@ static int vmirror_op_break(struct vmirror *vm)
 		return r;
 	if (r) {
 		DMERR("%s: break failed, flushing the mirror failed: %d",
-		      vmirror_name(vm), r);
+		      vmirror_md_name(vm), r);
 		vmirror_mirror_failed(vm, U64_MAX);
 		return -EIO;
 	}
@@ -424,7 +424,7 @@ int vmirror_control(struct vmirror *vm, u32 op, u32 value)
 	if (mutex_lock_killable(&vm->op_lock))
 		return -EINTR;
 	if (unlikely(!vm->resumed || vm->retired)) {
-		DMWARN("%s: %s refused: the table is %s", vmirror_name(vm),
+		DMWARN("%s: %s refused: the table is %s", vmirror_md_name(vm),
 		       vmirror_op_name(op),
 		       vm->retired ? "being replaced" : "not resumed yet");
 		r = -EAGAIN;
@@ -442,7 +442,7 @@ static int vmirror_message_op(struct vmirror *vm, const char *word)
 	for (i = 0; i < ARRAY_SIZE(vmirror_message_ops); i++)
 		if (!strcasecmp(word, vmirror_message_ops[i].word))
 			return vmirror_control(vm, vmirror_message_ops[i].op, 0);
-	DMWARN("%s: unknown message '%s'", vmirror_name(vm), word);
+	DMWARN("%s: unknown message '%s'", vmirror_md_name(vm), word);
 	return -EINVAL;
 }
 
@@ -462,11 +462,11 @@ static int vmirror_message_setting(struct vmirror *vm, const char *name,
 			goto out_invalid;
 		return vmirror_control(vm, VMIRROR_OP_SET_MAX_RATE, rate);
 	}
-	DMWARN("%s: unknown message '%s'", vmirror_name(vm), name);
+	DMWARN("%s: unknown message '%s'", vmirror_md_name(vm), name);
 	return -EINVAL;
 
 out_invalid:
-	DMWARN("%s: invalid %s '%s'", vmirror_name(vm), name, value);
+	DMWARN("%s: invalid %s '%s'", vmirror_md_name(vm), name, value);
 	return -EINVAL;
 }
 
@@ -480,7 +480,7 @@ int vmirror_message(struct dm_target *ti, unsigned int argc, char **argv,
 	if (argc == 2)
 		return vmirror_message_setting(vm, argv[0], argv[1]);
 
-	DMWARN("%s: invalid message (%u words)", vmirror_name(vm), argc);
+	DMWARN("%s: invalid message (%u words)", vmirror_md_name(vm), argc);
 	return -EINVAL;
 }
 

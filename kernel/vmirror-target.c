@@ -145,7 +145,7 @@ static void vmirror_take_over(struct vmirror *vm, struct vmirror *old)
 	mutex_unlock(&old->op_lock);
 
 	DMINFO("%s: reload keeps the copy's progress (%llu of %llu regions in sync)",
-	       vmirror_name(vm), region_map_nr_synced(vm->rm),
+	       vmirror_md_name(vm), region_map_nr_synced(vm->rm),
 	       region_map_nr_regions(vm->rm));
 }
 
@@ -466,7 +466,7 @@ static int vmirror_preresume(struct dm_target *ti)
 	if (!vm->refused)
 		return 0;
 	DMERR("%s: %s: not resumed, load another table (e.g. linear on the mirror %s)",
-	      vmirror_name(vm), vm->refused, vm->mirror->name);
+	      vmirror_md_name(vm), vm->refused, vm->mirror->name);
 	return -EINVAL;
 }
 
