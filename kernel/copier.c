@@ -209,6 +209,7 @@ struct vmirror_copier {
 	u64 cursor;			/* next region to look at; thread only */
 	bool sync_flush_issued;		/* the flush in flight is copier_synced()'s */
 	bool sync_flushed;		/* ...and it completed; both thread only */
+	u64 sync_mode_seq;		/* ops->mode_seq() when it was issued */
 	/*
 	 * Both thread only, in ktime_get_ns() time: when the next copy may be
 	 * issued under max_copy_rate (every copy moves it on by its size at
@@ -812,13 +813,19 @@ static void copier_synced(struct vmirror_copier *c)
 		spin_unlock_irq(&c->lock);
 		if (!in_flight && !c->sync_flush_issued) {
 			c->sync_flush_issued = true;
+			c->sync_mode_seq = c->ops->mode_seq(c->ctx);
 			copier_flush(c);
 		}
 		return;
 	}
-	/* Refused or not, a later attempt flushes again. */
+	/*
+	 * Refused or not, a later attempt flushes again.  The owner refuses
+	 * if the I/O mode changed since the flush was issued: a host write
+	 * the flush did not cover may have been flushed to the source alone
+	 * (cancel, then resync).
+	 */
 	c->sync_flushed = false;
-	c->ops->synced(c->ctx);
+	c->ops->synced(c->ctx, c->sync_mode_seq);
 }
 
 /* Start the copy of one region if the state, the depth and the rate allow. */
@@ -916,6 +923,7 @@ static bool copier_work(struct vmirror_copier *c, long *timeout)
 	}
 	if (atomic_xchg(&c->rescan, 0)) {
 		c->cursor = 0;
+		c->sync_flushed = false;
 		atomic_set(&c->pass_errors, 0);
 	}
 	copier_advance_ready(c, false);

@@ -22,7 +22,8 @@ struct vmirror_copier;
  * @len: length of the target in sectors
  * @region_shift: log2 of the region size in sectors
  * @name: the DM device's name, for the thread and log lines (lives as
- *	long as the device)
+ *	long as the device; not for the reapers of abandoned I/O, which may
+ *	outlive it)
  */
 struct copier_legs {
 	struct dm_dev *source;
@@ -41,8 +42,10 @@ struct copier_legs {
  *	number of regions in sync may have moved)
  * @copy_failed: a pass ended with @nr copies the source failed to read
  * @source_error: a copy read failed on the source (count it)
- * @synced: every region is in sync and the mirror flushed since: may the
- *	pair be synchronized
+ * @mode_seq: a number that changes whenever the owner's I/O mode does
+ * @synced: every region is in sync and a mirror flush issued since, at
+ *	@mode_seq @seq, has completed: may the pair be synchronized (the
+ *	owner refuses if the mode changed since)
  * @mirror_failed: a copy write to @region, or a flush (@region U64_MAX),
  *	failed on the mirror
  * @mirror_unknown: a mirror flush was abandoned in flight (copier_quiesce()):
@@ -51,15 +54,19 @@ struct copier_legs {
  *	&struct region_waiter); also from copier_quiesce()
  *
  * The copier knows its legs, its region map and these; it never reads its
- * owner's state.  Each is called from the copier thread (process context,
- * no lock held) unless said otherwise; @ctx is copier_create()'s.
+ * owner's state.  Each is called in process context with no copier lock
+ * held: from the copier thread, or from copier_quiesce() (presuspend,
+ * under DM's suspend lock: @copied, @mirror_failed, @mirror_unknown,
+ * @release_writes).  @ctx is copier_create()'s.  Abandoned I/O outlives
+ * the owner: its reapers use none of these, nor the legs.
  */
 struct copier_ops {
 	bool (*copy_allowed)(void *ctx);
 	void (*copied)(void *ctx, u64 bytes);
 	void (*copy_failed)(void *ctx, unsigned int nr);
 	void (*source_error)(void *ctx);
-	void (*synced)(void *ctx);
+	u64 (*mode_seq)(void *ctx);
+	void (*synced)(void *ctx, u64 seq);
 	void (*mirror_failed)(void *ctx, u64 region);
 	void (*mirror_unknown)(void *ctx);
 	void (*release_writes)(void *ctx, struct list_head *released);

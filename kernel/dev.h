@@ -35,11 +35,11 @@ struct vmirror_link {
 };
 
 /**
- * struct vmirror_extent - a range of a disk a table names
- * @devt: the disk's device number
+ * struct vmirror_extent - a range of a whole disk a table names
+ * @devt: the whole disk's device number (not a partition's)
  * @diskseq: its diskseq when the table was loaded (a new medium gets a
  *	new one)
- * @start: first sector
+ * @start: first sector, from the start of the whole disk
  * @len: length in sectors, 0 for none
  */
 struct vmirror_extent {
@@ -85,7 +85,8 @@ void vmirror_dev_deactivate(struct vmirror_link *link,
 
 /**
  * vmirror_dev_detach() - a target is destroyed
- * @link: the target's link, deactivated
+ * @link: the target's link, deactivated unless it never became live (a
+ *	constructor's error path)
  *
  * Context: may sleep (the last target removes the sysfs directory).
  */

@@ -21,9 +21,12 @@ static int __init dm_vmirror_init(void)
 	r = vmirror_io_init();
 	if (r)
 		return r;
-	r = copier_init();
+	r = vmirror_ops_init();
 	if (r)
 		goto out_io;
+	r = copier_init();
+	if (r)
+		goto out_ops;
 	vmirror_dev_init(&vmirror_sysfs_ops, vmirror_sysfs_groups);
 	r = vmirror_ctl_init();
 	if (r) {
@@ -41,6 +44,8 @@ out_ctl:
 	vmirror_ctl_exit();
 out_copier:
 	copier_exit();
+out_ops:
+	vmirror_ops_exit();
 out_io:
 	vmirror_io_exit();
 	return r;
@@ -51,6 +56,7 @@ static void __exit dm_vmirror_exit(void)
 	vmirror_target_unregister();
 	vmirror_ctl_exit();
 	copier_exit();
+	vmirror_ops_exit();
 	vmirror_io_exit();
 }
 

@@ -15,6 +15,7 @@
  *           vmirror->state_lock (spinlock, irq-safe)
  *             region map stripe locks (region-map.c)
  *
+ *   vmirror->op_lock -> copier->lock (copier_set_map() at take-over)
  *   copier->lock -> region map stripe locks, -> copier_stale_lock (copier.c)
  *   vmirror->retry_lock, copier->rate_lock: leaves
  *
@@ -64,6 +65,7 @@
  * @state: the association's state machine
  * @io_mode: copy of vmirror_state_io_mode(), read on the bio path without
  *	@state_lock
+ * @mode_seq: changes of @io_mode, under @state_lock (copier_ops.mode_seq)
  * @activated: the first resume has happened
  * @op_lock: serialises operations (messages, ioctls), and them with the
  *	hand-over to the next table
@@ -106,6 +108,7 @@ struct vmirror {
 	spinlock_t state_lock;		/* protects state, io_mode */
 	struct vmirror_state state;
 	enum vmirror_io_mode io_mode;
+	u64 mode_seq;
 	bool activated;
 
 	struct mutex op_lock;		/* serialises operations */

@@ -90,6 +90,7 @@ void __vmirror_set_mode(struct vmirror *vm)
 		return;
 	region_map_set_track_only(vm->rm, mode == VMIRROR_IO_SOURCE_TRACKED);
 	WRITE_ONCE(vm->io_mode, mode);
+	vm->mode_seq++;
 }
 
 /*
@@ -126,8 +127,8 @@ int vmirror_event(struct vmirror *vm, enum vmirror_event ev)
 }
 
 /*
- * What the copier reports (struct copier_ops); each is called from the
- * copier thread.
+ * What the copier reports (struct copier_ops): from its thread, or from
+ * copier_quiesce() in presuspend.
  */
 
 static bool vmirror_copy_allowed(void *ctx)
@@ -220,9 +221,34 @@ static void vmirror_source_error(void *ctx)
 	atomic64_inc(&vm->source_errors);
 }
 
-static void vmirror_synced(void *ctx)
+static u64 vmirror_mode_seq(void *ctx)
 {
-	vmirror_event(ctx, VMIRROR_EV_SYNCED);
+	struct vmirror *vm = ctx;
+	u64 seq;
+
+	spin_lock_irq(&vm->state_lock);
+	seq = vm->mode_seq;
+	spin_unlock_irq(&vm->state_lock);
+	return seq;
+}
+
+/*
+ * The copier's last flush covers every host write to the mirror whose
+ * host flush may have gone to the source alone only if the mode has not
+ * changed since it was issued (checked under the lock that changes it).
+ */
+static void vmirror_synced(void *ctx, u64 seq)
+{
+	struct vmirror *vm = ctx;
+	unsigned long flags;
+	int r = -EAGAIN;
+
+	spin_lock_irqsave(&vm->state_lock, flags);
+	if (seq == vm->mode_seq)
+		r = __vmirror_event(vm, VMIRROR_EV_SYNCED);
+	spin_unlock_irqrestore(&vm->state_lock, flags);
+	if (!r)
+		vmirror_changed(vm);
 }
 
 static void vmirror_copier_mirror_failed(void *ctx, u64 region)
@@ -240,6 +266,7 @@ const struct copier_ops vmirror_copier_ops = {
 	.copied = vmirror_copied,
 	.copy_failed = vmirror_copy_failed,
 	.source_error = vmirror_source_error,
+	.mode_seq = vmirror_mode_seq,
 	.synced = vmirror_synced,
 	.mirror_failed = vmirror_copier_mirror_failed,
 	.mirror_unknown = vmirror_mirror_unknown,

@@ -184,67 +184,85 @@ static int vmirror_op_rescan(struct vmirror *vm, enum vmirror_event ev)
 }
 
 /*
- * The source failed the flush of a split.  The policy is that of any
- * source error while synchronized (and of a host flush failing the same
- * way): fail over, the mirror holds every write.  If the pair is no
- * longer synchronized (a mirror error won), the split is only aborted.
- */
-/*
  * A flush of a leg that an operation waits for, killably: a leg that
  * never answers must not hold the operation (and with it op_lock, DM's
- * live table and every reload) for ever.  A killed waiter leaves the bio
- * in flight; whichever of the two ends last frees the context, and the
- * module stays loaded until then.
+ * live table and every reload) for ever.  The flush is issued and waited
+ * for by a work item, because submitting may sleep too (writeback
+ * throttling, request tags of a stalled blk-mq leg); the operation only
+ * waits for its completion.  A killed waiter leaves the work running;
+ * whichever of the two ends last frees the context.  The work pins the
+ * module, and module exit drains the work queue, so no work runs module
+ * code after it.
  */
+static struct workqueue_struct *vmirror_flush_wq;
+
 struct vmirror_flush {
+	struct work_struct work;
 	struct completion done;
-	blk_status_t status;
+	struct block_device *bdev;
+	int error;
 	refcount_t ref;
 };
 
 static void vmirror_flush_put(struct vmirror_flush *f)
 {
-	if (refcount_dec_and_test(&f->ref)) {
+	if (refcount_dec_and_test(&f->ref))
 		kfree(f);
-		module_put(THIS_MODULE);
-	}
 }
 
-static void vmirror_flush_endio(struct bio *bio)
+static void vmirror_flush_work(struct work_struct *ws)
 {
-	struct vmirror_flush *f = bio->bi_private;
+	struct vmirror_flush *f = container_of(ws, struct vmirror_flush, work);
 
-	f->status = bio->bi_status;
-	bio_put(bio);
+	f->error = blkdev_issue_flush(f->bdev);
 	complete(&f->done);
 	vmirror_flush_put(f);
+	/* Module exit drains vmirror_flush_wq: this returns before it ends. */
+	module_put(THIS_MODULE);
 }
 
 /* Return: 0, the flush's errno, -EINTR if killed (the flush goes on). */
 static int vmirror_flush_killable(struct dm_dev *leg)
 {
 	struct vmirror_flush *f = kmalloc(sizeof(*f), GFP_NOIO);
-	struct bio *bio;
 	int r;
 
 	if (!f)
 		return -ENOMEM;
+	INIT_WORK(&f->work, vmirror_flush_work);
 	init_completion(&f->done);
+	f->bdev = leg->bdev;
 	refcount_set(&f->ref, 2);
 	__module_get(THIS_MODULE);
-	bio = bio_alloc(leg->bdev, 0, REQ_OP_WRITE | REQ_PREFLUSH, GFP_NOIO);
-	bio->bi_end_io = vmirror_flush_endio;
-	bio->bi_private = f;
-	submit_bio(bio);
+	queue_work(vmirror_flush_wq, &f->work);
 
+	/* Pairs with complete() in vmirror_flush_work(): f->error is set. */
 	if (wait_for_completion_killable(&f->done))
 		r = -EINTR;
 	else
-		r = blk_status_to_errno(f->status);
+		r = f->error;
 	vmirror_flush_put(f);
 	return r;
 }
 
+int __init vmirror_ops_init(void)
+{
+	/* An operation on a leg under memory pressure must make progress. */
+	vmirror_flush_wq = alloc_workqueue("kvmirror_flush", WQ_MEM_RECLAIM, 0);
+	return vmirror_flush_wq ? 0 : -ENOMEM;
+}
+
+void vmirror_ops_exit(void)
+{
+	destroy_workqueue(vmirror_flush_wq);
+}
+
+/*
+ * The source failed the flush of a split.  The policy is that of any
+ * source error while synchronized (and of a host flush failing the same
+ * way): fail over, the mirror holds every write.  If the pair is no
+ * longer synchronized (a mirror error won), the split is only aborted.
+ */
 static void vmirror_split_source_failed(struct vmirror *vm, int err)
 {
 	atomic64_inc(&vm->source_errors);

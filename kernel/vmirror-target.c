@@ -61,6 +61,21 @@ static bool vmirror_same_association(struct vmirror *vm,
 	       vm->region_shift == old->region_shift;
 }
 
+/*
+ * The extent of @vm's source on its whole disk: a partition of it, or the
+ * disk named at the partition's offset, is the same medium.  (A stacked
+ * device over it cannot be seen through.)
+ */
+static void vmirror_source_extent(struct vmirror *vm, struct vmirror_extent *e)
+{
+	struct block_device *bdev = vm->source->bdev;
+
+	e->devt = disk_devt(bdev->bd_disk);
+	e->diskseq = vm->source_seq;
+	e->start = get_start_sect(bdev) + vm->source_start;
+	e->len = vm->ti->len;
+}
+
 /* Whether @vm failed over, and the source it abandoned then. */
 static bool vmirror_abandoned_source(struct vmirror *vm,
 				     struct vmirror_extent *src)
@@ -70,23 +85,21 @@ static bool vmirror_abandoned_source(struct vmirror *vm,
 	spin_lock_irq(&vm->state_lock);
 	failedover = vm->state.copy_state == VMIRROR_COPY_STATE_FAILEDOVER;
 	spin_unlock_irq(&vm->state_lock);
-	if (!failedover)
-		return false;
-	src->devt = vm->source->bdev->bd_dev;
-	src->diskseq = vm->source_seq;
-	src->start = vm->source_start;
-	src->len = vm->ti->len;
-	return true;
+	if (failedover)
+		vmirror_source_extent(vm, src);
+	return failedover;
 }
 
 /* Whether @vm would read (and copy) data of @e. */
 static bool vmirror_reads_extent(struct vmirror *vm,
 				 const struct vmirror_extent *e)
 {
-	return vm->source->bdev->bd_dev == e->devt &&
+	struct vmirror_extent src;
+
+	vmirror_source_extent(vm, &src);
+	return src.devt == e->devt &&
 	       READ_ONCE(vm->source->bdev->bd_disk->diskseq) == e->diskseq &&
-	       vm->source_start < e->start + e->len &&
-	       e->start < vm->source_start + vm->ti->len;
+	       src.start < e->start + e->len && e->start < src.start + src.len;
 }
 
 /* Why @vm must not replace the live @old, or NULL. */
@@ -109,9 +122,11 @@ static char *vmirror_replace_error(struct vmirror *vm, struct vmirror *old)
  * that mirror until it has), so its progress can move to @vm as it is.  An
  * operation on @old (ioctls reach it until @vm is live) is waited for and
  * no other starts: it would change a state that is no longer @old's.
- * @vm is not live either, but its copier thread and status readers exist:
- * the map is published before the state that lets the copier use it,
- * under the lock the copier reads the state with.
+ * @vm is not live either, but its status readers exist: they read the map
+ * and the state under state_lock.  Both copiers are stopped (@old's was
+ * quiesced at its suspend, @vm's starts after this): each is handed the
+ * other map under its own lock (copier_set_map()), read by its thread
+ * only after copier_start().  Lock order: op_lock -> copier->lock.
  */
 static void vmirror_take_over(struct vmirror *vm, struct vmirror *old)
 {

@@ -77,6 +77,21 @@ struct vmirror *vmirror_get_kobj(struct kobject *kobj);
  */
 void vmirror_put(struct vmirror *vm);
 
+/**
+ * vmirror_ops_init() - module init: the work queue of the operations'
+ *	flushes
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int vmirror_ops_init(void);
+
+/**
+ * vmirror_ops_exit() - module exit: waits for flushes still in flight
+ *
+ * None is: each holds a module reference.
+ */
+void vmirror_ops_exit(void);
+
 /* vmirror-target.c */
 
 /**
