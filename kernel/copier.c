@@ -25,20 +25,26 @@
  * in sync and bytes_copied moves.  One flush is in flight at a time; copies
  * that end meanwhile join the next batch, with the other tag.  A failed
  * flush is a mirror failure.  copier_flush_end() is the commit point.
+ * "synchronized" is raised only after one more flush issued once every
+ * region is in sync (copier_synced()): it also covers host writes to the
+ * mirror whose host flushes went to the source alone (fracture, cancel).
  *
  * A copy job is owned by exactly one of: the free list, the pending list,
  * the ready list, the thread, dm-io, or the reaper.  The thread never
- * sleeps on I/O, and touches the region map only between copier_start()
- * and copier_quiesce() (a reload hands the map over meanwhile).
+ * waits for an I/O to complete (submitting one may still sleep: writeback
+ * throttling, request tags), and touches the region map only between
+ * copier_start() and copier_quiesce() (a reload hands the map over
+ * meanwhile).
  *
  * A stalled leg must not stall a suspend: copier_quiesce() drains for at
  * most COPIER_DRAIN_TIMEOUT (or until a fatal signal), then *abandons*
  * what is still in flight: the regions of a copy whose I/O is in dm-io
  * end not in sync (their held writes go to the source), uncommitted
- * batches become not in sync.  The abandoned I/O keeps the copier
- * (buffers, dm-io client) and the module alive; when it completes, a work
- * item (copier_reap_job()) drops those references, and the last one frees
- * the copier.  Until an abandoned write to a mirror has landed, no copier
+ * batches become not in sync, and an abandoned flush counts every region
+ * out of sync (its outcome can no longer be acted on).  The abandoned
+ * I/O keeps the copier (buffers, dm-io client) and the module alive; when
+ * it completes, a work item (copier_reap_job()) drops those references,
+ * and the last one frees the copier.  Until an abandoned write to a mirror has landed, no copier
  * copies to that mirror (copier_stale_jobs): a stale chunk landing after
  * a newer copy would corrupt it, whichever table made that copy.
  *
@@ -47,6 +53,7 @@
  * round.
  */
 
+#include <linux/device-mapper.h>
 #include <linux/dm-io.h>
 #include <linux/ioprio.h>
 #include <linux/kthread.h>
@@ -61,9 +68,9 @@
 #include <linux/workqueue.h>
 
 #include "../uapi/linux/dm-vmirror.h"
+#include "compat.h"
 #include "copier.h"
 #include "region-map.h"
-#include "vmirror.h"
 
 #define DM_MSG_PREFIX "vmirror"
 
@@ -136,7 +143,7 @@ struct copy_job {
 	bool abandoned;			/* its I/O outlived a quiesce; c->lock */
 	struct work_struct reap_work;	/* abandoned: its I/O has completed */
 	struct list_head stale_entry;	/* on copier_stale_jobs */
-	dev_t stale_dev;		/* the mirror it may still write */
+	dev_t stale_dev;		/* the mirror's whole disk it may write */
 };
 
 /* Regions copied since a flush was issued (thread only). */
@@ -168,7 +175,11 @@ enum copier_step {
 };
 
 struct vmirror_copier {
-	struct vmirror *vm;
+	struct copier_legs legs;
+	struct region_map *rm;		/* the map; changed only while stopped */
+	const struct copier_ops *ops;
+	void *ctx;			/* the owner, for @ops */
+	unsigned long last_host_io;	/* jiffies of the latest host bio */
 	struct dm_io_client *io_client;
 	struct task_struct *thread;
 	refcount_t ref;			/* the target's, one per abandoned I/O */
@@ -196,8 +207,17 @@ struct vmirror_copier {
 	atomic_t rescan;		/* start a new pass from region 0 */
 	atomic_t pass_errors;		/* copies that failed in this pass */
 	u64 cursor;			/* next region to look at; thread only */
-	u64 rate_tat_ns;		/* rate limiter's next slot; thread only */
-	u64 yield_tat_ns;		/* low: yield debt paid off; thread only */
+	bool sync_flush_issued;		/* the flush in flight is copier_synced()'s */
+	bool sync_flushed;		/* ...and it completed; both thread only */
+	u64 sync_mode_seq;		/* ops->mode_seq() when it was issued */
+	/*
+	 * Both thread only, in ktime_get_ns() time: when the next copy may be
+	 * issued under max_copy_rate (every copy moves it on by its size at
+	 * the rate), and, at copy_priority low, when the time owed to the
+	 * host for the copies' own time is paid off.
+	 */
+	u64 rate_next_ns;
+	u64 yield_next_ns;
 
 	atomic_t priority;		/* VMIRROR_PRIORITY_* */
 	atomic_t max_rate;		/* KiB/s, 0 = no cap */
@@ -241,7 +261,7 @@ static unsigned short copier_ioprio(struct vmirror_copier *c)
 static bool copier_yields(struct vmirror_copier *c)
 {
 	return atomic_read(&c->priority) == VMIRROR_PRIORITY_LOW &&
-	       time_before(jiffies, READ_ONCE(c->vm->last_host_io) +
+	       time_before(jiffies, READ_ONCE(c->last_host_io) +
 			   msecs_to_jiffies(COPIER_HOST_IDLE_MS));
 }
 
@@ -285,11 +305,10 @@ static void copier_put_job(struct vmirror_copier *c, struct copy_job *job)
 /* Sectors covered by a job: the last region of the device may be short. */
 static sector_t copier_job_len(struct vmirror_copier *c, struct copy_job *job)
 {
-	struct vmirror *vm = c->vm;
-	sector_t start = (sector_t)job->region << vm->region_shift;
+	sector_t start = (sector_t)job->region << c->legs.region_shift;
 
-	return min_t(sector_t, (sector_t)job->nr << vm->region_shift,
-		     vm->ti->len - start);
+	return min_t(sector_t, (sector_t)job->nr << c->legs.region_shift,
+		     c->legs.len - start);
 }
 
 /* Measure the copy rate over windows of one second. */
@@ -301,8 +320,9 @@ static void copier_account(struct vmirror_copier *c, u64 bytes)
 	spin_lock_irqsave(&c->rate_lock, flags);
 	c->rate_window_bytes += bytes;
 	if (now - c->rate_window_start_ns >= NSEC_PER_SEC) {
-		c->copy_rate = div64_u64(c->rate_window_bytes * NSEC_PER_SEC,
-					 now - c->rate_window_start_ns);
+		c->copy_rate = mul_u64_u64_div_u64(c->rate_window_bytes,
+						   NSEC_PER_SEC,
+						   now - c->rate_window_start_ns);
 		c->rate_window_start_ns = now;
 		c->rate_window_bytes = 0;
 	}
@@ -347,7 +367,7 @@ static u64 copier_batch_end(struct vmirror_copier *c, struct copy_batch *b,
 	unsigned int i;
 
 	for (i = 0; i < b->nr_ranges; i++)
-		synced += region_map_commit(c->vm->rm, b->ranges[i].region,
+		synced += region_map_commit(c->rm, b->ranges[i].region,
 					    b->ranges[i].nr, b->ranges[i].gen,
 					    b->tag, flushed);
 	b->nr_ranges = 0;
@@ -362,20 +382,19 @@ static u64 copier_batch_end(struct vmirror_copier *c, struct copy_batch *b,
 static void copier_end_job(struct vmirror_copier *c, struct copy_job *job,
 			   bool copied)
 {
-	struct vmirror *vm = c->vm;
 	LIST_HEAD(released);
 	u64 i;
 
 	for (i = 0; i < job->nr; i++)
-		region_map_copy_end(vm->rm, job->region + i, copied, job->gen,
+		region_map_copy_end(c->rm, job->region + i, copied, job->gen,
 				    c->open.tag, &released);
-	vmirror_release_writes(vm, &released);
+	c->ops->release_writes(c->ctx, &released);
 
 	if (job->start_ns && copier_yields(c)) {
 		u64 now = ktime_get_ns();
 
-		c->yield_tat_ns = max(c->yield_tat_ns, now) +
-				  COPIER_LOW_YIELD * (now - job->start_ns);
+		c->yield_next_ns = max(c->yield_next_ns, now) +
+				   COPIER_LOW_YIELD * (now - job->start_ns);
 	}
 	if (copied) {
 		copier_account(c, to_bytes(copier_job_len(c, job)));
@@ -390,21 +409,23 @@ static void copier_io_done(unsigned long error, void *context)
 	struct copy_job *job = context;
 	struct vmirror_copier *c = job->c;
 	unsigned long flags;
-	bool abandoned;
 
 	job->error = error;
 	spin_lock_irqsave(&c->lock, flags);
 	job->in_io = false;
-	abandoned = job->abandoned;
-	if (unlikely(abandoned)) {
+	if (unlikely(job->abandoned)) {
 		/* Nobody waits for it: the reaper ends it (it may sleep). */
 		queue_work(copier_wq, &job->reap_work);
 	} else {
 		list_add_tail(&job->list, &c->ready_jobs);
+		/*
+		 * Under the lock: once it is dropped, the thread may take the
+		 * job, settle, and the copier be destroyed (DM does not wait
+		 * for copy I/O).
+		 */
+		copier_kick(c);
 	}
 	spin_unlock_irqrestore(&c->lock, flags);
-	if (!abandoned)
-		copier_kick(c);
 }
 
 VMIRROR_DM_IO_NOTIFY(copier_io_done)
@@ -412,13 +433,12 @@ VMIRROR_DM_IO_NOTIFY(copier_io_done)
 static void copier_io(struct vmirror_copier *c, struct copy_job *job,
 		      enum copy_phase phase)
 {
-	struct vmirror *vm = c->vm;
-	struct dm_dev *dev = phase == COPY_PHASE_READ ? vm->source : vm->mirror;
-	sector_t start = phase == COPY_PHASE_READ ? vm->source_start :
-						    vm->mirror_start;
+	struct dm_dev *dev = phase == COPY_PHASE_READ ? c->legs.source : c->legs.mirror;
+	sector_t start = phase == COPY_PHASE_READ ? c->legs.source_start :
+						    c->legs.mirror_start;
 	struct dm_io_region where = {
 		.bdev = dev->bdev,
-		.sector = start + ((sector_t)job->region << vm->region_shift) +
+		.sector = start + ((sector_t)job->region << c->legs.region_shift) +
 			  job->done,
 		.count = job->chunk,
 	};
@@ -457,8 +477,6 @@ static void copier_read_next_chunk(struct vmirror_copier *c,
 static void copier_advance(struct vmirror_copier *c, struct copy_job *job,
 			   bool stop)
 {
-	struct vmirror *vm = c->vm;
-
 	switch (job->phase) {
 	case COPY_PHASE_START:
 		/* A deferred copy that became ready while draining: drop it. */
@@ -472,10 +490,10 @@ static void copier_advance(struct vmirror_copier *c, struct copy_job *job,
 		break;
 	case COPY_PHASE_READ:
 		if (job->error) {
-			atomic64_inc(&vm->source_errors);
+			c->ops->source_error(c->ctx);
 			atomic_inc(&c->pass_errors);
 			DMERR_LIMIT("%s: read error on source copying region %llu",
-				    dm_table_device_name(vm->ti->table), job->region);
+				    c->legs.name, job->region);
 			copier_end_job(c, job, false);
 		} else if (stop) {
 			copier_end_job(c, job, false);
@@ -488,7 +506,7 @@ static void copier_advance(struct vmirror_copier *c, struct copy_job *job,
 			u64 region = job->region;
 
 			copier_end_job(c, job, false);
-			vmirror_mirror_failed(vm, region);
+			c->ops->mirror_failed(c->ctx, region);
 			break;
 		}
 		job->done += job->chunk;
@@ -546,25 +564,23 @@ static void copier_flush_done(unsigned long error, void *context)
 {
 	struct vmirror_copier *c = context;
 	unsigned long flags;
-	bool stale;
 
 	spin_lock_irqsave(&c->lock, flags);
 	c->flush_error = error;
 	c->flush_done = true;
-	stale = c->flush_stale;
-	if (stale)
+	if (c->flush_stale)
 		queue_work(copier_wq, &c->flush_reap_work);
+	else
+		copier_kick(c);	/* under the lock: see copier_io_done() */
 	spin_unlock_irqrestore(&c->lock, flags);
-	if (!stale)
-		copier_kick(c);
 }
+
 VMIRROR_DM_IO_NOTIFY(copier_flush_done)
 
 /* Issue a flush for the open batch, which becomes the flushing one. */
 static void copier_flush(struct vmirror_copier *c)
 {
-	struct vmirror *vm = c->vm;
-	struct dm_io_region where = { .bdev = vm->mirror->bdev };
+	struct dm_io_region where = { .bdev = c->legs.mirror->bdev };
 	struct dm_io_request req = {
 		.bi_opf = REQ_OP_WRITE | REQ_PREFLUSH | REQ_SYNC,
 		.mem.type = DM_IO_KMEM,
@@ -591,7 +607,6 @@ static void copier_flush(struct vmirror_copier *c)
 /* If the flush in flight has completed: commit its batch, or fail. */
 static void copier_flush_end(struct vmirror_copier *c)
 {
-	struct vmirror *vm = c->vm;
 	unsigned long error;
 	bool done;
 
@@ -606,10 +621,13 @@ static void copier_flush_end(struct vmirror_copier *c)
 		u64 bytes = c->flushing.bytes;
 
 		copier_batch_end(c, &c->flushing, true);
-		vmirror_copied(vm, bytes);
+		c->ops->copied(c->ctx, bytes);
+		c->sync_flushed |= c->sync_flush_issued;
+		c->sync_flush_issued = false;
 	} else {
+		c->sync_flush_issued = false;
 		copier_batch_end(c, &c->flushing, false);
-		vmirror_mirror_failed(vm, U64_MAX);
+		c->ops->mirror_failed(c->ctx, U64_MAX);
 	}
 
 	spin_lock_irq(&c->lock);
@@ -650,8 +668,10 @@ static void copier_maybe_flush(struct vmirror_copier *c, bool idle,
 /*---------------------------------------------------------------------------*/
 
 /*
- * Rate limiter (a virtual-scheduling token bucket): each copy moves the
- * next allowed issue time forward by its size at the configured rate.
+ * Rate limiter, a token bucket in its "virtual scheduling" form (the GCRA
+ * of ATM traffic shaping): instead of counting tokens, keep the time at
+ * which the next copy may go (rate_next_ns); each copy moves it on by its
+ * size at the configured rate (copier_rate_charge()).
  * Return: jiffies to wait before the next copy, 0 to go now.
  */
 static long copier_rate_delay(struct vmirror_copier *c)
@@ -659,9 +679,9 @@ static long copier_rate_delay(struct vmirror_copier *c)
 	u32 rate = atomic_read(&c->max_rate);
 	u64 now = ktime_get_ns();
 
-	if (!rate || now >= c->rate_tat_ns)
+	if (!rate || now >= c->rate_next_ns)
 		return 0;
-	return nsecs_to_jiffies(c->rate_tat_ns - now) + 1;
+	return nsecs_to_jiffies(c->rate_next_ns - now) + 1;
 }
 
 /* copy_priority low: jiffies to give way to the host, 0 to go now. */
@@ -669,9 +689,9 @@ static long copier_yield_delay(struct vmirror_copier *c)
 {
 	u64 now = ktime_get_ns();
 
-	if (c->yield_tat_ns <= now + COPIER_LOW_BURST_NS || !copier_yields(c))
+	if (c->yield_next_ns <= now + COPIER_LOW_BURST_NS || !copier_yields(c))
 		return 0;
-	return nsecs_to_jiffies(c->yield_tat_ns - now - COPIER_LOW_BURST_NS) + 1;
+	return nsecs_to_jiffies(c->yield_next_ns - now - COPIER_LOW_BURST_NS) + 1;
 }
 
 /*
@@ -685,19 +705,19 @@ static void copier_extend_batch(struct vmirror_copier *c, struct copy_job *job)
 {
 	u64 max_sectors = COPIER_BATCH_SECTORS;
 	u32 rate = atomic_read(&c->max_rate);	/* KiB/s = 2 sectors/s */
-	u64 nr_regions = region_map_nr_regions(c->vm->rm);
+	u64 nr_regions = region_map_nr_regions(c->rm);
 	u64 max_nr, gen;
 
 	if (rate)
 		max_sectors = min_t(u64, max_sectors, rate / 5);
-	max_nr = max_t(u64, 1, max_sectors >> c->vm->region_shift);
+	max_nr = max_t(u64, 1, max_sectors >> c->legs.region_shift);
 	if (copier_yields(c))
 		max_nr = 1;
 
 	job->nr = 1;
 	/* A newer generation than job->gen only makes copy_end refuse. */
 	while (job->nr < max_nr && job->region + job->nr < nr_regions &&
-	       region_map_copy_begin(c->vm->rm, job->region + job->nr, false,
+	       region_map_copy_begin(c->rm, job->region + job->nr, false,
 				     &gen) == REGION_COPY_START)
 		job->nr++;
 }
@@ -709,7 +729,7 @@ static void copier_rate_charge(struct vmirror_copier *c, sector_t len)
 
 	if (!rate)
 		return;
-	c->rate_tat_ns = max(c->rate_tat_ns, now) +
+	c->rate_next_ns = max(c->rate_next_ns, now) +
 		div64_u64(to_bytes(len) * NSEC_PER_SEC, (u64)rate * 1024);
 }
 
@@ -723,7 +743,7 @@ static void copier_rate_charge(struct vmirror_copier *c, sector_t len)
  */
 static u64 copier_next_region(struct vmirror_copier *c)
 {
-	struct region_map *rm = c->vm->rm;
+	struct region_map *rm = c->rm;
 	u64 nr = region_map_nr_regions(rm);
 	u64 region = region_map_next_unsynced(rm, c->cursor);
 	bool idle;
@@ -737,7 +757,7 @@ static u64 copier_next_region(struct vmirror_copier *c)
 	if (!idle || c->open.nr_ranges)
 		return nr;
 	if (atomic_read(&c->pass_errors)) {
-		vmirror_copy_failed(c->vm, atomic_xchg(&c->pass_errors, 0));
+		c->ops->copy_failed(c->ctx, atomic_xchg(&c->pass_errors, 0));
 		return nr;
 	}
 
@@ -753,7 +773,11 @@ static void copier_unpend(struct vmirror_copier *c, struct copy_job *job)
 	spin_unlock_irq(&c->lock);
 }
 
-/* Whether abandoned copy writes to @dev may still land. */
+/*
+ * Whether abandoned copy writes to the whole disk @dev may still land: a
+ * partition of it, or the disk named at another offset, is the same
+ * medium.  (A stacked device over it cannot be seen through.)
+ */
 static bool copier_stale_writes(dev_t dev)
 {
 	struct copy_job *job;
@@ -772,21 +796,53 @@ static bool copier_stale_writes(dev_t dev)
 	return found;
 }
 
+/*
+ * Every region is in sync: say so, once a flush of the mirror issued now
+ * has completed.  Batch flushes cover what the copier wrote, but not what
+ * the host wrote to the mirror before a fracture, a cancel or a failure
+ * (their flushes then went to the source alone), and a resync may copy
+ * nothing.  One flush per pass; "synchronized" is durable.
+ */
+static void copier_synced(struct vmirror_copier *c)
+{
+	bool in_flight;
+
+	if (!c->sync_flushed) {
+		spin_lock_irq(&c->lock);
+		in_flight = c->flush_in_flight;
+		spin_unlock_irq(&c->lock);
+		if (!in_flight && !c->sync_flush_issued) {
+			c->sync_flush_issued = true;
+			c->sync_mode_seq = c->ops->mode_seq(c->ctx);
+			copier_flush(c);
+		}
+		return;
+	}
+	/*
+	 * Refused or not, a later attempt flushes again.  The owner refuses
+	 * if the I/O mode changed since the flush was issued: a host write
+	 * the flush did not cover may have been flushed to the source alone
+	 * (cancel, then resync).
+	 */
+	c->sync_flushed = false;
+	c->ops->synced(c->ctx, c->sync_mode_seq);
+}
+
 /* Start the copy of one region if the state, the depth and the rate allow. */
 static enum copier_step copier_start_one(struct vmirror_copier *c,
 					 long *timeout)
 {
-	struct region_map *rm = c->vm->rm;
+	struct region_map *rm = c->rm;
 	struct copy_job *job;
 	u64 region, nr = 1;
 
-	if (READ_ONCE(c->run) != COPIER_RUNNING || !vmirror_copy_allowed(c->vm))
+	if (READ_ONCE(c->run) != COPIER_RUNNING || !c->ops->copy_allowed(c->ctx))
 		return COPIER_NOTHING;
 
 	region = copier_next_region(c);
 	if (region >= region_map_nr_regions(rm)) {
 		if (region_map_nr_synced(rm) == region_map_nr_regions(rm))
-			vmirror_event(c->vm, VMIRROR_EV_SYNCED);
+			copier_synced(c);
 		return COPIER_NOTHING;
 	}
 
@@ -794,7 +850,7 @@ static enum copier_step copier_start_one(struct vmirror_copier *c,
 	if (*timeout)
 		return COPIER_WAIT;
 	/* A stale chunk landing after this copy would corrupt it. */
-	if (copier_stale_writes(c->vm->mirror->bdev->bd_dev)) {
+	if (copier_stale_writes(disk_devt(c->legs.mirror->bdev->bd_disk))) {
 		*timeout = COPIER_STALE_POLL;
 		return COPIER_WAIT;
 	}
@@ -857,16 +913,17 @@ static bool copier_parked(struct vmirror_copier *c)
 /* One round of the thread's work.  Return: true to go again at once. */
 static bool copier_work(struct vmirror_copier *c, long *timeout)
 {
-	struct region_map *rm = c->vm->rm;
+	struct region_map *rm = c->rm;
 	enum copier_step step;
 
 	/* After a failed mirror flush: the regions out of sync. */
 	if (region_map_sweep_pending(rm)) {
 		region_map_sweep(rm);
-		vmirror_copied(c->vm, 0);
+		c->ops->copied(c->ctx, 0);
 	}
 	if (atomic_xchg(&c->rescan, 0)) {
 		c->cursor = 0;
+		c->sync_flushed = false;
 		atomic_set(&c->pass_errors, 0);
 	}
 	copier_advance_ready(c, false);
@@ -887,8 +944,11 @@ static int copier_thread(void *arg)
 		long timeout = MAX_SCHEDULE_TIMEOUT;
 
 		atomic_set(&c->kicked, 0);
-		if (!copier_parked(c) && copier_work(c, &timeout))
+		if (!copier_parked(c) && copier_work(c, &timeout)) {
+			/* A region that stays busy must not become a busy loop. */
+			cond_resched();
 			continue;
+		}
 
 		set_current_state(TASK_INTERRUPTIBLE);
 		if (!kthread_should_stop() && !atomic_read(&c->kicked))
@@ -969,10 +1029,10 @@ static bool copier_no_pending(struct vmirror_copier *c)
  */
 static void copier_abandon(struct vmirror_copier *c)
 {
-	struct vmirror *vm = c->vm;
-	struct region_map *rm = vm->rm;
+	struct region_map *rm = c->rm;
 	struct copy_job *job, *tmp;
 	unsigned int i, abandoned = 0;
+	bool flush_abandoned = false;
 	LIST_HEAD(released);
 	u64 r;
 
@@ -989,7 +1049,7 @@ static void copier_abandon(struct vmirror_copier *c)
 			region_map_copy_end(rm, job->region + r, false, job->gen,
 					    0, &released);
 		if (job->phase == COPY_PHASE_WRITE) {
-			job->stale_dev = vm->mirror->bdev->bd_dev;
+			job->stale_dev = disk_devt(c->legs.mirror->bdev->bd_disk);
 			spin_lock(&copier_stale_lock);
 			list_add(&job->stale_entry, &copier_stale_jobs);
 			spin_unlock(&copier_stale_lock);
@@ -1004,15 +1064,21 @@ static void copier_abandon(struct vmirror_copier *c)
 		}
 	}
 	if (c->flush_in_flight && !c->flush_done && !c->flush_stale) {
+		/*
+		 * Decided here, under the lock: the flush may complete, and
+		 * be reaped (flush_stale cleared), before the batch is ended
+		 * below.
+		 */
 		c->flush_stale = true;
+		flush_abandoned = true;
 		refcount_inc(&c->ref);
 		__module_get(THIS_MODULE);
 	}
 	spin_unlock_irq(&c->lock);
-	vmirror_release_writes(vm, &released);
+	c->ops->release_writes(c->ctx, &released);
 	if (abandoned)
 		DMWARN("%s: suspend abandoned %u copies stuck in their I/O",
-		       dm_table_device_name(vm->ti->table), abandoned);
+		       c->legs.name, abandoned);
 
 	/*
 	 * A pending job whose region could not be cancelled is being handed
@@ -1022,8 +1088,17 @@ static void copier_abandon(struct vmirror_copier *c)
 	copier_advance_ready(c, true);
 
 	copier_flush_end(c);
-	if (READ_ONCE(c->flush_stale))
+	if (flush_abandoned) {
+		c->sync_flush_issued = false;
 		copier_batch_end(c, &c->flushing, false);
+		/*
+		 * Whether the mirror keeps what it was asked to make durable
+		 * is unknown now, and the answer can no longer reach the table
+		 * that owns the region map (a reload hands it over): count
+		 * every region out of sync, as after a failed flush.
+		 */
+		c->ops->mirror_unknown(c->ctx);
+	}
 	copier_batch_end(c, &c->open, false);
 	wake_up(&c->idle_wait);
 }
@@ -1037,7 +1112,10 @@ void copier_quiesce(struct vmirror_copier *c)
 	c->run = COPIER_STOPPED;
 	spin_unlock_irq(&c->lock);
 	copier_kick(c);
-	/* Short: the thread never sleeps on I/O. */
+	/*
+	 * Short: the thread does not wait for I/O; only a submission that
+	 * sleeps (a throttled or tag-starved mirror) delays it.
+	 */
 	wait_event(c->idle_wait, copier_is_parked(c));
 	copier_abandon(c);
 }
@@ -1163,8 +1241,27 @@ static void copier_put(struct vmirror_copier *c)
 		copier_free(c);
 }
 
-struct vmirror_copier *copier_create(struct vmirror *vm, u16 priority,
-				     u32 max_rate)
+void copier_set_map(struct vmirror_copier *c, struct region_map *rm)
+{
+	/* The thread reads it after copier_start() takes c->lock. */
+	spin_lock_irq(&c->lock);
+	WRITE_ONCE(c->rm, rm);
+	spin_unlock_irq(&c->lock);
+}
+
+void copier_note_host_io(struct vmirror_copier *c)
+{
+	unsigned long now = jiffies;
+
+	/* One store per jiffy, not one per bio. */
+	if (time_after(now, READ_ONCE(c->last_host_io)))
+		WRITE_ONCE(c->last_host_io, now);
+}
+
+struct vmirror_copier *copier_create(const struct copier_legs *legs,
+				     struct region_map *rm,
+				     const struct copier_ops *ops, void *ctx,
+				     u16 priority, u32 max_rate)
 {
 	struct vmirror_copier *c;
 	unsigned int i;
@@ -1174,7 +1271,11 @@ struct vmirror_copier *copier_create(struct vmirror *vm, u16 priority,
 	if (!c)
 		return ERR_PTR(-ENOMEM);
 
-	c->vm = vm;
+	c->legs = *legs;
+	c->rm = rm;
+	c->ops = ops;
+	c->ctx = ctx;
+	c->last_host_io = jiffies - HZ;
 	refcount_set(&c->ref, 1);
 	c->run = COPIER_STOPPED;
 	spin_lock_init(&c->lock);
@@ -1205,7 +1306,7 @@ struct vmirror_copier *copier_create(struct vmirror *vm, u16 priority,
 	}
 
 	c->thread = kthread_run(copier_thread, c, "vmirror/%s",
-				dm_table_device_name(vm->ti->table));
+				c->legs.name);
 	if (IS_ERR(c->thread)) {
 		r = PTR_ERR(c->thread);
 		goto out_free;

@@ -6,10 +6,71 @@
 #ifndef DM_VMIRROR_COPIER_H
 #define DM_VMIRROR_COPIER_H
 
+#include <linux/list.h>
 #include <linux/types.h>
 
-struct vmirror;
+struct dm_dev;
+struct region_map;
 struct vmirror_copier;
+
+/**
+ * struct copier_legs - what a copier copies, fixed for its lifetime
+ * @source: the source leg
+ * @mirror: the mirror leg
+ * @source_start: first sector of the source leg
+ * @mirror_start: first sector of the mirror leg
+ * @len: length of the target in sectors
+ * @region_shift: log2 of the region size in sectors
+ * @name: the DM device's name, for the thread and log lines (lives as
+ *	long as the device; not for the reapers of abandoned I/O, which may
+ *	outlive it)
+ */
+struct copier_legs {
+	struct dm_dev *source;
+	struct dm_dev *mirror;
+	sector_t source_start;
+	sector_t mirror_start;
+	sector_t len;
+	unsigned int region_shift;
+	const char *name;
+};
+
+/**
+ * struct copier_ops - what a copier reports to its owner
+ * @copy_allowed: whether copies may be issued now (the state is copying)
+ * @copied: a mirror flush committed @bytes of copies (0: only the
+ *	number of regions in sync may have moved)
+ * @copy_failed: a pass ended with @nr copies the source failed to read
+ * @source_error: a copy read failed on the source (count it)
+ * @mode_seq: a number that changes whenever the owner's I/O mode does
+ * @synced: every region is in sync and a mirror flush issued since, at
+ *	@mode_seq @seq, has completed: may the pair be synchronized (the
+ *	owner refuses if the mode changed since)
+ * @mirror_failed: a copy write to @region, or a flush (@region U64_MAX),
+ *	failed on the mirror
+ * @mirror_unknown: a mirror flush was abandoned in flight (copier_quiesce()):
+ *	whether the mirror keeps what it covered is unknown
+ * @release_writes: issue again host writes a copy held (list of
+ *	&struct region_waiter); also from copier_quiesce()
+ *
+ * The copier knows its legs, its region map and these; it never reads its
+ * owner's state.  Each is called in process context with no copier lock
+ * held: from the copier thread, or from copier_quiesce() (presuspend,
+ * under DM's suspend lock: @copied, @mirror_failed, @mirror_unknown,
+ * @release_writes).  @ctx is copier_create()'s.  Abandoned I/O outlives
+ * the owner: its reapers use none of these, nor the legs.
+ */
+struct copier_ops {
+	bool (*copy_allowed)(void *ctx);
+	void (*copied)(void *ctx, u64 bytes);
+	void (*copy_failed)(void *ctx, unsigned int nr);
+	void (*source_error)(void *ctx);
+	u64 (*mode_seq)(void *ctx);
+	void (*synced)(void *ctx, u64 seq);
+	void (*mirror_failed)(void *ctx, u64 region);
+	void (*mirror_unknown)(void *ctx);
+	void (*release_writes)(void *ctx, struct list_head *released);
+};
 
 /**
  * copier_init() - module init: the work queue that reaps abandoned I/O
@@ -27,14 +88,35 @@ void copier_exit(void);
 
 /**
  * copier_create() - create the copy thread of a target, stopped
- * @vm: the target; its region map and legs must be set up
+ * @legs: what to copy (copied)
+ * @rm: the region map to walk (see copier_set_map())
+ * @ops: how to report to the owner
+ * @ctx: the owner, handed to @ops
  * @priority: VMIRROR_PRIORITY_* of the table line
  * @max_rate: KiB/s cap, 0 for none
  *
+ * Context: may sleep.
  * Return: the copier or an ERR_PTR().
  */
-struct vmirror_copier *copier_create(struct vmirror *vm, u16 priority,
-				     u32 max_rate);
+struct vmirror_copier *copier_create(const struct copier_legs *legs,
+				     struct region_map *rm,
+				     const struct copier_ops *ops, void *ctx,
+				     u16 priority, u32 max_rate);
+
+/**
+ * copier_set_map() - walk another region map from the next copier_start()
+ * @c: the copier, stopped (before its first copier_start(), or quiesced)
+ * @rm: the map (a reload hands the live table's map to the new one)
+ */
+void copier_set_map(struct vmirror_copier *c, struct region_map *rm);
+
+/**
+ * copier_note_host_io() - the host is doing I/O (copy_priority low yields)
+ * @c: the copier
+ *
+ * Context: any; cheap (one store per jiffy at most).
+ */
+void copier_note_host_io(struct vmirror_copier *c);
 
 /**
  * copier_destroy() - stop the thread and drop the target's reference
@@ -100,12 +182,16 @@ void copier_set_rate(struct vmirror_copier *c, u32 max_rate);
 /**
  * copier_priority() - the current copy priority
  * @c: the copier
+ *
+ * Return: VMIRROR_PRIORITY_LOW, _SAME or _HIGH.
  */
 u16 copier_priority(struct vmirror_copier *c);
 
 /**
  * copier_max_rate() - the current rate cap in KiB/s
  * @c: the copier
+ *
+ * Return: the cap, 0 for none.
  */
 u32 copier_max_rate(struct vmirror_copier *c);
 

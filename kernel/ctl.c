@@ -19,6 +19,7 @@
 #include <linux/uaccess.h>
 
 #include "../uapi/linux/dm-vmirror.h"
+#include "dev.h"
 #include "vmirror.h"
 
 #define DM_MSG_PREFIX "vmirror"
@@ -143,12 +144,12 @@ static long vmirror_ioc_status(void __user *uarg)
 	if (major >= (1U << (32 - MINORBITS)) || minor > MINORMASK)
 		return -ENODEV;
 
-	vm = vmirror_dev_get_live(MKDEV(major, minor));
+	vm = vmirror_get_live(MKDEV(major, minor));
 	if (!vm)
 		return -ENODEV;
 	memset(&st, 0, sizeof(st));
 	vmirror_get_status(vm, &st);
-	vmirror_dev_put_live(vm);
+	vmirror_put_live(vm);
 
 	st.dev_major = major;
 	st.dev_minor = minor;
@@ -178,11 +179,11 @@ static long vmirror_ioc_control(void __user *uarg)
 	if (ctl.dev_major >= (1U << (32 - MINORBITS)) || ctl.dev_minor > MINORMASK)
 		return -ENODEV;
 
-	vm = vmirror_dev_get_live(MKDEV(ctl.dev_major, ctl.dev_minor));
+	vm = vmirror_get_live(MKDEV(ctl.dev_major, ctl.dev_minor));
 	if (!vm)
 		return -ENODEV;
 	r = vmirror_control(vm, ctl.op, ctl.value);
-	vmirror_dev_put_live(vm);
+	vmirror_put_live(vm);
 	return r;
 }
 

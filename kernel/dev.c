@@ -1,15 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The per-device object of dm-vmirror.
+ * The registry of dm-vmirror: one object per DM device with a vmirror
+ * target, found through the mapped device (as dm-thin finds its pool).
  *
  * A table reload builds a new target while the old one still serves I/O,
  * and the old one is destroyed only after the new one has resumed.  What
  * must outlive one target therefore hangs off the DM device instead: the
- * sysfs directory /sys/block/dm-N/vmirror, the pointer to the live target
- * that sysfs and the control device read, and, through
- * vmirror_dev_activate(), the hand-over of the copy's progress from the
- * old target to the new one (as dm-thin finds its pool again through the
- * mapped device).
+ * sysfs directory /sys/block/dm-N/vmirror (its kobject, ktype and release
+ * are here), the live target that sysfs and the control device reach,
+ * and the source a failover abandoned when its table went with no
+ * successor.  The registry looks up and counts; the target decides
+ * (vmirror-target.c, "Reload").
  */
 
 #include <linux/blkdev.h>
@@ -18,8 +19,9 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
+#include <linux/wait.h>
 
-#include "vmirror.h"
+#include "dev.h"
 
 #define DM_MSG_PREFIX "vmirror"
 
@@ -29,17 +31,16 @@
  * @list: entry in vmirror_devs
  * @md: the DM device
  * @devt: its device number
- * @targets: the vmirror targets of its tables (live or loaded)
- * @lock: protects @live; held only to read or change it, never across an
- *	operation, so no reader ever waits for one
- * @live: the target of the live table, or NULL
- * @users_wait: woken when a target's last user (vmirror->users) goes
+ * @targets: the links of the vmirror targets of its tables (live or loaded)
+ * @lock: protects @live and @abandoned; held only to read or change them,
+ *	never across an operation, so no reader ever waits for one
+ * @live: the link of the live table's target, or NULL
+ * @abandoned: the source a failover abandoned, when the failedover target
+ *	was destroyed while live (@live is NULL then); length 0 if none
+ * @users_wait: woken when a target's last user (link->users) goes
  * @kobj_added: @kobj is in sysfs (from the first resume: DM adds the disk
  *	to sysfs only after the first table is built); under
  *	vmirror_devs_lock, as @kobj's addition and removal
- *
- * Lock order: vmirror_devs_lock, dev->lock, vmirror->op_lock,
- * vmirror->state_lock, the region map's stripe locks.
  */
 struct vmirror_dev {
 	struct kobject kobj;
@@ -47,8 +48,9 @@ struct vmirror_dev {
 	struct mapped_device *md;
 	dev_t devt;
 	struct list_head targets;
-	struct mutex lock;		/* protects live */
-	struct vmirror *live;
+	struct mutex lock;		/* protects live, abandoned */
+	struct vmirror_link *live;
+	struct vmirror_extent abandoned;
 	wait_queue_head_t users_wait;
 	bool kobj_added;
 };
@@ -68,12 +70,25 @@ static void vmirror_dev_release(struct kobject *kobj)
 	kfree(container_of(kobj, struct vmirror_dev, kobj));
 }
 
+/* The files of the directory are sysfs.c's (vmirror_dev_init()). */
+static struct kobj_type vmirror_dev_ktype = {
+	.release = vmirror_dev_release,
+};
+
+void vmirror_dev_init(const struct sysfs_ops *ops,
+		      const struct attribute_group **groups)
+{
+	vmirror_dev_ktype.sysfs_ops = ops;
+	vmirror_dev_ktype.default_groups = groups;
+}
+
 /* Must be called with vmirror_devs_lock held. */
 static struct vmirror_dev *__vmirror_dev_find(struct mapped_device *md,
 					      dev_t devt)
 {
 	struct vmirror_dev *dev;
 
+	lockdep_assert_held(&vmirror_devs_lock);
 	list_for_each_entry(dev, &vmirror_devs, list)
 		if (dev->md == md || (devt && dev->devt == devt))
 			return dev;
@@ -86,6 +101,7 @@ static struct vmirror_dev *__vmirror_dev_create(struct mapped_device *md)
 	struct gendisk *disk = dm_disk(md);
 	struct vmirror_dev *dev;
 
+	lockdep_assert_held(&vmirror_devs_lock);
 	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
 	if (!dev)
 		return NULL;
@@ -94,24 +110,26 @@ static struct vmirror_dev *__vmirror_dev_create(struct mapped_device *md)
 	INIT_LIST_HEAD(&dev->targets);
 	mutex_init(&dev->lock);
 	init_waitqueue_head(&dev->users_wait);
-	kobject_init(&dev->kobj, &vmirror_ktype);
+	kobject_init(&dev->kobj, &vmirror_dev_ktype);
 	list_add_tail(&dev->list, &vmirror_devs);
 	return dev;
 }
 
-int vmirror_dev_attach(struct vmirror *vm)
+int vmirror_dev_attach(struct vmirror_link *link)
 {
-	struct mapped_device *md = dm_table_get_md(vm->ti->table);
+	struct dm_target *ti = link->ti;
+	struct mapped_device *md = dm_table_get_md(ti->table);
+	struct vmirror_link *other;
 	struct vmirror_dev *dev;
-	struct vmirror *other;
 	int r = 0;
 
+	atomic_set(&link->users, 0);
 	mutex_lock(&vmirror_devs_lock);
 	dev = __vmirror_dev_find(md, 0);
 	if (dev) {
-		list_for_each_entry(other, &dev->targets, dev_entry) {
-			if (other->ti->table == vm->ti->table) {
-				vm->ti->error = "Only one vmirror target per table";
+		list_for_each_entry(other, &dev->targets, entry) {
+			if (other->ti->table == ti->table) {
+				ti->error = "Only one vmirror target per table";
 				r = -EINVAL;
 				goto out;
 			}
@@ -119,60 +137,70 @@ int vmirror_dev_attach(struct vmirror *vm)
 	} else {
 		dev = __vmirror_dev_create(md);
 		if (!dev) {
-			vm->ti->error = "Cannot allocate device object";
+			ti->error = "Cannot allocate device object";
 			r = -ENOMEM;
 			goto out;
 		}
 	}
-	vm->dev = dev;
-	list_add_tail(&vm->dev_entry, &dev->targets);
+	link->dev = dev;
+	list_add_tail(&link->entry, &dev->targets);
 out:
 	mutex_unlock(&vmirror_devs_lock);
 	return r;
 }
 
 /* The live target of @dev with a user reference, or NULL. */
-static struct vmirror *vmirror_dev_get(struct vmirror_dev *dev)
+static struct vmirror_link *vmirror_dev_get(struct vmirror_dev *dev)
 {
-	struct vmirror *vm;
+	struct vmirror_link *link;
 
 	mutex_lock(&dev->lock);
-	vm = dev->live;
-	if (vm)
-		atomic_inc(&vm->users);
+	link = dev->live;
+	if (link)
+		atomic_inc(&link->users);
 	mutex_unlock(&dev->lock);
-	return vm;
+	return link;
 }
 
-void vmirror_dev_put(struct vmirror *vm)
+void vmirror_dev_put(struct vmirror_link *link)
 {
-	struct vmirror_dev *dev = vm->dev;
+	struct vmirror_dev *dev = link->dev;
 
-	/* @vm may be freed as soon as the count drops: @dev stays. */
-	if (atomic_dec_and_test(&vm->users))
+	/* The target may be freed as soon as the count drops: @dev stays. */
+	if (atomic_dec_and_test(&link->users))
 		wake_up(&dev->users_wait);
 }
 
-void vmirror_dev_deactivate(struct vmirror *vm)
+void vmirror_dev_deactivate(struct vmirror_link *link,
+			    const struct vmirror_extent *abandoned)
 {
-	struct vmirror_dev *dev = vm->dev;
+	struct vmirror_dev *dev = link->dev;
 
 	mutex_lock(&dev->lock);
-	if (dev->live == vm)
+	if (dev->live == link) {
+		/*
+		 * The table goes without a successor having taken its state
+		 * over (a refused resume, a removal): a failover's abandoned
+		 * source must outlive it.
+		 */
+		if (abandoned)
+			dev->abandoned = *abandoned;
+		else
+			dev->abandoned.len = 0;
 		WRITE_ONCE(dev->live, NULL);
+	}
 	mutex_unlock(&dev->lock);
 	/* No new user can find it; wait for those who did (an operation). */
-	wait_event(dev->users_wait, !atomic_read(&vm->users));
+	wait_event(dev->users_wait, !atomic_read(&link->users));
 }
 
-void vmirror_dev_detach(struct vmirror *vm)
+void vmirror_dev_detach(struct vmirror_link *link)
 {
-	struct vmirror_dev *dev = vm->dev;
+	struct vmirror_dev *dev = link->dev;
 	bool last;
 
-	vmirror_dev_deactivate(vm);
 	mutex_lock(&vmirror_devs_lock);
-	list_del(&vm->dev_entry);
+	list_del(&link->entry);
 	last = list_empty(&dev->targets);
 	if (last) {
 		list_del(&dev->list);
@@ -185,56 +213,42 @@ void vmirror_dev_detach(struct vmirror *vm)
 		kobject_put(&dev->kobj);
 }
 
-/* The live target of @vm's device if it is another one, with a user ref. */
-static struct vmirror *vmirror_dev_get_other(struct vmirror *vm)
+struct vmirror_link *vmirror_dev_get_other(struct vmirror_link *link)
 {
-	struct vmirror *old = vmirror_dev_get(vm->dev);
+	struct vmirror_link *live = vmirror_dev_get(link->dev);
 
-	if (old == vm) {
-		vmirror_dev_put(old);
+	if (live == link) {
+		vmirror_dev_put(live);
 		return NULL;
 	}
-	return old;
+	return live;
 }
 
-char *vmirror_dev_successor_error(struct vmirror *vm)
+bool vmirror_dev_abandoned(struct vmirror_link *link,
+			   struct vmirror_extent *src)
 {
-	struct vmirror *old = vmirror_dev_get_other(vm);
-	char *why = NULL;
+	struct vmirror_dev *dev = link->dev;
+	bool found;
 
-	if (old) {
-		why = vmirror_successor_error(vm, old);
-		vmirror_dev_put(old);
-	}
-	return why;
-}
-
-char *vmirror_dev_retire_live(struct vmirror *vm)
-{
-	struct vmirror *old = vmirror_dev_get_other(vm);
-	char *why = NULL;
-
-	if (old) {
-		vmirror_retire(old);
-		why = vmirror_successor_error(vm, old);
-		vmirror_dev_put(old);
-	}
-	return why;
-}
-
-void vmirror_dev_activate(struct vmirror *vm)
-{
-	struct vmirror_dev *dev = vm->dev;
-	struct vmirror *old = vmirror_dev_get_other(vm);
-
-	/* Resumes of one DM device are serialised: nothing else moves @live. */
-	if (old) {
-		if (vmirror_same_association(vm, old))
-			vmirror_take_over(vm, old);
-		vmirror_dev_put(old);
-	}
 	mutex_lock(&dev->lock);
-	WRITE_ONCE(dev->live, vm);
+	found = dev->abandoned.len;
+	if (found)
+		*src = dev->abandoned;
+	mutex_unlock(&dev->lock);
+	return found;
+}
+
+void vmirror_dev_activate(struct vmirror_link *link)
+{
+	struct vmirror_dev *dev = link->dev;
+
+	/*
+	 * The target passed its preresume: it does not read an abandoned
+	 * source, or took the failedover state over (and carries it on).
+	 */
+	mutex_lock(&dev->lock);
+	WRITE_ONCE(dev->live, link);
+	dev->abandoned.len = 0;
 	mutex_unlock(&dev->lock);
 
 	mutex_lock(&vmirror_devs_lock);
@@ -249,10 +263,10 @@ void vmirror_dev_activate(struct vmirror *vm)
 	mutex_unlock(&vmirror_devs_lock);
 }
 
-void vmirror_dev_notify(struct vmirror *vm, const char *attr,
+void vmirror_dev_notify(struct vmirror_link *link, const char *attr,
 			const char *copy_state)
 {
-	struct vmirror_dev *dev = vm->dev;
+	struct vmirror_dev *dev = link->dev;
 	char env_state[64];
 	char *envp[3] = { "VMIRROR_EVENT=state_change", env_state, NULL };
 
@@ -272,10 +286,10 @@ void vmirror_dev_notify(struct vmirror *vm, const char *attr,
 			   envp);
 }
 
-struct vmirror *vmirror_dev_get_live(dev_t devt)
+struct vmirror_link *vmirror_dev_get_live(dev_t devt)
 {
+	struct vmirror_link *link;
 	struct vmirror_dev *dev;
-	struct vmirror *vm;
 
 	mutex_lock(&vmirror_devs_lock);
 	dev = __vmirror_dev_find(NULL, devt);
@@ -285,18 +299,23 @@ struct vmirror *vmirror_dev_get_live(dev_t devt)
 	if (!dev)
 		return NULL;
 
-	vm = vmirror_dev_get(dev);
-	if (!vm)
+	link = vmirror_dev_get(dev);
+	if (!link)
 		kobject_put(&dev->kobj);
-	return vm;
+	return link;
 }
 
-void vmirror_dev_put_live(struct vmirror *vm)
+void vmirror_dev_put_live(struct vmirror_link *link)
 {
-	struct vmirror_dev *dev = vm->dev;
+	struct vmirror_dev *dev = link->dev;
 
-	vmirror_dev_put(vm);
+	vmirror_dev_put(link);
 	kobject_put(&dev->kobj);
+}
+
+struct vmirror_link *vmirror_dev_get_kobj(struct kobject *kobj)
+{
+	return vmirror_dev_get(container_of(kobj, struct vmirror_dev, kobj));
 }
 
 unsigned int vmirror_dev_list(dev_t *devs, unsigned int max)
@@ -314,18 +333,4 @@ unsigned int vmirror_dev_list(dev_t *devs, unsigned int max)
 	}
 	mutex_unlock(&vmirror_devs_lock);
 	return n;
-}
-
-/*
- * sysfs.c reaches the live target of a kobject through these; sysfs keeps
- * the kobject while a file of it is in use.
- */
-struct vmirror *vmirror_dev_get_kobj(struct kobject *kobj)
-{
-	return vmirror_dev_get(container_of(kobj, struct vmirror_dev, kobj));
-}
-
-void vmirror_dev_release_kobj(struct kobject *kobj)
-{
-	vmirror_dev_release(kobj);
 }

@@ -164,6 +164,7 @@ bool region_map_is_synced(const struct region_map *rm, u64 region)
 /* Must be called with the region's stripe lock held. */
 static void __region_set_synced(struct region_map *rm, u64 region)
 {
+	lockdep_assert_held(&region_stripe(rm, region)->lock);
 	rm->state[region] = REGION_SYNCED;
 	set_bit(region, rm->synced);
 	atomic64_inc(&rm->nr_synced);
@@ -176,6 +177,8 @@ static void __region_set_synced(struct region_map *rm, u64 region)
 static bool __region_clear_synced(struct region_map *rm, u64 region)
 {
 	u8 state = rm->state[region];
+
+	lockdep_assert_held(&region_stripe(rm, region)->lock);
 
 	if (region_copied(state)) {
 		rm->state[region] = REGION_UNSYNCED;
@@ -195,6 +198,7 @@ static void __region_release(struct region_map *rm, struct region_stripe *s,
 {
 	struct region_waiter *w, *tmp;
 
+	lockdep_assert_held(&s->lock);
 	/* A freeze keeps holding them: region_map_thaw() releases them. */
 	if (s->frozen)
 		return;

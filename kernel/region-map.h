@@ -72,7 +72,8 @@ enum region_copy_start {
  * @nr_regions: number of regions, at least 1
  * @in_sync: start with every region in sync (the "nosync" table argument)
  *
- * May sleep.  Return: the map, or NULL when out of memory.
+ * Context: may sleep.
+ * Return: the map, or NULL when out of memory.
  */
 struct region_map *region_map_create(u64 nr_regions, bool in_sync);
 
@@ -87,6 +88,8 @@ void region_map_destroy(struct region_map *rm);
 /**
  * region_map_nr_regions() - number of regions in the map
  * @rm: the map
+ *
+ * Return: the number of regions, fixed at creation.
  */
 u64 region_map_nr_regions(const struct region_map *rm);
 
@@ -96,7 +99,9 @@ u64 region_map_nr_regions(const struct region_map *rm);
  *
  * Regions copied and not flushed yet are not counted, and none is while a
  * region_map_mark_all_unsynced() waits for its region_map_sweep().  Safe
- * from any context; a snapshot that may be stale by the time it is read.
+ * from any context.
+ *
+ * Return: a snapshot that may be stale by the time it is read.
  */
 u64 region_map_nr_synced(const struct region_map *rm);
 
@@ -105,7 +110,7 @@ u64 region_map_nr_synced(const struct region_map *rm);
  * @rm: the map
  * @region: the region
  *
- * As region_map_nr_synced(), for one region.
+ * Return: as region_map_nr_synced(), for one region.
  */
 bool region_map_is_synced(const struct region_map *rm, u64 region);
 
@@ -160,7 +165,8 @@ bool region_map_write_end(struct region_map *rm, u64 region);
  * @gen: set to the map's generation when the region is claimed; pass it to
  *	region_map_copy_end() and region_map_commit()
  *
- * Safe from any context.  Return: see &enum region_copy_start.
+ * Context: any.
+ * Return: see &enum region_copy_start.
  */
 enum region_copy_start region_map_copy_begin(struct region_map *rm, u64 region,
 					     bool may_defer, u64 *gen);
@@ -211,11 +217,12 @@ u64 region_map_commit(struct region_map *rm, u64 region, u64 nr, u64 gen,
  * @region: the region, claimed with REGION_COPY_DEFERRED
  * @released: the writes it held are moved here (route them again)
  *
- * For a suspend (see copier_quiesce()).  Safe from any context.  Return:
- * true if the region was still waiting for its writes to drain: it is not
- * in sync and free to copy again.
- * False if the last write has already made it copied (region_map_write_end()
- * returned true): nothing changed, the copy is the caller's to end.
+ * For a suspend (see copier_quiesce()).
+ * Context: any.
+ * Return: true if the region was still waiting for its writes to drain:
+ * it is not in sync and free to copy again.  False if the last write has
+ * already made it copied (region_map_write_end() returned true): nothing
+ * changed, the copy is the caller's to end.
  */
 bool region_map_copy_cancel(struct region_map *rm, u64 region,
 			    struct list_head *released);
@@ -246,6 +253,9 @@ void region_map_mark_all_unsynced(struct region_map *rm);
 /**
  * region_map_sweep_pending() - whether region_map_sweep() has work to do
  * @rm: the map
+ *
+ * Return: true after region_map_mark_all_unsynced(), until the sweep that
+ * follows it has ended.
  */
 bool region_map_sweep_pending(const struct region_map *rm);
 
@@ -280,6 +290,8 @@ void region_map_thaw(struct region_map *rm, struct list_head *released);
 /**
  * region_map_writes_in_flight() - host writes begun and not ended
  * @rm: the map
+ *
+ * Return: their number; takes every stripe lock in turn.
  */
 u64 region_map_writes_in_flight(struct region_map *rm);
 

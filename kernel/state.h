@@ -36,8 +36,10 @@
  * @VMIRROR_EV_SOURCE_FAILED: an I/O to the source failed while the mirror
  *	holds every acknowledged write: fail over to the mirror
  * @VMIRROR_EV_DIVERGED: a write sent to both disks did not end the same on
- *	both, and neither failed (one refused it or gave up): its region is
- *	out of sync, so a synchronized pair must copy it again
+ *	both, and neither failed (one refused it or gave up), or a mirror
+ *	flush was abandoned: regions are out of sync, so a synchronized pair
+ *	must copy them again
+ * @VMIRROR_EV_LAST: the highest event, for tables indexed by event
  */
 enum vmirror_event {
 	VMIRROR_EV_ACTIVATE,
@@ -181,42 +183,56 @@ void vmirror_state_write_done(struct vmirror_state *st,
 /**
  * vmirror_state_copy_state() - CopyState as reported
  * @st: the state
+ *
+ * Return: the VMIRROR_COPY_STATE_* value.
  */
 u16 vmirror_state_copy_state(const struct vmirror_state *st);
 
 /**
  * vmirror_state_sync_state() - SyncState as reported
  * @st: the state
+ *
+ * Return: the VMIRROR_SYNC_STATE_* value.
  */
 u16 vmirror_state_sync_state(const struct vmirror_state *st);
 
 /**
  * vmirror_state_progress() - ProgressStatus as reported
  * @st: the state
+ *
+ * Return: the VMIRROR_PROGRESS_* value.
  */
 u16 vmirror_state_progress(const struct vmirror_state *st);
 
 /**
  * vmirror_state_copying() - whether the background copy should run now
  * @st: the state
+ *
+ * Return: true in the copying states, not paused or suspended.
  */
 bool vmirror_state_copying(const struct vmirror_state *st);
 
 /**
  * vmirror_state_io_mode() - where host I/O goes in this state
  * @st: the state
+ *
+ * Return: the &enum vmirror_io_mode.
  */
 enum vmirror_io_mode vmirror_state_io_mode(const struct vmirror_state *st);
 
 /**
  * vmirror_state_methodology() - CopyMethodology as reported
  * @st: the state
+ *
+ * Return: the VMIRROR_COPY_METHOD_* value.
  */
 u16 vmirror_state_methodology(const struct vmirror_state *st);
 
 /**
  * vmirror_event_name() - a word for an event, for log messages
  * @ev: the event
+ *
+ * Return: a static string, "unknown" for a value out of range.
  */
 const char *vmirror_event_name(enum vmirror_event ev);
 

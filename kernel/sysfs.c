@@ -148,7 +148,15 @@ static struct attribute *vmirror_attrs[] = {
 	&vmirror_attr_mirror_errors.attr,
 	NULL,
 };
-ATTRIBUTE_GROUPS(vmirror);
+
+static const struct attribute_group vmirror_group = {
+	.attrs = vmirror_attrs,
+};
+
+const struct attribute_group *vmirror_sysfs_groups[] = {
+	&vmirror_group,
+	NULL,
+};
 
 static ssize_t vmirror_attr_show(struct kobject *kobj, struct attribute *attr,
 				 char *buf)
@@ -157,11 +165,11 @@ static ssize_t vmirror_attr_show(struct kobject *kobj, struct attribute *attr,
 	struct vmirror_status st;
 	struct vmirror *vm;
 
-	vm = vmirror_dev_get_kobj(kobj);
+	vm = vmirror_get_kobj(kobj);
 	if (!vm)
 		return -ENODEV;
 	vmirror_get_status(vm, &st);
-	vmirror_dev_put(vm);
+	vmirror_put(vm);
 	return va->show(&st, buf);
 }
 
@@ -174,21 +182,15 @@ static ssize_t vmirror_attr_store(struct kobject *kobj, struct attribute *attr,
 
 	if (!va->store)
 		return -EPERM;
-	vm = vmirror_dev_get_kobj(kobj);
+	vm = vmirror_get_kobj(kobj);
 	if (!vm)
 		return -ENODEV;
 	r = va->store(vm, buf);
-	vmirror_dev_put(vm);
+	vmirror_put(vm);
 	return r ? r : count;
 }
 
-static const struct sysfs_ops vmirror_sysfs_ops = {
+const struct sysfs_ops vmirror_sysfs_ops = {
 	.show = vmirror_attr_show,
 	.store = vmirror_attr_store,
-};
-
-struct kobj_type vmirror_ktype = {
-	.sysfs_ops = &vmirror_sysfs_ops,
-	.default_groups = vmirror_groups,
-	.release = vmirror_dev_release_kobj,
 };

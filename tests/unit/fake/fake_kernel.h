@@ -103,6 +103,9 @@ static inline void spin_lock_init(spinlock_t *l) { pthread_mutex_init(&l->m, NUL
 #define spin_unlock_irqrestore(l, f) do { (void)(f); pthread_mutex_unlock(&(l)->m); } while (0)
 #define spin_lock_irq(l) fake_spin_lock(l)
 #define spin_unlock_irq(l) pthread_mutex_unlock(&(l)->m)
+/* Held by this test (tests are single-threaded where it is asserted). */
+#define lockdep_assert_held(l) \
+	do { if (pthread_mutex_trylock(&(l)->m) != EBUSY) abort(); } while (0)
 
 /* Atomics */
 typedef struct { _Atomic long long counter; } atomic64_t;

@@ -5,6 +5,10 @@
 #  - creation to synchronized: at least one flush reaches the mirror;
 #  - break flushes the mirror before it completes, and fails with the
 #    mirror broken if that flush fails;
+#  - fracture or cancel, then resync with nothing to copy: the mirror is
+#    flushed before synchronized (the host's flushes went to the source
+#    alone meanwhile), also when the cancel came while the copier's last
+#    flush was in flight;
 #  - with the mirror's flushes held back 8 s (dm-delay's flush class),
 #    regions_synced, percent_synced and bytes_copied stay 0 and the state
 #    unsynchronized until a flush has completed, although the copy has
@@ -71,6 +75,58 @@ test() {
 	[[ $(vmirror_field vm 1) == broken ]] ||
 		fail "not broken after a failed flush at break: $(vmirror_field vm 1)"
 	dmsetup remove vm mir
+
+	echo "== fracture or cancel, then a resync with nothing to copy: a mirror flush before synchronized"
+	local op
+	for op in fracture cancel; do
+		dmsetup create vm --table "0 $SZ vmirror $a 0 $b 0"
+		dm_mknodes
+		vmirror_wait vm synchronized 60
+		dev=$(dm_devname vm)
+		# In the mirror's cache; the host's flushes go to the source alone now.
+		dd if=/dev/urandom of="$dev" bs=64k count=4 oflag=direct status=none
+		dmsetup message vm 0 "$op"
+		sync "$dev"
+		f0=$(flushes "$b")
+		dmsetup message vm 0 resync
+		vmirror_wait vm synchronized 60
+		f1=$(flushes "$b")
+		echo "   $op, resync: mirror flushes before synchronized: $((f1 - f0))"
+		((f1 > f0)) || fail "$op then resync: synchronized without a mirror flush"
+		dmsetup suspend vm
+		cmp_devices "$a" 0 "$b" 0 $SZ || die "legs differ"
+		dmsetup remove vm
+	done
+
+	echo "== cancel while the last flush before synchronized is in flight, resync: flushed again"
+	# Mirror flushes held 3 s: every region is in sync and the pair still
+	# unsynchronized while the copier's last flush waits.  A write sent to
+	# both disks then is not covered by it; after cancel the host's flush
+	# goes to the source alone, so a resync must flush the mirror again.
+	fill_random "$a" $SZ
+	dmsetup create slowflush --table "0 $SZ delay $b 0 0 $b 0 0 $b 0 3000"
+	dm_mknodes
+	dmsetup create vm --table "0 $SZ vmirror $a 0 /dev/mapper/slowflush 0"
+	dm_mknodes
+	dev=$(dm_devname vm)
+	t0=$(date +%s%N)
+	until [[ $(vmirror_field vm 1) == unsynchronized && $(vmirror_field vm 2) == 100 ]]; do
+		(($(date +%s%N) - t0 < 60000000000)) || die "never all in sync and unsynchronized"
+		sleep 0.05
+	done
+	dd if=/dev/urandom of="$dev" bs=4k count=1 seek=100 oflag=direct status=none
+	dmsetup message vm 0 cancel
+	sync "$dev"
+	sleep 4
+	f0=$(flushes "$b")
+	dmsetup message vm 0 resync
+	vmirror_wait vm synchronized 60
+	f1=$(flushes "$b")
+	echo "   cancel during the last flush, resync: mirror flushes before synchronized: $((f1 - f0))"
+	((f1 > f0)) || fail "cancel during the last flush, resync: synchronized without a mirror flush"
+	dmsetup suspend vm
+	cmp_devices "$a" 0 "$b" 0 $SZ || die "legs differ"
+	dmsetup remove vm slowflush
 
 	echo "== mirror flushes held back 8 s: nothing counts as in sync before one completes"
 	fill_random "$a" $SZ

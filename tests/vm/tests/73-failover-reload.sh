@@ -2,8 +2,9 @@
 # 73-failover-reload: after a failover the source is abandoned: the mirror
 # has writes the source never saw.  A new vmirror table that would read
 # that source again (same legs, other settings, so it starts over and
-# copies the source onto the mirror) is refused; one that reads the
-# mirror (a new migration from the pivoted disk) is accepted.
+# copies the source onto the mirror) is refused, also after a refused
+# resume destroyed the failedover table; one that reads the mirror (a new
+# migration from the pivoted disk) is accepted.
 DESCRIPTION="a table that would read the source abandoned by failover is refused"
 
 . "$VM_SUITE_DIR/vmirror-lib.sh"
@@ -84,6 +85,27 @@ test() {
 	fi
 	dmesg_since_mark | grep -q "preresume failed" || die "resume not refused by preresume"
 	# Refused for good, not only once.
+	expect_fail dmsetup resume vm
+	# The refused resume destroyed the failedover table: the fact must
+	# outlive it.  A load of the same line, or of the failedover table's
+	# own line (no live table is left to take failedover over from), is
+	# refused too.
+	echo "== after the refused resume: loads that read the abandoned source are refused"
+	local tt
+	for tt in "$t" "0 $SZ vmirror /dev/mapper/src 0 /dev/ram1 0"; do
+		dmesg_mark
+		if dmsetup load vm --table "$tt" 2>/dev/null; then
+			if dmsetup resume vm 2>/dev/null; then
+				vmirror_wait vm synchronized 60 || true
+				echo "   resumed: $(dmsetup status vm)"
+				block_is_there
+			fi
+			die "loaded after the refused resume although it reads the abandoned source: $tt"
+		fi
+		dmesg_since_mark | grep -q "vmirror: .*abandoned" ||
+			die "no ti->error logged: $(dmesg_since_mark | tail -3)"
+		echo "   refused: ${tt#* * }"
+	done
 	expect_fail dmsetup resume vm
 	# The way out: the mirror is the disk.
 	dmsetup load vm --table "0 $SZ linear /dev/ram1 0"

@@ -3,8 +3,9 @@
 # write whose mirror half sits in a suspended leg) must not make readers
 # wait: sysfs files and VMIRROR_IOC_STATUS (the control node is 0666)
 # answer at once.  The split's wait is killable: a killed split is aborted
-# and the pair stays synchronized.
-DESCRIPTION="sysfs and the STATUS ioctl answer while a split waits on a stuck leg; the split is killable"
+# and the pair stays synchronized.  So are the mirror flushes of break and
+# split, on a mirror whose flush never completes: killed, nothing changed.
+DESCRIPTION="sysfs and the STATUS ioctl answer while a split waits on a stuck leg; split and break are killable"
 
 . "$VM_SUITE_DIR/vmirror-lib.sh"
 
@@ -87,5 +88,47 @@ test() {
 	vmirror_expect vm split fractured requires_resync
 	cmp_devices /dev/ram0 0 /dev/ram1 0 $SZ || die "the split image differs from the source"
 	dmsetup remove vm mleg
+
+	# A mirror with a write cache (brd has none: the block layer would
+	# complete the flush at once), behind a suspended DM device.
+	echo "== break and split wait for a mirror flush that never comes: killable, nothing changed"
+	local nb op pid
+	modprobe null_blk nr_devices=0
+	mountpoint -q /sys/kernel/config || mount -t configfs none /sys/kernel/config
+	nb=$(make_nullb opsnb 8)
+	dmsetup create mleg --table "0 $SZ linear $nb 0"
+	dm_mknodes
+	dmsetup create vm --table "0 $SZ vmirror /dev/ram0 0 /dev/mapper/mleg 0"
+	dm_mknodes
+	vmirror_wait vm synchronized 30
+	dmsetup suspend mleg
+	for op in break split; do
+		dmsetup message vm 0 "$op" &
+		pid=$!
+		sleep 1
+		kill -0 $pid 2>/dev/null || die "$op did not wait for the mirror's flush"
+		kill -KILL $pid
+		for ((i = 0; i < 100; i++)); do
+			kill -0 $pid 2>/dev/null || break
+			sleep 0.1
+		done
+		if kill -0 $pid 2>/dev/null; then
+			echo "   $op: still waiting 10 s after SIGKILL ($(cat /proc/$pid/wchan 2>/dev/null))"
+			dmsetup resume mleg
+			wait $pid || true
+			die "$op could not be killed while the mirror's flush was stuck"
+		fi
+		wait $pid 2>/dev/null || true
+		echo "   $op: killed; $(dmsetup status vm | cut -d' ' -f4-7)"
+		vmirror_expect vm synchronized synchronized completed
+	done
+	echo "== the leg answers again: the abandoned flushes end; break works"
+	dmsetup resume mleg
+	dmsetup message vm 0 break
+	[[ $(vmirror_field vm 1) == failedover ]] || die "break: $(dmsetup status vm)"
+	dmsetup suspend vm
+	cmp_devices /dev/ram0 0 "$nb" 0 $SZ || die "source and mirror differ"
+	dmsetup remove vm mleg
+	rmdir /sys/kernel/config/nullb/opsnb
 	echo ok
 }

@@ -1,0 +1,272 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * dm-vmirror: the target instance, shared by the three files of the
+ * target and by no other: vmirror-io.c (the state changes and the bio
+ * path), vmirror-ops.c (status and operations) and vmirror-target.c (the
+ * device-mapper glue).  They depend on each other one way: io <- ops <-
+ * target.
+ *
+ * Lock order, outermost first (Documentation/vmirror.rst, "Locking"):
+ *
+ *   DM's md->suspend_lock (preresume, resume, presuspend)
+ *     vmirror_devs_lock (dev.c)
+ *       dev->lock (dev.c)
+ *         vmirror->op_lock (operations; held across their killable waits)
+ *           vmirror->state_lock (spinlock, irq-safe)
+ *             region map stripe locks (region-map.c)
+ *
+ *   vmirror->op_lock -> copier->lock (copier_set_map() at take-over)
+ *   copier->lock -> region map stripe locks, -> copier_stale_lock (copier.c)
+ *   vmirror->retry_lock, copier->rate_lock: leaves
+ *
+ * DM's live-table SRCU read section is held across ->message, and a table
+ * swap waits for it: an operation that waits on a leg holds a reload for
+ * that long (its waits are killable).  The copier thread takes state_lock
+ * (through its copier_ops) with no lock of its own held.
+ */
+#ifndef DM_VMIRROR_TARGET_H
+#define DM_VMIRROR_TARGET_H
+
+#include <linux/bio.h>
+#include <linux/device-mapper.h>
+#include <linux/math64.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
+
+#include "args.h"
+#include "compat.h"
+#include "copier.h"
+#include "dev.h"
+#include "region-map.h"
+#include "state.h"
+#include "vmirror.h"
+
+#define DM_MSG_PREFIX "vmirror"
+
+/**
+ * struct vmirror - one vmirror target instance (one table)
+ * @ti: the DM target
+ * @link: its entry in the DM device's object (dev.c): sysfs, the control
+ *	device and the reload hand-over reach the live target through it
+ * @source: the source leg
+ * @mirror: the mirror leg
+ * @source_start: first sector of the source leg
+ * @mirror_start: first sector of the mirror leg
+ * @source_seq: diskseq of the source's disk when the table was loaded
+ * @mirror_seq: diskseq of the mirror's disk when the table was loaded
+ * @region_shift: log2 of the region size in sectors
+ * @rm: the region map; handed over to the next table on a reload that
+ *	names the same legs
+ * @copier: the background copy thread
+ * @mirror_bs: bios that clone host writes for the mirror leg
+ * @state_lock: protects @state and @io_mode
+ * @state: the association's state machine
+ * @io_mode: copy of vmirror_state_io_mode(), read on the bio path without
+ *	@state_lock
+ * @mode_seq: changes of @io_mode, under @state_lock (copier_ops.mode_seq)
+ * @activated: the first resume has happened
+ * @op_lock: serialises operations (messages, ioctls), and them with the
+ *	hand-over to the next table
+ * @resumed: the table has been resumed; operations are refused before
+ *	(under @op_lock)
+ * @retired: a new table is taking over; operations are refused (under
+ *	@op_lock)
+ * @refused: why the table is never resumed (it would read a source
+ *	abandoned by a failover of the table it replaces), or NULL;
+ *	preresume only
+ * @quiescing: a split waits for host writes to drain
+ * @quiesce_wait: woken by completing writes while @quiescing
+ * @notify_work: raises the notifications of a state change
+ * @notify_pending: what @notify_work has to raise (VMIRROR_NOTIFY_* bits)
+ * @retry_lock: protects @retry_reads
+ * @retry_reads: reads the source failed, to be read again from the mirror
+ * @retry_work: issues @retry_reads (bio allocation may sleep)
+ * @last_percent: percent_synced last notified through sysfs
+ * @bytes_copied: bytes the background copy has written to the mirror
+ * @source_errors: I/O errors seen on the source
+ * @mirror_errors: I/O errors seen on the mirror
+ * @no_activation: table argument, kept for the table line
+ * @nosync: table argument, kept for the table line
+ */
+struct vmirror {
+	struct dm_target *ti;
+	struct vmirror_link link;
+	struct dm_dev *source;
+	struct dm_dev *mirror;
+	sector_t source_start;
+	sector_t mirror_start;
+	u64 source_seq;
+	u64 mirror_seq;
+	unsigned int region_shift;
+
+	struct region_map *rm;
+	struct vmirror_copier *copier;
+	struct bio_set mirror_bs;
+
+	spinlock_t state_lock;		/* protects state, io_mode */
+	struct vmirror_state state;
+	enum vmirror_io_mode io_mode;
+	u64 mode_seq;
+	bool activated;
+
+	struct mutex op_lock;		/* serialises operations */
+	bool resumed;
+	bool retired;
+	char *refused;
+	bool quiescing;
+	wait_queue_head_t quiesce_wait;
+	struct work_struct notify_work;
+	unsigned long notify_pending;
+	atomic_t last_percent;
+
+	spinlock_t retry_lock;		/* protects retry_reads */
+	struct bio_list retry_reads;
+	struct work_struct retry_work;
+
+	atomic64_t bytes_copied;
+	atomic64_t source_errors;
+	atomic64_t mirror_errors;
+
+	bool no_activation;
+	bool nosync;
+};
+
+static inline sector_t vmirror_region_sectors(const struct vmirror *vm)
+{
+	return (sector_t)1 << vm->region_shift;
+}
+
+/* Region of a target-relative sector. */
+static inline u64 vmirror_sector_to_region(const struct vmirror *vm,
+					   sector_t offset)
+{
+	return offset >> vm->region_shift;
+}
+
+/*
+ * Per-bio data of every bio mapped by the target.
+ * @waiter: region and held-list link of a write
+ * @read_iter: where a read went on the source, to read it again from the
+ *	mirror if the source fails it (the lower layers consume bi_iter)
+ * @mirror_status: completion status of the mirror leg's clone, if any
+ * @to_mirror: a clone went to the mirror (@mirror_status is meaningful)
+ * @tracked: the write was counted by region_map_write_begin()
+ * @mirror_only: remapped to the mirror alone (failedover)
+ */
+struct vmirror_bio {
+	struct region_waiter waiter;
+	struct bvec_iter read_iter;
+	blk_status_t mirror_status;
+	bool to_mirror;
+	bool tracked;
+	bool mirror_only;
+};
+
+static inline const char *vmirror_md_name(struct vmirror *vm)
+{
+	return dm_table_device_name(vm->ti->table);
+}
+
+/* percent_synced: in sync of @total regions, rounded down */
+static inline unsigned int vmirror_percent(u64 synced, u64 total)
+{
+	return div64_u64(synced * 100, total);
+}
+
+/* vmirror-io.c: the state changes and the bio path */
+
+/**
+ * vmirror_io_init_target() - set up the work items of a new target
+ * @vm: the target, being constructed
+ */
+void vmirror_io_init_target(struct vmirror *vm);
+
+/**
+ * __vmirror_set_mode() - make the I/O mode follow the state
+ * @vm: the target
+ *
+ * Context: state_lock held.
+ */
+void __vmirror_set_mode(struct vmirror *vm);
+
+/**
+ * vmirror_event() - apply an event to the state machine and notify
+ * @vm: the target
+ * @ev: the event
+ *
+ * Context: any; the notifications are raised from a work item.
+ * Return: as vmirror_state_apply().
+ */
+int vmirror_event(struct vmirror *vm, enum vmirror_event ev);
+
+/**
+ * vmirror_mirror_failed() - a write or flush to the mirror failed
+ * @vm: the target
+ * @region: the region, or U64_MAX when none (a flush)
+ *
+ * Context: any.
+ */
+void vmirror_mirror_failed(struct vmirror *vm, u64 region);
+
+/**
+ * vmirror_release_writes() - issue host writes held by the region map
+ * @vm: the target
+ * @released: list of &struct region_waiter from region_map_copy_end()
+ *	or region_map_thaw()
+ */
+void vmirror_release_writes(struct vmirror *vm, struct list_head *released);
+
+/* What the copier reports: its copier_ops, with the target as context. */
+extern const struct copier_ops vmirror_copier_ops;
+
+/**
+ * vmirror_map() - the target's map method
+ * @ti: the target
+ * @bio: a host bio
+ *
+ * Return: DM_MAPIO_REMAPPED or DM_MAPIO_SUBMITTED.
+ */
+int vmirror_map(struct dm_target *ti, struct bio *bio);
+
+/**
+ * vmirror_end_io() - the target's end_io method
+ * @ti: the target
+ * @bio: a host bio
+ * @error: its status, may be replaced (the mirror's, once failedover)
+ *
+ * Return: DM_ENDIO_DONE or DM_ENDIO_INCOMPLETE (a read retried).
+ */
+int vmirror_end_io(struct dm_target *ti, struct bio *bio,
+		   blk_status_t *error);
+
+/* vmirror-ops.c: status and operations */
+
+/**
+ * vmirror_status() - the target's status method
+ * @ti: the target
+ * @type: STATUSTYPE_INFO, _TABLE or _IMA
+ * @status_flags: unused
+ * @result: filled in
+ * @maxlen: room in @result
+ */
+void vmirror_status(struct dm_target *ti, status_type_t type,
+		    unsigned int status_flags, char *result,
+		    unsigned int maxlen);
+
+/**
+ * vmirror_message() - the target's message method
+ * @ti: the target
+ * @argc: number of words
+ * @argv: the words
+ * @result: unused
+ * @maxlen: unused
+ *
+ * Context: may sleep (killable).
+ * Return: 0 or a negative errno (see Documentation/vmirror.rst).
+ */
+int vmirror_message(struct dm_target *ti, unsigned int argc, char **argv,
+		    char *result, unsigned int maxlen);
+
+#endif /* DM_VMIRROR_TARGET_H */

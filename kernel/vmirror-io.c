@@ -1,0 +1,669 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * dm-vmirror: the state changes and the bio path.
+ *
+ * Read top to bottom: how a state change reaches the bio path (the I/O
+ * mode and the region map's track-only flag, one helper), what the
+ * copier reports, how a host bio is mapped, and how its completion is
+ * judged (the error policy).  Why no acknowledged write is lost (the
+ * write/copy ordering of region-map.c, the flush before in sync of
+ * copier.c) is explained, with its proof, in Documentation/vmirror.rst
+ * ("Why no write is lost").
+ */
+
+#include <linux/bio.h>
+#include <linux/blkdev.h>
+#include <linux/device-mapper.h>
+#include <linux/ktime.h>
+#include <linux/math64.h>
+#include <linux/workqueue.h>
+
+#include "../uapi/linux/dm-vmirror.h"
+#include "target.h"
+
+/* Reads failed over to the mirror are issued from here: it may sleep. */
+static struct workqueue_struct *vmirror_retry_wq;
+
+/*---------------------------------------------------------------------------*/
+
+/* State changes */
+
+/* Bits of vmirror->notify_pending */
+#define VMIRROR_NOTIFY_STATE	0	/* the state changed */
+#define VMIRROR_NOTIFY_PERCENT	1	/* percent_synced changed */
+
+/*
+ * Notifications are raised here, never from the bio path: sysfs_notify()
+ * takes kernfs locks that are held across GFP_KERNEL allocations, and a
+ * bio may be written for memory reclaim.  Every state change: a DM event,
+ * a poll() wake-up and a uevent; a progress change: a poll() wake-up.
+ */
+static void vmirror_notify(struct work_struct *ws)
+{
+	struct vmirror *vm = container_of(ws, struct vmirror, notify_work);
+	u16 copy_state;
+
+	/* Pairs with set_bit() before schedule_work() in vmirror_notify_later(). */
+	if (test_and_clear_bit(VMIRROR_NOTIFY_PERCENT, &vm->notify_pending) &&
+	    !test_bit(VMIRROR_NOTIFY_STATE, &vm->notify_pending))
+		vmirror_dev_notify(&vm->link, "percent_synced", NULL);
+	if (!test_and_clear_bit(VMIRROR_NOTIFY_STATE, &vm->notify_pending))
+		return;
+
+	spin_lock_irq(&vm->state_lock);
+	copy_state = vmirror_state_copy_state(&vm->state);
+	spin_unlock_irq(&vm->state_lock);
+
+	dm_table_event(vm->ti->table);
+	vmirror_dev_notify(&vm->link, "percent_synced", NULL);
+	vmirror_dev_notify(&vm->link, "copy_state", vmirror_copy_state_name(copy_state));
+}
+
+/* Raise notification @bit from the notify work.  Safe from any context. */
+static void vmirror_notify_later(struct vmirror *vm, int bit)
+{
+	set_bit(bit, &vm->notify_pending);
+	schedule_work(&vm->notify_work);
+}
+
+/* The state changed: tell the world, and the copier. */
+static void vmirror_changed(struct vmirror *vm)
+{
+	vmirror_notify_later(vm, VMIRROR_NOTIFY_STATE);
+	copier_kick(vm->copier);
+}
+
+/*
+ * Make the I/O mode follow the state, with state_lock held: every change
+ * of the state (an event, a write's verdict, a take-over) ends here, so
+ * the bio path and the region map never disagree on it.  Writes are
+ * routed by the map's track-only flag, read under the region's lock: none
+ * routed after this returns uses the old mode.
+ * Lock order: state_lock -> region map stripe locks.
+ */
+void __vmirror_set_mode(struct vmirror *vm)
+{
+	enum vmirror_io_mode mode = vmirror_state_io_mode(&vm->state);
+
+	lockdep_assert_held(&vm->state_lock);
+	if (mode == vm->io_mode)
+		return;
+	region_map_set_track_only(vm->rm, mode == VMIRROR_IO_SOURCE_TRACKED);
+	WRITE_ONCE(vm->io_mode, mode);
+	vm->mode_seq++;
+}
+
+/*
+ * Apply @ev with state_lock held.  "synced" is refused (-EAGAIN) unless
+ * every region is in sync now: a region that lost its status after the
+ * copier looked (under this lock, see vmirror_write_both_done()) keeps
+ * the pair copying.
+ */
+static int __vmirror_event(struct vmirror *vm, enum vmirror_event ev)
+{
+	int r;
+
+	lockdep_assert_held(&vm->state_lock);
+	if (ev == VMIRROR_EV_SYNCED &&
+	    region_map_nr_synced(vm->rm) != region_map_nr_regions(vm->rm))
+		return -EAGAIN;
+	r = vmirror_state_apply(&vm->state, ev, ktime_get_real_ns());
+	__vmirror_set_mode(vm);
+	return r;
+}
+
+int vmirror_event(struct vmirror *vm, enum vmirror_event ev)
+{
+	unsigned long flags;
+	int r;
+
+	spin_lock_irqsave(&vm->state_lock, flags);
+	r = __vmirror_event(vm, ev);
+	spin_unlock_irqrestore(&vm->state_lock, flags);
+
+	if (!r)
+		vmirror_changed(vm);
+	return r;
+}
+
+/*
+ * What the copier reports (struct copier_ops): from its thread, or from
+ * copier_quiesce() in presuspend.
+ */
+
+static bool vmirror_copy_allowed(void *ctx)
+{
+	struct vmirror *vm = ctx;
+	unsigned long flags;
+	bool allowed;
+
+	spin_lock_irqsave(&vm->state_lock, flags);
+	allowed = vmirror_state_copying(&vm->state);
+	spin_unlock_irqrestore(&vm->state_lock, flags);
+	return allowed;
+}
+
+/* poll() wake-up when percent_synced changed.  Safe from any context. */
+static void vmirror_note_percent(struct vmirror *vm)
+{
+	unsigned int pct = vmirror_percent(region_map_nr_synced(vm->rm),
+					   region_map_nr_regions(vm->rm));
+
+	if (atomic_xchg(&vm->last_percent, pct) != pct)
+		vmirror_notify_later(vm, VMIRROR_NOTIFY_PERCENT);
+}
+
+static void vmirror_copied(void *ctx, u64 bytes)
+{
+	struct vmirror *vm = ctx;
+
+	atomic64_add(bytes, &vm->bytes_copied);
+	vmirror_note_percent(vm);
+}
+
+void vmirror_mirror_failed(struct vmirror *vm, u64 region)
+{
+	unsigned long flags;
+	int r;
+
+	atomic64_inc(&vm->mirror_errors);
+	/* The state first: a synchronized pair never has a region out of sync. */
+	spin_lock_irqsave(&vm->state_lock, flags);
+	r = __vmirror_event(vm, VMIRROR_EV_MIRROR_FAILED);
+	if (region != U64_MAX)
+		region_map_mark_unsynced(vm->rm, region);
+	spin_unlock_irqrestore(&vm->state_lock, flags);
+	if (region == U64_MAX) {
+		/* A failed flush: O(1) here, the copier sweeps the regions. */
+		region_map_mark_all_unsynced(vm->rm);
+		copier_kick(vm->copier);
+	}
+	vmirror_note_percent(vm);
+
+	if (!r) {
+		vmirror_changed(vm);
+		DMERR("%s: write error on mirror %s, mirror is broken",
+		      vmirror_md_name(vm), vm->mirror->name);
+	}
+}
+
+static void vmirror_mirror_unknown(void *ctx)
+{
+	struct vmirror *vm = ctx;
+	int r;
+
+	/* The state first: a synchronized pair never has a region out of sync. */
+	spin_lock_irq(&vm->state_lock);
+	r = __vmirror_event(vm, VMIRROR_EV_DIVERGED);
+	spin_unlock_irq(&vm->state_lock);
+	region_map_mark_all_unsynced(vm->rm);
+	vmirror_note_percent(vm);
+	copier_kick(vm->copier);
+	if (!r)
+		vmirror_changed(vm);
+	DMWARN("%s: a flush of mirror %s was abandoned in flight: every region is copied again",
+	       vmirror_md_name(vm), vm->mirror->name);
+}
+
+static void vmirror_copy_failed(void *ctx, unsigned int nr_failed)
+{
+	struct vmirror *vm = ctx;
+
+	if (!vmirror_event(vm, VMIRROR_EV_COPY_FAILED))
+		DMERR("%s: %u copies could not read source %s, mirror is broken",
+		      vmirror_md_name(vm), nr_failed, vm->source->name);
+}
+
+static void vmirror_source_error(void *ctx)
+{
+	struct vmirror *vm = ctx;
+
+	atomic64_inc(&vm->source_errors);
+}
+
+static u64 vmirror_mode_seq(void *ctx)
+{
+	struct vmirror *vm = ctx;
+	u64 seq;
+
+	spin_lock_irq(&vm->state_lock);
+	seq = vm->mode_seq;
+	spin_unlock_irq(&vm->state_lock);
+	return seq;
+}
+
+/*
+ * The copier's last flush covers every host write to the mirror whose
+ * host flush may have gone to the source alone only if the mode has not
+ * changed since it was issued (checked under the lock that changes it).
+ */
+static void vmirror_synced(void *ctx, u64 seq)
+{
+	struct vmirror *vm = ctx;
+	unsigned long flags;
+	int r = -EAGAIN;
+
+	spin_lock_irqsave(&vm->state_lock, flags);
+	if (seq == vm->mode_seq)
+		r = __vmirror_event(vm, VMIRROR_EV_SYNCED);
+	spin_unlock_irqrestore(&vm->state_lock, flags);
+	if (!r)
+		vmirror_changed(vm);
+}
+
+static void vmirror_copier_mirror_failed(void *ctx, u64 region)
+{
+	vmirror_mirror_failed(ctx, region);
+}
+
+static void vmirror_copier_release_writes(void *ctx, struct list_head *released)
+{
+	vmirror_release_writes(ctx, released);
+}
+
+const struct copier_ops vmirror_copier_ops = {
+	.copy_allowed = vmirror_copy_allowed,
+	.copied = vmirror_copied,
+	.copy_failed = vmirror_copy_failed,
+	.source_error = vmirror_source_error,
+	.mode_seq = vmirror_mode_seq,
+	.synced = vmirror_synced,
+	.mirror_failed = vmirror_copier_mirror_failed,
+	.mirror_unknown = vmirror_mirror_unknown,
+	.release_writes = vmirror_copier_release_writes,
+};
+
+/*---------------------------------------------------------------------------*/
+
+/*
+ * Bio path
+ *
+ * After break (mirror-only mode) every bio goes to the mirror alone.
+ * Otherwise reads go to the source and a write is routed by the region
+ * map (in source-tracked mode a region in sync loses that status and the
+ * write goes to the source alone):
+ *   - region in sync: cloned to the mirror and remapped to the source;
+ *     the DM clone completes only when both have completed, because the
+ *     mirror clone holds an extra reference on it (bio_inc_remaining());
+ *   - region not copied yet: remapped to the source alone;
+ *   - region under copy: held by the region map and issued again by
+ *     vmirror_release_writes() once the copy has ended.
+ * A failed mirror write never fails the host write: it breaks the mirror.
+ */
+
+static void vmirror_remap(struct bio *bio, struct dm_dev *dev,
+			  sector_t dev_start, sector_t offset)
+{
+	bio_set_dev(bio, dev->bdev);
+	if (bio_sectors(bio))
+		bio->bi_iter.bi_sector = dev_start + offset;
+}
+
+static int vmirror_map_mirror_only(struct vmirror *vm, struct bio *bio,
+				   sector_t offset)
+{
+	struct vmirror_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
+
+	pb->mirror_only = true;
+	vmirror_remap(bio, vm->mirror, vm->mirror_start, offset);
+	return DM_MAPIO_REMAPPED;
+}
+
+static void vmirror_mirror_endio(struct bio *clone)
+{
+	struct bio *bio = clone->bi_private;
+	struct vmirror_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
+
+	/* Read in vmirror_end_io(), after bio_endio() drops the last ref. */
+	pb->mirror_status = clone->bi_status;
+	bio_put(clone);
+	bio_endio(bio);
+}
+
+/* Must be called before @bio is remapped to the source. */
+static void vmirror_clone_to_mirror(struct vmirror *vm, struct bio *bio,
+				    sector_t offset)
+{
+	struct vmirror_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
+	struct bio *clone;
+
+	pb->to_mirror = true;
+	clone = bio_alloc_clone(vm->mirror->bdev, bio, GFP_NOIO,
+				&vm->mirror_bs);
+	if (unlikely(!clone)) {
+		/*
+		 * Only cloning an integrity or crypto context can fail.  The
+		 * mirror misses this write: as a failed mirror write, the
+		 * region goes out of sync and the pair breaks.
+		 */
+		pb->mirror_status = BLK_STS_RESOURCE;
+		return;
+	}
+	if (bio_sectors(bio))
+		clone->bi_iter.bi_sector = vm->mirror_start + offset;
+	/* DM polls the clone it mapped, never this one (REQ_POLLED). */
+	bio_clear_polled(clone);
+	clone->bi_end_io = vmirror_mirror_endio;
+	clone->bi_private = bio;
+
+	bio_inc_remaining(bio);
+	submit_bio_noacct(clone);
+}
+
+static int vmirror_map_write(struct vmirror *vm, struct bio *bio)
+{
+	struct vmirror_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
+	sector_t offset = dm_target_offset(vm->ti, bio->bi_iter.bi_sector);
+	enum vmirror_io_mode mode = READ_ONCE(vm->io_mode);
+
+	/* A write held by a copy or a split may come back after break. */
+	if (mode == VMIRROR_IO_MIRROR_ONLY)
+		return vmirror_map_mirror_only(vm, bio, offset);
+
+	switch (region_map_write_begin(vm->rm, &pb->waiter)) {
+	case REGION_WRITE_HELD:
+		return DM_MAPIO_SUBMITTED;
+	case REGION_WRITE_BOTH:
+		pb->tracked = true;
+		vmirror_clone_to_mirror(vm, bio, offset);
+		break;
+	case REGION_WRITE_UNSYNCED:
+		/* percent_synced may have dropped. */
+		vmirror_note_percent(vm);
+		fallthrough;
+	case REGION_WRITE_SOURCE:
+		pb->tracked = true;
+		break;
+	}
+	vmirror_remap(bio, vm->source, vm->source_start, offset);
+	return DM_MAPIO_REMAPPED;
+}
+
+void vmirror_release_writes(struct vmirror *vm, struct list_head *released)
+{
+	struct region_waiter *w, *tmp;
+
+	list_for_each_entry_safe(w, tmp, released, list) {
+		struct vmirror_bio *pb = container_of(w, struct vmirror_bio,
+						      waiter);
+		struct bio *bio = dm_bio_from_per_bio_data(pb, sizeof(*pb));
+
+		list_del_init(&w->list);
+		if (vmirror_map_write(vm, bio) == DM_MAPIO_REMAPPED)
+			dm_submit_bio_remap(bio, NULL);
+	}
+}
+
+int vmirror_map(struct dm_target *ti, struct bio *bio)
+{
+	struct vmirror *vm = ti->private;
+	struct vmirror_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
+	sector_t offset = dm_target_offset(ti, bio->bi_iter.bi_sector);
+	enum vmirror_io_mode mode = READ_ONCE(vm->io_mode);
+	sector_t to_boundary;
+
+	/* copy_priority low yields to the host. */
+	copier_note_host_io(vm->copier);
+
+	pb->mirror_status = BLK_STS_OK;
+	pb->to_mirror = false;
+	pb->tracked = false;
+	pb->mirror_only = false;
+
+	/* After break or failover the mirror is the disk: all goes there. */
+	if (mode == VMIRROR_IO_MIRROR_ONLY)
+		return vmirror_map_mirror_only(vm, bio, offset);
+
+	if (bio_data_dir(bio) == READ) {
+		vmirror_remap(bio, vm->source, vm->source_start, offset);
+		pb->read_iter = bio->bi_iter;
+		return DM_MAPIO_REMAPPED;
+	}
+
+	if (!bio_sectors(bio)) {
+		/* An empty flush: both disks must have their caches flushed. */
+		if (mode == VMIRROR_IO_MIRRORED)
+			vmirror_clone_to_mirror(vm, bio, offset);
+		vmirror_remap(bio, vm->source, vm->source_start, offset);
+		return DM_MAPIO_REMAPPED;
+	}
+
+	/*
+	 * DM core splits reads and writes at max_io_len, but not write
+	 * zeroes: keep those inside one region too.
+	 */
+	to_boundary = vmirror_region_sectors(vm) -
+		(offset & (vmirror_region_sectors(vm) - 1));
+	if (bio_sectors(bio) > to_boundary)
+		dm_accept_partial_bio(bio, to_boundary);
+
+	pb->waiter.region = vmirror_sector_to_region(vm, offset);
+	return vmirror_map_write(vm, bio);
+}
+
+/*
+ * Completion: the error policy (Documentation/vmirror.rst, "Error policy")
+ *
+ * Each leg's status is first classified (vmirror_leg_result()): only an
+ * I/O error on a bio that did not ask to give up early says that a disk
+ * is failing.  A write sent to both disks is then judged by
+ * vmirror_state_write_done(): a failed mirror breaks the pair, a failed
+ * source fails over to the mirror while synchronized (the mirror holds
+ * every acknowledged write), and legs that ended differently otherwise
+ * only put the region out of sync.  When the pair is failedover at
+ * completion (break or a failover raced the write), the mirror is the
+ * only disk that serves reads, and its status is the host's.  A read the
+ * source failed while synchronized is read again from the mirror.
+ */
+
+static enum vmirror_leg_result vmirror_leg_result(struct bio *bio,
+						  blk_status_t error)
+{
+	if (likely(!error))
+		return VMIRROR_LEG_OK;
+	/* The request was not acceptable, or not now: nothing was done. */
+	if (error == BLK_STS_NOTSUPP || error == BLK_STS_AGAIN)
+		return VMIRROR_LEG_REFUSED;
+	/* sd answers a WRITE SAME it cannot do so, before turning it off. */
+	if (error == BLK_STS_TARGET && bio_op(bio) == REQ_OP_WRITE_ZEROES)
+		return VMIRROR_LEG_REFUSED;
+	/*
+	 * The caller asked to give up early: DM fails the readahead of a
+	 * suspended device at once, a failfast bio is not retried.
+	 */
+	if (bio->bi_opf & (REQ_RAHEAD | REQ_FAILFAST_MASK))
+		return VMIRROR_LEG_GAVE_UP;
+	return VMIRROR_LEG_FAILED;
+}
+
+static void vmirror_log_change(struct vmirror *vm,
+			       const struct vmirror_write_done *done,
+			       blk_status_t src, blk_status_t mir)
+{
+	switch (done->ev) {
+	case VMIRROR_EV_MIRROR_FAILED:
+		DMERR("%s: write error on mirror %s, mirror is broken",
+		      vmirror_md_name(vm), vm->mirror->name);
+		break;
+	case VMIRROR_EV_SOURCE_FAILED:
+		DMERR("%s: I/O error %d on source %s, failed over to mirror %s",
+		      vmirror_md_name(vm), blk_status_to_errno(src),
+		      vm->source->name, vm->mirror->name);
+		break;
+	default:
+		DMWARN("%s: write ended %d on source %s, %d on mirror %s: region copied again",
+		       vmirror_md_name(vm), blk_status_to_errno(src),
+		       vm->source->name, blk_status_to_errno(mir),
+		       vm->mirror->name);
+		break;
+	}
+}
+
+/* A write or flush sent to both disks has completed on both. */
+static void vmirror_write_both_done(struct vmirror *vm, struct bio *bio,
+				    blk_status_t *error)
+{
+	struct vmirror_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
+	blk_status_t src_status = *error, mir_status = pb->mirror_status;
+	enum vmirror_leg_result src = vmirror_leg_result(bio, src_status);
+	enum vmirror_leg_result mir = vmirror_leg_result(bio, mir_status);
+	bool flush = bio->bi_opf & REQ_PREFLUSH;
+	struct vmirror_write_done done;
+	unsigned long flags;
+
+	if (likely(src == VMIRROR_LEG_OK && mir == VMIRROR_LEG_OK))
+		return;
+	if (src == VMIRROR_LEG_FAILED)
+		atomic64_inc(&vm->source_errors);
+	if (mir == VMIRROR_LEG_FAILED)
+		atomic64_inc(&vm->mirror_errors);
+
+	/*
+	 * The verdict, the state change and the region's loss of its in-sync
+	 * status in one step: "synced" (under the same lock) cannot slip in
+	 * between, and nothing fails over onto a region that lost a write.
+	 */
+	spin_lock_irqsave(&vm->state_lock, flags);
+	vmirror_state_write_done(&vm->state, src, mir, flush,
+				 ktime_get_real_ns(), &done);
+	__vmirror_set_mode(vm);
+	if (done.unsync && !flush)
+		region_map_mark_unsynced(vm->rm, pb->waiter.region);
+	spin_unlock_irqrestore(&vm->state_lock, flags);
+
+	/* A failed mirror flush may have lost any write since the last one. */
+	if (done.unsync && flush)
+		region_map_mark_all_unsynced(vm->rm);
+	if (done.unsync) {
+		vmirror_note_percent(vm);
+		copier_kick(vm->copier);
+	}
+	if (done.host_mirror)
+		*error = mir_status;
+	if (done.changed) {
+		vmirror_changed(vm);
+		vmirror_log_change(vm, &done, src_status, mir_status);
+	}
+}
+
+/*
+ * A failed read is read again from the mirror: the same bio, restored as
+ * mapped and remapped to the mirror, as dm-raid1 does with
+ * dm_bio_restore().  Nothing is allocated, so nothing can fail here.
+ */
+static void vmirror_retry_reads(struct work_struct *ws)
+{
+	struct vmirror *vm = container_of(ws, struct vmirror, retry_work);
+	struct bio_list reads;
+	struct bio *bio;
+
+	spin_lock_irq(&vm->retry_lock);
+	reads = vm->retry_reads;
+	bio_list_init(&vm->retry_reads);
+	spin_unlock_irq(&vm->retry_lock);
+
+	while ((bio = bio_list_pop(&reads))) {
+		struct vmirror_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
+
+		bio->bi_iter = pb->read_iter;
+		bio->bi_iter.bi_sector += vm->mirror_start - vm->source_start;
+		bio_set_dev(bio, vm->mirror->bdev);
+		bio->bi_status = BLK_STS_OK;
+		/* Back to DM core's clone_endio(), and vmirror_end_io(). */
+		submit_bio_noacct(bio);
+	}
+}
+
+static void vmirror_queue_retry(struct vmirror *vm, struct bio *bio)
+{
+	struct vmirror_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
+	unsigned long flags;
+
+	pb->mirror_only = true;
+	/*
+	 * Not a polled bio any more: the mirror's poll queue is not polled.
+	 * The cookie goes first, here in the completion: a poller that looks
+	 * at this bio again (DM polls the clone it mapped) stops at it
+	 * before the bio is moved to the mirror.
+	 */
+	WRITE_ONCE(bio->bi_cookie, BLK_QC_T_NONE);
+	bio_clear_polled(bio);
+	spin_lock_irqsave(&vm->retry_lock, flags);
+	bio_list_add(&vm->retry_reads, bio);
+	spin_unlock_irqrestore(&vm->retry_lock, flags);
+	queue_work(vmirror_retry_wq, &vm->retry_work);
+}
+
+/* Return: DM_ENDIO_INCOMPLETE if the read is being read again. */
+static int vmirror_read_done(struct vmirror *vm, struct bio *bio,
+			     blk_status_t *error)
+{
+	int r;
+
+	/* Refused or given up (readahead): the host's, nothing changes. */
+	if (likely(vmirror_leg_result(bio, *error) != VMIRROR_LEG_FAILED))
+		return DM_ENDIO_DONE;
+
+	atomic64_inc(&vm->source_errors);
+	r = vmirror_event(vm, VMIRROR_EV_SOURCE_FAILED);
+	if (!r)
+		DMERR("%s: I/O error %d on source %s, failed over to mirror %s",
+		      vmirror_md_name(vm), blk_status_to_errno(*error),
+		      vm->source->name, vm->mirror->name);
+	if (r && r != -EALREADY)
+		return DM_ENDIO_DONE;
+	vmirror_queue_retry(vm, bio);
+	return DM_ENDIO_INCOMPLETE;
+}
+
+int vmirror_end_io(struct dm_target *ti, struct bio *bio,
+		   blk_status_t *error)
+{
+	struct vmirror *vm = ti->private;
+	struct vmirror_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
+
+	if (pb->mirror_only) {
+		/* The mirror is the disk: its errors are the host's. */
+		if (unlikely(vmirror_leg_result(bio, *error) == VMIRROR_LEG_FAILED))
+			atomic64_inc(&vm->mirror_errors);
+		return DM_ENDIO_DONE;
+	}
+	if (bio_data_dir(bio) == READ)
+		return vmirror_read_done(vm, bio, error);
+
+	if (pb->to_mirror)
+		vmirror_write_both_done(vm, bio, error);
+	else if (unlikely(vmirror_leg_result(bio, *error) == VMIRROR_LEG_FAILED))
+		atomic64_inc(&vm->source_errors);	/* the source alone */
+
+	if (pb->tracked) {
+		if (region_map_write_end(vm->rm, pb->waiter.region))
+			copier_region_ready(vm->copier, pb->waiter.region);
+		/* Pairs with WRITE_ONCE(vm->quiescing) in vmirror_op_split(). */
+		if (unlikely(READ_ONCE(vm->quiescing)))
+			wake_up(&vm->quiesce_wait);
+	}
+	return DM_ENDIO_DONE;
+}
+
+/*---------------------------------------------------------------------------*/
+
+int __init vmirror_io_init(void)
+{
+	/* Reads go through it after a failover: it must make progress. */
+	vmirror_retry_wq = alloc_workqueue("kvmirror_retry", WQ_MEM_RECLAIM, 0);
+	return vmirror_retry_wq ? 0 : -ENOMEM;
+}
+
+void vmirror_io_exit(void)
+{
+	destroy_workqueue(vmirror_retry_wq);
+}
+
+void vmirror_io_init_target(struct vmirror *vm)
+{
+	INIT_WORK(&vm->notify_work, vmirror_notify);
+	spin_lock_init(&vm->retry_lock);
+	bio_list_init(&vm->retry_reads);
+	INIT_WORK(&vm->retry_work, vmirror_retry_reads);
+}
