@@ -945,22 +945,36 @@ void vmirror_get_status(struct vmirror *vm, struct vmirror_status *st)
 		st->eta_seconds = -1;
 }
 
+/*
+ * The words of "dmsetup status" (Documentation/vmirror.rst), fields of
+ * kernel/status-fields.h written as sysfs writes them; regions_synced and
+ * regions_total make one word, joined by '/'.
+ */
+static const u8 vmirror_status_line[] = {
+	VMIRROR_FIELD_copy_state, VMIRROR_FIELD_percent_synced,
+	VMIRROR_FIELD_regions_synced, VMIRROR_FIELD_regions_total,
+	VMIRROR_FIELD_sync_state, VMIRROR_FIELD_progress_status,
+	VMIRROR_FIELD_copy_priority, VMIRROR_FIELD_max_copy_rate,
+	VMIRROR_FIELD_bytes_copied, VMIRROR_FIELD_source_errors,
+	VMIRROR_FIELD_mirror_errors, VMIRROR_FIELD_copy_methodology,
+	VMIRROR_FIELD_requested_copy_state,
+};
+
 static void vmirror_status_info(struct vmirror *vm, char *result,
 				unsigned int maxlen)
 {
+	char text[VMIRROR_FIELD_TEXT_MAX];
 	struct vmirror_status st;
-	unsigned int sz = 0;
+	unsigned int sz = 0, i;
+	u8 f;
 
 	vmirror_get_status(vm, &st);
-	DMEMIT("%s %u %llu/%llu %s %s %s %u %llu %llu %llu %s %s",
-	       vmirror_copy_state_name(st.copy_state), st.percent_synced,
-	       st.regions_synced, st.regions_total,
-	       vmirror_sync_state_name(st.sync_state),
-	       vmirror_progress_name(st.progress_status),
-	       vmirror_priority_name(st.copy_priority), st.max_copy_rate,
-	       st.bytes_copied, st.source_errors, st.mirror_errors,
-	       vmirror_methodology_name(st.copy_methodology),
-	       vmirror_copy_state_name(st.requested_copy_state));
+	for (i = 0; i < ARRAY_SIZE(vmirror_status_line); i++) {
+		f = vmirror_status_line[i];
+		vmirror_field_text(&st, f, text, sizeof(text));
+		DMEMIT("%s%s", !i ? "" : f == VMIRROR_FIELD_regions_total ? "/" : " ",
+		       text);
+	}
 }
 
 static void vmirror_status_table(struct vmirror *vm, char *result,

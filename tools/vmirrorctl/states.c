@@ -10,12 +10,6 @@
 
 /* The words are the module's own table (kernel/state-names.c, built in here). */
 
-/* struct vmirror_status.sync_mode holds a copy type: sync or async */
-const char *sync_mode_name(unsigned int v)
-{
-	return v == VMIRROR_COPY_TYPE_ASYNC ? "async" : "sync";
-}
-
 /* Every state number fits in this (the uapi's are all below 16). */
 #define MAX_STATE_VALUE 64
 

@@ -70,8 +70,7 @@ int read_sysfs_u64(const char *path, uint64_t *val);
 
 /* ---- states.c ---- */
 
-/* The vmirror_*_name() words: kernel/state-names.h */
-const char *sync_mode_name(unsigned int v);
+/* The vmirror_*_name() words and the status fields: kernel/state-names.h */
 /* -1 if unknown */
 int copy_state_value(const char *word);
 /* VMIRROR_PRIORITY_LOW..HIGH, or -1 */
