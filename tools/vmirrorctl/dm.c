@@ -111,7 +111,6 @@ static int task_info(struct dm_task *dmt, struct dmx_info *info)
 	info->live_table = di.live_table;
 	info->inactive_table = di.inactive_table;
 	info->open_count = di.open_count;
-	info->target_count = di.target_count;
 	return 0;
 }
 

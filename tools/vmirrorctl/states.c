@@ -34,24 +34,6 @@ int priority_value(const char *word)
 	return rlookup(vmirror_priority_name, VMIRROR_PRIORITY_LOW, word);
 }
 
-const char *copy_state_words(void)
-{
-	static char buf[256];
-
-	if (!buf[0]) {
-		for (unsigned int v = 0; v < MAX_STATE_VALUE; v++) {
-			const char *w = vmirror_copy_state_name(v);
-
-			if (!strcmp(w, "unknown"))
-				continue;
-			if (buf[0])
-				strcat(buf, " ");
-			strcat(buf, w);
-		}
-	}
-	return buf;
-}
-
 bool copy_state_entered(int v)
 {
 	switch (v) {

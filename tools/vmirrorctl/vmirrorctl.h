@@ -75,8 +75,6 @@ int read_sysfs_u64(const char *path, uint64_t *val);
 int copy_state_value(const char *word);
 /* VMIRROR_PRIORITY_LOW..HIGH, or -1 */
 int priority_value(const char *word);
-/* A space-separated list of the copy_state words, for messages. */
-const char *copy_state_words(void);
 /*
  * Whether the target ever reports copy_state V (kernel/state.c): not
  * inactive, prepared, skewed or not_applicable.
@@ -93,7 +91,6 @@ struct dmx_info {
 	bool live_table;
 	bool inactive_table;
 	int open_count;
-	int target_count;
 };
 
 struct dmx_target {
