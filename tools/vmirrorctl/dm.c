@@ -341,6 +341,51 @@ int dmx_remove(const char *name)
 	return run_task(dmt, name, true);
 }
 
+/* Drop the loaded table and resume the old one; false (error printed) if not */
+static bool back_out(const char *name)
+{
+	int r = dmx_clear(name);
+
+	if (!r)
+		r = dmx_resume(name);
+	if (r)
+		error("%s: could not resume the old table: %s", name, dmx_strerror(r));
+	return !r;
+}
+
+int dmx_swap_table(const char *name, const struct dmx_table *tbl, const char *what,
+		   int (*commit)(void *ctx), void *ctx)
+{
+	const char *why;
+	bool back;
+	int r;
+
+	kmsg_mark();
+	r = dmx_reload(name, tbl);
+	if (r) {
+		why = kmsg_table_error();
+		return error("%s: the %s table was refused: %s", name, what,
+			     *why ? why : dmx_strerror(r));
+	}
+	r = dmx_suspend(name);
+	if (r) {
+		dmx_clear(name);
+		return error("%s: cannot suspend: %s; nothing changed", name, dmx_strerror(r));
+	}
+	r = commit ? commit(ctx) : EXIT_OK;
+	if (r) {
+		back_out(name);
+		return r;
+	}
+	r = dmx_resume(name);
+	if (r) {
+		back = back_out(name);
+		return error("%s: cannot resume with the %s table: %s%s", name, what,
+			     dmx_strerror(r), back ? "; the old table is back" : "");
+	}
+	return EXIT_OK;
+}
+
 /* ---- the kernel's reason for a failed table load ---- */
 
 static int kmsg_fd = -1;

@@ -126,6 +126,16 @@ int dmx_clear(const char *name);
 int dmx_suspend(const char *name);
 int dmx_resume(const char *name);
 int dmx_remove(const char *name);
+/*
+ * Replace NAME's live table by TBL while the device stays in use: load it
+ * (inactive), suspend with flush, COMMIT(CTX) while suspended (NULL: none;
+ * it decides, and prints why not), resume.  If a step fails, the loaded
+ * table is dropped and the old one resumed.  WHAT names TBL in the error
+ * lines ("vmirror", "linear").  Returns EXIT_OK, or EXIT_FAIL (COMMIT's
+ * result) with the error printed.
+ */
+int dmx_swap_table(const char *name, const struct dmx_table *tbl, const char *what,
+		   int (*commit)(void *ctx), void *ctx);
 
 /*
  * The kernel says why a table load failed only in its log: remember
