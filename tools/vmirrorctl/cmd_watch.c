@@ -40,6 +40,18 @@ static int state_open(const struct target_dev *td)
 	return fd;
 }
 
+/*
+ * The one argument NAME of wait and watch: its vmirror device in TD and
+ * its copy_state file open; -1 (the error printed) if not.
+ */
+static int state_open_arg(int argc, char **argv, struct target_dev *td)
+{
+	check_args(argc, argv, 1, 1);
+	if (open_vmirror(argv[optind], td))
+		return -1;
+	return state_open(td);
+}
+
 /* Read the state word; this also re-arms poll(). */
 static int state_read(int fd, char *buf, size_t len)
 {
@@ -170,11 +182,7 @@ int cmd_wait(int argc, char **argv)
 	int fd, r;
 
 	parse_wait_opts(argc, argv, &want, &timeout);
-	check_args(argc, argv, 1, 1);
-	r = open_vmirror(argv[optind], &td);
-	if (r)
-		return r;
-	fd = state_open(&td);
+	fd = state_open_arg(argc, argv, &td);
 	if (fd < 0)
 		return EXIT_FAIL;
 	r = wait_for(&td, fd, want, timeout);
@@ -397,11 +405,7 @@ int cmd_watch(int argc, char **argv)
 			json = true;
 	if (json)
 		tty = false;
-	check_args(argc, argv, 1, 1);
-	r = open_vmirror(argv[optind], &td);
-	if (r)
-		return r;
-	fd = state_open(&td);
+	fd = state_open_arg(argc, argv, &td);
 	if (fd < 0)
 		return EXIT_FAIL;
 	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/size", td.info.major,

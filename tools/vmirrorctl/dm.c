@@ -270,19 +270,31 @@ out:
 	return r;
 }
 
+/* A task of TYPE (DM_DEVICE_CREATE, _RELOAD) with TBL; NULL and *R if not */
+static struct dm_task *table_task(int type, const struct dmx_table *tbl, int *r)
+{
+	struct dm_task *dmt = dm_task_create(type);
+
+	if (!dmt) {
+		*r = -ECOMM;
+		return NULL;
+	}
+	*r = add_targets(dmt, tbl);
+	if (*r) {
+		dm_task_destroy(dmt);
+		return NULL;
+	}
+	return dmt;
+}
+
 int dmx_create(const char *name, const struct dmx_table *tbl)
 {
-	struct dm_task *dmt = dm_task_create(DM_DEVICE_CREATE);
 	char node[256];
 	int r;
+	struct dm_task *dmt = table_task(DM_DEVICE_CREATE, tbl, &r);
 
 	if (!dmt)
-		return -ECOMM;
-	r = add_targets(dmt, tbl);
-	if (r) {
-		dm_task_destroy(dmt);
 		return r;
-	}
 	r = run_task(dmt, name, true);
 	if (r)
 		return r;
@@ -295,17 +307,10 @@ int dmx_create(const char *name, const struct dmx_table *tbl)
 
 int dmx_reload(const char *name, const struct dmx_table *tbl)
 {
-	struct dm_task *dmt = dm_task_create(DM_DEVICE_RELOAD);
 	int r;
+	struct dm_task *dmt = table_task(DM_DEVICE_RELOAD, tbl, &r);
 
-	if (!dmt)
-		return -ECOMM;
-	r = add_targets(dmt, tbl);
-	if (r) {
-		dm_task_destroy(dmt);
-		return r;
-	}
-	return run_task(dmt, name, false);
+	return dmt ? run_task(dmt, name, false) : r;
 }
 
 int dmx_clear(const char *name)
