@@ -1149,28 +1149,10 @@ static int vmirror_op_break(struct vmirror *vm)
 	return vmirror_op(vm, VMIRROR_EV_BREAK);
 }
 
-static const struct {
-	const char *word;
-	u32 op;
-} vmirror_message_ops[] = {
-	{ "activate", VMIRROR_OP_ACTIVATE },
-	{ "pause", VMIRROR_OP_PAUSE },
-	{ "resume", VMIRROR_OP_RESUME },
-	{ "fracture", VMIRROR_OP_FRACTURE },
-	{ "split", VMIRROR_OP_SPLIT },
-	{ "resync", VMIRROR_OP_RESYNC },
-	{ "break", VMIRROR_OP_BREAK },
-	{ "cancel", VMIRROR_OP_CANCEL },
-};
-
+/* The message of @op (state-names.c), for the log */
 static const char *vmirror_op_name(u32 op)
 {
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(vmirror_message_ops); i++)
-		if (vmirror_message_ops[i].op == op)
-			return vmirror_message_ops[i].word;
-	return "operation";
+	return vmirror_op_word(op) ?: "operation";
 }
 
 static int vmirror_control_op(struct vmirror *vm, u32 op)
@@ -1229,11 +1211,10 @@ int vmirror_control(struct vmirror *vm, u32 op, u32 value)
 
 static int vmirror_message_op(struct vmirror *vm, const char *word)
 {
-	unsigned int i;
+	unsigned int op = vmirror_op_value(word);
 
-	for (i = 0; i < ARRAY_SIZE(vmirror_message_ops); i++)
-		if (!strcasecmp(word, vmirror_message_ops[i].word))
-			return vmirror_control(vm, vmirror_message_ops[i].op, 0);
+	if (op)
+		return vmirror_control(vm, op, 0);
 	DMWARN("%s: unknown message '%s'", vmirror_name(vm), word);
 	return -EINVAL;
 }
