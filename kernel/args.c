@@ -90,15 +90,13 @@ static int vmirror_parse_region_size(struct vmirror_args *args,
 	return 0;
 }
 
-static int vmirror_parse_sync_mode(struct vmirror_args *args,
-				   struct dm_arg_set *as, char **error)
+/* Only "sync" is taken (the default, nothing to record); "async" is refused */
+static int vmirror_parse_sync_mode(struct dm_arg_set *as, char **error)
 {
 	const char *word = dm_shift_arg(as);
 
-	if (word && !strcmp(word, "sync")) {
-		args->sync_async = false;
+	if (word && !strcmp(word, "sync"))
 		return 0;
-	}
 	if (word && !strcmp(word, "async")) {
 		*error = "Sync mode async is not supported yet";
 		return -EINVAL;
@@ -136,7 +134,7 @@ static int vmirror_parse_opt(struct vmirror_args *args, enum vmirror_opt opt,
 	case VMIRROR_OPT_REGION_SIZE:
 		return vmirror_parse_region_size(args, as, error);
 	case VMIRROR_OPT_SYNC_MODE:
-		return vmirror_parse_sync_mode(args, as, error);
+		return vmirror_parse_sync_mode(as, error);
 	case VMIRROR_OPT_COPY_PRIORITY:
 		return vmirror_parse_copy_priority(args, as, error);
 	case VMIRROR_OPT_MAX_COPY_RATE:

@@ -21,7 +21,6 @@
  * @region_size: copy and tracking granularity, in sectors
  * @copy_priority: VMIRROR_PRIORITY_LOW, _SAME or _HIGH
  * @max_copy_rate: cap on the background copy in KiB/s, 0 for none
- * @sync_async: sync_mode async was asked for
  * @nosync: the mirror is already identical: start in sync
  * @no_activation: do not copy before the "activate" message
  */
@@ -33,7 +32,6 @@ struct vmirror_args {
 	sector_t region_size;
 	u16 copy_priority;
 	u32 max_copy_rate;
-	bool sync_async;
 	bool nosync;
 	bool no_activation;
 };

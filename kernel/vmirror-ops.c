@@ -85,22 +85,36 @@ void vmirror_get_status(struct vmirror *vm, struct vmirror_status *st)
 		st->eta_seconds = -1;
 }
 
+/*
+ * The words of "dmsetup status" (Documentation/vmirror.rst), fields of
+ * kernel/status-fields.h written as sysfs writes them; regions_synced and
+ * regions_total make one word, joined by '/'.
+ */
+static const u8 vmirror_status_line[] = {
+	VMIRROR_FIELD_copy_state, VMIRROR_FIELD_percent_synced,
+	VMIRROR_FIELD_regions_synced, VMIRROR_FIELD_regions_total,
+	VMIRROR_FIELD_sync_state, VMIRROR_FIELD_progress_status,
+	VMIRROR_FIELD_copy_priority, VMIRROR_FIELD_max_copy_rate,
+	VMIRROR_FIELD_bytes_copied, VMIRROR_FIELD_source_errors,
+	VMIRROR_FIELD_mirror_errors, VMIRROR_FIELD_copy_methodology,
+	VMIRROR_FIELD_requested_copy_state,
+};
+
 static void vmirror_status_info(struct vmirror *vm, char *result,
 				unsigned int maxlen)
 {
+	char text[VMIRROR_FIELD_TEXT_MAX];
 	struct vmirror_status st;
-	unsigned int sz = 0;
+	unsigned int sz = 0, i;
+	u8 f;
 
 	vmirror_get_status(vm, &st);
-	DMEMIT("%s %u %llu/%llu %s %s %s %u %llu %llu %llu %s %s",
-	       vmirror_copy_state_name(st.copy_state), st.percent_synced,
-	       st.regions_synced, st.regions_total,
-	       vmirror_sync_state_name(st.sync_state),
-	       vmirror_progress_name(st.progress_status),
-	       vmirror_priority_name(st.copy_priority), st.max_copy_rate,
-	       st.bytes_copied, st.source_errors, st.mirror_errors,
-	       vmirror_methodology_name(st.copy_methodology),
-	       vmirror_copy_state_name(st.requested_copy_state));
+	for (i = 0; i < ARRAY_SIZE(vmirror_status_line); i++) {
+		f = vmirror_status_line[i];
+		vmirror_field_text(&st, f, text, sizeof(text));
+		DMEMIT("%s%s", !i ? "" : f == VMIRROR_FIELD_regions_total ? "/" : " ",
+		       text);
+	}
 }
 
 static void vmirror_status_table(struct vmirror *vm, char *result,
@@ -375,28 +389,10 @@ static int vmirror_op_break(struct vmirror *vm)
 	return vmirror_op(vm, VMIRROR_EV_BREAK);
 }
 
-static const struct {
-	const char *word;
-	u32 op;
-} vmirror_message_ops[] = {
-	{ "activate", VMIRROR_OP_ACTIVATE },
-	{ "pause", VMIRROR_OP_PAUSE },
-	{ "resume", VMIRROR_OP_RESUME },
-	{ "fracture", VMIRROR_OP_FRACTURE },
-	{ "split", VMIRROR_OP_SPLIT },
-	{ "resync", VMIRROR_OP_RESYNC },
-	{ "break", VMIRROR_OP_BREAK },
-	{ "cancel", VMIRROR_OP_CANCEL },
-};
-
+/* The message of @op (state-names.c), for the log */
 static const char *vmirror_op_name(u32 op)
 {
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(vmirror_message_ops); i++)
-		if (vmirror_message_ops[i].op == op)
-			return vmirror_message_ops[i].word;
-	return "operation";
+	return vmirror_op_word(op) ?: "operation";
 }
 
 static int vmirror_control_op(struct vmirror *vm, u32 op)
@@ -455,11 +451,10 @@ int vmirror_control(struct vmirror *vm, u32 op, u32 value)
 
 static int vmirror_message_op(struct vmirror *vm, const char *word)
 {
-	unsigned int i;
+	unsigned int op = vmirror_op_value(word);
 
-	for (i = 0; i < ARRAY_SIZE(vmirror_message_ops); i++)
-		if (!strcasecmp(word, vmirror_message_ops[i].word))
-			return vmirror_control(vm, vmirror_message_ops[i].op, 0);
+	if (op)
+		return vmirror_control(vm, op, 0);
 	DMWARN("%s: unknown message '%s'", vmirror_md_name(vm), word);
 	return -EINVAL;
 }

@@ -36,7 +36,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	    (a.region_size & (a.region_size - 1)) ||
 	    a.copy_priority < VMIRROR_PRIORITY_LOW ||
 	    a.copy_priority > VMIRROR_PRIORITY_HIGH ||
-	    a.sync_async || !a.source_path || !a.mirror_path)
+	    !a.source_path || !a.mirror_path)
 		__builtin_trap();
 	return 0;
 }

@@ -34,7 +34,7 @@ static void minimal_line_gets_defaults(void)
 	CHECK(a.region_size == 1024);
 	CHECK(a.copy_priority == VMIRROR_PRIORITY_SAME);
 	CHECK(a.max_copy_rate == 0);
-	CHECK(!a.nosync && !a.no_activation && !a.sync_async);
+	CHECK(!a.nosync && !a.no_activation);
 }
 
 static void every_option_is_parsed(void)

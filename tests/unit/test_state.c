@@ -397,6 +397,66 @@ static void names_cover_every_number(void)
 	CHECK(vmirror_state_apply(NULL, (enum vmirror_event)99, 0) == -EINVAL);
 }
 
+static int field_is(const struct vmirror_status *st, enum vmirror_field f,
+		    const char *want)
+{
+	char text[VMIRROR_FIELD_TEXT_MAX];
+
+	vmirror_field_text(st, f, text, sizeof(text));
+	if (strcmp(text, want))
+		printf("  %s: got '%s', want '%s'\n", vmirror_fields[f].key, text, want);
+	return !strcmp(text, want);
+}
+
+/* The text of sysfs and "dmsetup status", as before the table */
+static void status_fields_as_sysfs_writes_them(void)
+{
+	struct vmirror_status st = {
+		.copy_state = VMIRROR_COPY_STATE_SYNCHRONIZED,
+		.requested_copy_state = 14,
+		.sync_mode = VMIRROR_COPY_TYPE_SYNC,
+		.copy_methodology = VMIRROR_COPY_METHOD_IMPLEMENTATION_DECIDES,
+		.percent_synced = 100,
+		.max_copy_rate = 4294967295u,
+		.source_major = 253, .source_minor = 1,
+		.target_major = 4294967295u, .target_minor = 7,
+		.sync_time_ns = 1764678123456789012ULL,
+		.regions_total = ~0ULL,
+		.eta_seconds = -1,
+	};
+
+	CHECK(VMIRROR_NR_FIELDS == 24);
+	CHECK(!strcmp(vmirror_fields[0].key, "copy_state"));
+	CHECK(!strcmp(vmirror_fields[VMIRROR_FIELD_sync_time].key, "sync_time"));
+	CHECK(!strcmp(vmirror_fields[VMIRROR_NR_FIELDS - 1].key, "mirror_errors"));
+	CHECK(field_is(&st, VMIRROR_FIELD_copy_state, "synchronized"));
+	CHECK(field_is(&st, VMIRROR_FIELD_requested_copy_state, "unknown"));
+	CHECK(field_is(&st, VMIRROR_FIELD_sync_mode, "sync"));
+	CHECK(field_is(&st, VMIRROR_FIELD_copy_methodology, "implementation_decides"));
+	CHECK(field_is(&st, VMIRROR_FIELD_percent_synced, "100"));
+	CHECK(field_is(&st, VMIRROR_FIELD_max_copy_rate, "4294967295"));
+	CHECK(field_is(&st, VMIRROR_FIELD_source, "253:1"));
+	CHECK(field_is(&st, VMIRROR_FIELD_target, "4294967295:7"));
+	CHECK(field_is(&st, VMIRROR_FIELD_sync_time, "2025-12-02T12:22:03Z"));
+	CHECK(field_is(&st, VMIRROR_FIELD_regions_total, "18446744073709551615"));
+	CHECK(field_is(&st, VMIRROR_FIELD_eta_seconds, "-1"));
+	CHECK((long long)vmirror_field_value(&st, VMIRROR_FIELD_eta_seconds) == -1);
+	st.sync_time_ns = 0;
+	st.sync_mode = VMIRROR_COPY_TYPE_ASYNC;
+	CHECK(field_is(&st, VMIRROR_FIELD_sync_time, "-"));
+	CHECK(field_is(&st, VMIRROR_FIELD_sync_mode, "async"));
+}
+
+static void op_words_both_ways(void)
+{
+	CHECK(vmirror_op_value("split") == VMIRROR_OP_SPLIT);
+	CHECK(vmirror_op_value("CANCEL") == VMIRROR_OP_CANCEL);
+	CHECK(vmirror_op_value("set") == 0);
+	CHECK(!strcmp(vmirror_op_word(VMIRROR_OP_ACTIVATE), "activate"));
+	CHECK(vmirror_op_word(0) == NULL);
+	CHECK(vmirror_op_word(VMIRROR_OP_SET_PRIORITY) == NULL);
+}
+
 int main(void)
 {
 	RUN(load_activate_sync);
@@ -414,5 +474,7 @@ int main(void)
 	RUN(write_done_after_break);
 	RUN(write_done_flush);
 	RUN(names_cover_every_number);
+	RUN(status_fields_as_sysfs_writes_them);
+	RUN(op_words_both_ways);
 	HARNESS_EXIT();
 }

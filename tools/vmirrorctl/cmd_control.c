@@ -19,18 +19,6 @@ static const struct option help_only[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static const struct {
-	const char *name;
-	uint32_t op;
-} operations[] = {
-	{ "activate", VMIRROR_OP_ACTIVATE },
-	{ "pause", VMIRROR_OP_PAUSE },
-	{ "resume", VMIRROR_OP_RESUME },
-	{ "fracture", VMIRROR_OP_FRACTURE },
-	{ "split", VMIRROR_OP_SPLIT },
-	{ "resync", VMIRROR_OP_RESYNC },
-};
-
 static int control(const struct target_dev *td, uint32_t op, uint32_t value)
 {
 	struct vmirror_status st;
@@ -52,13 +40,11 @@ static int control(const struct target_dev *td, uint32_t op, uint32_t value)
 
 int cmd_op(int argc, char **argv)
 {
+	/* main.c runs this for the words of vmirror_op_word() but break, cancel */
+	uint32_t op = vmirror_op_value(argv[0]);
 	struct target_dev td;
-	uint32_t op = 0;
 	int r;
 
-	for (size_t i = 0; i < sizeof(operations) / sizeof(operations[0]); i++)
-		if (!strcmp(argv[0], operations[i].name))
-			op = operations[i].op;
 	while (next_opt(argc, argv, "", help_only) != -1)
 		;
 	check_args(argc, argv, 1, 1);

@@ -238,17 +238,63 @@ int cmd_create(int argc, char **argv)
 	return EXIT_OK;
 }
 
+/*
+ * The device under DEVICE's live table, which must be one linear target
+ * from sector 0: "major:minor" in DEV, its offset and length in sectors.
+ */
+static int linear_source(const struct dmx_info *info, char *dev, size_t len,
+			 unsigned long long *offset, uint64_t *sectors)
+{
+	struct dmx_table live;
+	unsigned int maj, min;
+	int r;
+
+	r = dmx_get_table(info->name, &live);
+	if (r)
+		return error("%s: cannot read the table: %s", info->name, dmx_strerror(r));
+	if (live.n == 1 && !strcmp(live.t[0].type, "vmirror")) {
+		dmx_table_free(&live);
+		return error("%s: is a vmirror device already", info->name);
+	}
+	if (live.n != 1 || strcmp(live.t[0].type, "linear") || live.t[0].start != 0 ||
+	    sscanf(live.t[0].params, "%u:%u %llu", &maj, &min, offset) != 3) {
+		r = error("%s: not a device with a single linear target (%d target%s, first '%s')",
+			  info->name, live.n, live.n == 1 ? "" : "s",
+			  live.n ? live.t[0].type : "none");
+		dmx_table_free(&live);
+		return r;
+	}
+	*sectors = live.t[0].len;
+	dmx_table_free(&live);
+	snprintf(dev, len, "%u:%u", maj, min);
+	return EXIT_OK;
+}
+
+/* Whether DEVICE can take a vmirror table now: live, resumed, not LVM's */
+static int start_refused(const struct dmx_info *info, bool force)
+{
+	if (!info->live_table)
+		return error("%s: has no live table", info->name);
+	if (info->suspended)
+		return error("%s: is suspended; resume it first", info->name);
+	if (info->inactive_table)
+		return error("%s: has an inactive table loaded; clear it first (dmsetup clear)",
+			     info->name);
+	if (is_lvm_volume(info) && !force)
+		return error(LVM_REFUSED, info->name, "LVM would not know of the mirror, and");
+	return EXIT_OK;
+}
+
 int cmd_start(int argc, char **argv)
 {
 	const char *device, *mirror;
 	struct table_opts o;
-	struct dmx_table live, tbl = { 0 };
+	struct dmx_table tbl = { 0 };
 	struct dmx_info info;
 	struct mirror_leg m;
-	unsigned int lmaj, lmin;
-	unsigned long long loff;
+	unsigned long long loff = 0;
 	char params[512], ldev[32];
-	uint64_t len;
+	uint64_t len = 0;
 	int r;
 
 	parse_table_opts(argc, argv, &o);
@@ -259,70 +305,28 @@ int cmd_start(int argc, char **argv)
 	r = dmx_resolve(device, &info);
 	if (r)
 		return resolve_error(device, r);
-	if (!info.live_table)
-		return error("%s: has no live table", info.name);
-	if (info.suspended)
-		return error("%s: is suspended; resume it first", info.name);
-	if (info.inactive_table)
-		return error("%s: has an inactive table loaded; clear it first (dmsetup clear)",
-			     info.name);
-	if (is_lvm_volume(&info) && !o.force)
-		return error(LVM_REFUSED, info.name, "LVM would not know of the mirror, and");
-
-	r = dmx_get_table(info.name, &live);
+	r = start_refused(&info, o.force);
+	if (!r)
+		r = linear_source(&info, ldev, sizeof(ldev), &loff, &len);
 	if (r)
-		return error("%s: cannot read the table: %s", info.name, dmx_strerror(r));
-	if (live.n == 1 && !strcmp(live.t[0].type, "vmirror")) {
-		dmx_table_free(&live);
-		return error("%s: is a vmirror device already", info.name);
-	}
-	if (live.n != 1 || strcmp(live.t[0].type, "linear") || live.t[0].start != 0 ||
-	    sscanf(live.t[0].params, "%u:%u %llu", &lmaj, &lmin, &loff) != 3) {
-		r = error("%s: not a device with a single linear target (%d target%s, first '%s')",
-			  info.name, live.n, live.n == 1 ? "" : "s",
-			  live.n ? live.t[0].type : "none");
-		dmx_table_free(&live);
 		return r;
-	}
-	len = live.t[0].len;
-	dmx_table_free(&live);
-	snprintf(ldev, sizeof(ldev), "%u:%u", lmaj, lmin);
 
 	r = mirror_prepare(&m, mirror, len << SECTOR_SHIFT, o.existing,
 			   logical_block_size(info.major, info.minor));
 	if (r)
 		return r;
-	if ((m.major == lmaj && m.minor == lmin) ||
-	    (m.major == info.major && m.minor == info.minor)) {
+	if (!strcmp(m.dev, ldev) || (m.major == info.major && m.minor == info.minor)) {
 		mirror_abort(&m);
 		return error("%s: is the device itself or its source", mirror);
 	}
 
 	table_params(params, sizeof(params), ldev, loff, m.dev, &o);
 	dmx_table_add(&tbl, 0, len, "vmirror", params);
-	kmsg_mark();
-	r = dmx_reload(info.name, &tbl);
+	r = dmx_swap_table(info.name, &tbl, "vmirror", NULL, NULL);
 	dmx_table_free(&tbl);
 	if (r) {
 		mirror_abort(&m);
-		return error("%s: the vmirror table was refused: %s", info.name,
-			     load_error(r));
-	}
-	r = dmx_suspend(info.name);
-	if (r) {
-		dmx_clear(info.name);
-		mirror_abort(&m);
-		return error("%s: cannot suspend: %s; nothing changed", info.name,
-			     dmx_strerror(r));
-	}
-	r = dmx_resume(info.name);
-	if (r) {
-		/* Back to the linear table. */
-		dmx_clear(info.name);
-		dmx_resume(info.name);
-		mirror_abort(&m);
-		return error("%s: cannot resume with the vmirror table: %s; "
-			     "the linear table is back", info.name, dmx_strerror(r));
+		return r;
 	}
 	print_started(info.name, "mirroring", &m);
 	mirror_commit(&m);

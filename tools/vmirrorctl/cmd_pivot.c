@@ -13,10 +13,11 @@
  *   3. while suspended, check through VMIRROR_IOC_STATUS that the pair is
  *      synchronized without mirror errors, and commit the state change
  *      with VMIRROR_OP_BREAK / _CANCEL, which the kernel refuses unless
- *      it is legal in the current state;
+ *      it is legal in the current state (commit_break(), commit_cancel());
  *   4. resume, which makes the linear table live.
  *
- * If a check fails the linear table is dropped and the old one resumed.
+ * dmx_swap_table() runs the steps; if one fails, the linear table is
+ * dropped and the old one resumed.
  * break is refused on an LVM logical volume unless --force (LVM_REFUSED).
  */
 #include <errno.h>
@@ -81,17 +82,6 @@ static int linear_table(const char *name, bool to_mirror, struct dmx_table *out,
 	return EXIT_OK;
 }
 
-/* Drop the loaded table and resume the old one. */
-static void back_out(const char *name)
-{
-	int r = dmx_clear(name);
-
-	if (!r)
-		r = dmx_resume(name);
-	if (r)
-		error("%s: could not resume the old table: %s", name, dmx_strerror(r));
-}
-
 static const char *not_synced_why(char *buf, size_t len, const struct vmirror_status *st)
 {
 	snprintf(buf, len, "%s, %u%% synced", vmirror_copy_state_name(st->copy_state),
@@ -100,12 +90,17 @@ static const char *not_synced_why(char *buf, size_t len, const struct vmirror_st
 }
 
 /*
- * While suspended: may the pair be broken?  PRE is the status from before
- * the suspend (while suspended copy_state reads "suspended").
+ * While suspended: check that the pair may be broken and commit the break
+ * (VMIRROR_OP_BREAK): the kernel's state changes here, before the resume
+ * that makes the linear table live.  TD's status is from before the
+ * suspend (while suspended copy_state reads "suspended").
  */
-static int check_break(const char *name, const struct vmirror_status *pre,
-		       uint32_t major, uint32_t minor)
+static int commit_break(void *ctx)
 {
+	const struct target_dev *td = ctx;
+	const struct vmirror_status *pre = &td->st;
+	const char *name = td->info.name;
+	uint32_t major = td->info.major, minor = td->info.minor;
 	struct vmirror_status st;
 	char why[128];
 	int r;
@@ -141,10 +136,16 @@ static int check_break(const char *name, const struct vmirror_status *pre,
 	"%s: the pair is failedover: the mirror holds the data and the source is " \
 	"out of date; use 'vmirrorctl break'"
 
-static int check_cancel(const char *name, const struct vmirror_status *pre,
-			uint32_t major, uint32_t minor)
+/*
+ * While suspended: commit the cancel (VMIRROR_OP_CANCEL), which the kernel
+ * refuses for a failedover pair; TD's status is from before the suspend.
+ */
+static int commit_cancel(void *ctx)
 {
-	int r = ctl_control(major, minor, VMIRROR_OP_CANCEL, 0);
+	const struct target_dev *td = ctx;
+	const struct vmirror_status *pre = &td->st;
+	const char *name = td->info.name;
+	int r = ctl_control(td->info.major, td->info.minor, VMIRROR_OP_CANCEL, 0);
 
 	/* EBUSY: aborted already (fine) or failedover (the source is stale) */
 	if (r == -EBUSY && pre->copy_state == VMIRROR_COPY_STATE_ABORTED)
@@ -156,13 +157,32 @@ static int check_cancel(const char *name, const struct vmirror_status *pre,
 	return EXIT_OK;
 }
 
+/* What would be refused while suspended, refused before the reload */
+static int pivot_refused(const struct target_dev *td, bool to_mirror, bool force)
+{
+	const char *name = td->info.name;
+	char why[128];
+
+	if (to_mirror && is_lvm_volume(&td->info) && !force)
+		return error(LVM_REFUSED, name, "after the break LVM would still record the old disk, and");
+	if (to_mirror && td->st.copy_state != VMIRROR_COPY_STATE_SYNCHRONIZED &&
+	    td->st.copy_state != VMIRROR_COPY_STATE_FAILEDOVER)
+		return error("%s: not synchronized (%s); the mirror stays as it was",
+			     name, not_synced_why(why, sizeof(why), &td->st));
+	if (!to_mirror && td->st.copy_state == VMIRROR_COPY_STATE_FAILEDOVER)
+		return error(FAILEDOVER_MSG, name);
+	if (td->info.inactive_table)
+		return error("%s: has an inactive table loaded; clear it first (dmsetup clear)",
+			     name);
+	return EXIT_OK;
+}
+
 static int pivot(int argc, char **argv, bool to_mirror)
 {
 	struct target_dev td;
 	struct dmx_table tbl;
 	struct legs legs;
 	const char *name;
-	char why[128];
 	bool force = false;
 	int c, r;
 
@@ -176,53 +196,16 @@ static int pivot(int argc, char **argv, bool to_mirror)
 	if (r)
 		return r;
 	name = td.info.name;
-	if (to_mirror && is_lvm_volume(&td.info) && !force)
-		return error(LVM_REFUSED, name, "after the break LVM would still record the old disk, and");
-
-	/* Refuse early what would be refused while suspended. */
-	if (to_mirror && td.st.copy_state != VMIRROR_COPY_STATE_SYNCHRONIZED &&
-	    td.st.copy_state != VMIRROR_COPY_STATE_FAILEDOVER)
-		return error("%s: not synchronized (%s); the mirror stays as it was",
-			     name, not_synced_why(why, sizeof(why), &td.st));
-	if (!to_mirror && td.st.copy_state == VMIRROR_COPY_STATE_FAILEDOVER)
-		return error(FAILEDOVER_MSG, name);
-	if (td.info.inactive_table)
-		return error("%s: has an inactive table loaded; clear it first (dmsetup clear)",
-			     name);
-
-	r = linear_table(name, to_mirror, &tbl, &legs);
+	r = pivot_refused(&td, to_mirror, force);
+	if (!r)
+		r = linear_table(name, to_mirror, &tbl, &legs);
 	if (r)
 		return r;
-	kmsg_mark();
-	r = dmx_reload(name, &tbl);
+	r = dmx_swap_table(name, &tbl, "linear", to_mirror ? commit_break : commit_cancel,
+			   &td);
 	dmx_table_free(&tbl);
-	if (r) {
-		const char *k = kmsg_table_error();
-
-		return error("%s: the linear table was refused: %s", name,
-			     *k ? k : dmx_strerror(r));
-	}
-	r = dmx_suspend(name);
-	if (r) {
-		dmx_clear(name);
-		return error("%s: cannot suspend: %s; nothing changed", name, dmx_strerror(r));
-	}
-
-	if (to_mirror)
-		r = check_break(name, &td.st, td.info.major, td.info.minor);
-	else
-		r = check_cancel(name, &td.st, td.info.major, td.info.minor);
-	if (r) {
-		back_out(name);
+	if (r)
 		return r;
-	}
-
-	r = dmx_resume(name);
-	if (r) {
-		back_out(name);
-		return error("%s: cannot resume with the linear table: %s", name,
-			     dmx_strerror(r));
-	}
 	if (to_mirror)
 		printf("%s: now on the mirror alone (linear %s %llu); the source %s is no longer used\n",
 		       name, legs.mirror, legs.moff, legs.source);

@@ -76,47 +76,63 @@ static void print_bytes(const char *key, uint64_t bytes, const char *unit)
 	printf(KEY "%llu (%s%s)\n", key, (unsigned long long)bytes, buf, unit);
 }
 
-/* The keys of status_json(), in its order, the sizes also in binary units */
-static void print_status(const char *name, const struct vmirror_status *st,
-			 const struct dev_paths *paths)
+/* A number of kernel/status-fields.h, the sizes also in binary units */
+static void print_num(const char *key, unsigned long long v, enum vmirror_unit unit)
 {
 	char buf[64];
 
+	switch (unit) {
+	case VMIRROR_UNIT_BYTES:
+		print_bytes(key, v, "");
+		break;
+	case VMIRROR_UNIT_BYTES_PER_S:
+		print_bytes(key, v, "/s");
+		break;
+	case VMIRROR_UNIT_KIB_PER_S:
+		printf(KEY "%llu%s\n", key, v, v ? " KiB/s" : " (no cap)");
+		break;
+	case VMIRROR_UNIT_SECONDS:
+		fmt_duration(buf, sizeof(buf), (long long)v);
+		printf(KEY "%lld (%s)\n", key, (long long)v, buf);
+		break;
+	default:
+		printf(KEY "%llu\n", key, v);
+	}
+}
+
+/* After "source" and "target": the leg's path, file and size */
+static void print_leg(enum vmirror_field f, const struct dev_paths *paths)
+{
+	if (f == VMIRROR_FIELD_source) {
+		printf(KEY "%s\n", "source_path", paths->source_path);
+		print_bytes("source_size", paths->source_size, "");
+	} else if (f == VMIRROR_FIELD_target) {
+		printf(KEY "%s\n", "target_path", paths->target_path);
+		printf(KEY "%s\n", "target_file",
+		       paths->target_file[0] ? paths->target_file : "-");
+		print_bytes("target_size", paths->target_size, "");
+	}
+}
+
+/* The keys of status_json(), in its order */
+static void print_status(const char *name, const struct vmirror_status *st,
+			 const struct dev_paths *paths)
+{
+	char text[VMIRROR_FIELD_TEXT_MAX];
+
 	printf(KEY "%s\n", "name", name);
 	print_bytes("size", paths->size, "");
-	printf(KEY "%s\n", "copy_state", vmirror_copy_state_name(st->copy_state));
-	printf(KEY "%s\n", "sync_state", vmirror_sync_state_name(st->sync_state));
-	printf(KEY "%s\n", "progress_status", vmirror_progress_name(st->progress_status));
-	printf(KEY "%s\n", "requested_copy_state",
-	       vmirror_copy_state_name(st->requested_copy_state));
-	printf(KEY "%u\n", "percent_synced", st->percent_synced);
-	printf(KEY "%u\n", "sync_maintained", st->sync_maintained);
-	fmt_time_ns(buf, sizeof(buf), st->sync_time_ns);
-	printf(KEY "%s\n", "sync_time", buf);
-	printf(KEY "%s\n", "sync_type", vmirror_sync_type_name(st->sync_type));
-	printf(KEY "%s\n", "sync_mode", sync_mode_name(st->sync_mode));
-	printf(KEY "%s\n", "copy_type", vmirror_copy_type_name(st->copy_type));
-	printf(KEY "%s\n", "replica_type", vmirror_replica_type_name(st->replica_type));
-	printf(KEY "%s\n", "copy_methodology", vmirror_methodology_name(st->copy_methodology));
-	printf(KEY "%s\n", "copy_priority", vmirror_priority_name(st->copy_priority));
-	printf(KEY "%u%s\n", "max_copy_rate", st->max_copy_rate,
-	       st->max_copy_rate ? " KiB/s" : " (no cap)");
-	printf(KEY "%u:%u\n", "source", st->source_major, st->source_minor);
-	printf(KEY "%s\n", "source_path", paths->source_path);
-	print_bytes("source_size", paths->source_size, "");
-	printf(KEY "%u:%u\n", "target", st->target_major, st->target_minor);
-	printf(KEY "%s\n", "target_path", paths->target_path);
-	printf(KEY "%s\n", "target_file", paths->target_file[0] ? paths->target_file : "-");
-	print_bytes("target_size", paths->target_size, "");
-	print_bytes("region_size", st->region_size, "");
-	printf(KEY "%llu" "\n", "regions_total", (unsigned long long)st->regions_total);
-	printf(KEY "%llu" "\n", "regions_synced", (unsigned long long)st->regions_synced);
-	print_bytes("bytes_copied", st->bytes_copied, "");
-	print_bytes("copy_rate", st->copy_rate, "/s");
-	fmt_duration(buf, sizeof(buf), st->eta_seconds);
-	printf(KEY "%lld (%s)\n", "eta_seconds", (long long)st->eta_seconds, buf);
-	printf(KEY "%llu" "\n", "source_errors", (unsigned long long)st->source_errors);
-	printf(KEY "%llu" "\n", "mirror_errors", (unsigned long long)st->mirror_errors);
+	for (int f = 0; f < VMIRROR_NR_FIELDS; f++) {
+		const struct vmirror_field_info *fi = &vmirror_fields[f];
+
+		if (fi->kind == VMIRROR_KIND_NUM) {
+			print_num(fi->key, vmirror_field_value(st, f), fi->unit);
+		} else {
+			vmirror_field_text(st, f, text, sizeof(text));
+			printf(KEY "%s\n", fi->key, text);
+		}
+		print_leg(f, paths);
+	}
 }
 
 /* The status of every device as one JSON array. */

@@ -40,6 +40,18 @@ static int state_open(const struct target_dev *td)
 	return fd;
 }
 
+/*
+ * The one argument NAME of wait and watch: its vmirror device in TD and
+ * its copy_state file open; -1 (the error printed) if not.
+ */
+static int state_open_arg(int argc, char **argv, struct target_dev *td)
+{
+	check_args(argc, argv, 1, 1);
+	if (open_vmirror(argv[optind], td))
+		return -1;
+	return state_open(td);
+}
+
 /* Read the state word; this also re-arms poll(). */
 static int state_read(int fd, char *buf, size_t len)
 {
@@ -106,71 +118,76 @@ static const struct option wait_options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-int cmd_wait(int argc, char **argv)
+/* --for STATE (a copy_state the target enters) and --timeout S (-1: none) */
+static void parse_wait_opts(int argc, char **argv, const char **want, double *timeout)
 {
-	const char *want = "synchronized";
-	double timeout = -1, deadline = 0, left;
-	struct target_dev td;
-	char state[64];
-	const char *why;
-	int c, fd, r, ms;
+	int c, v;
 
 	while ((c = next_opt(argc, argv, "", wait_options)) != -1) {
 		switch (c) {
 		case OPT_FOR:
-			r = copy_state_value(optarg);
-			if (r < 0)
+			v = copy_state_value(optarg);
+			if (v < 0)
 				bad_value("--for", optarg, "not a copy_state word");
-			if (!copy_state_entered(r))
+			if (!copy_state_entered(v))
 				bad_value("--for", optarg, "the vmirror target never enters this state");
-			want = optarg;
+			*want = optarg;
 			break;
 		case OPT_TIMEOUT:
-			if (parse_seconds(optarg, &timeout))
+			if (parse_seconds(optarg, timeout))
 				bad_value("--timeout", optarg, "not a number of seconds");
 			break;
 		}
 	}
-	check_args(argc, argv, 1, 1);
-	r = open_vmirror(argv[optind], &td);
-	if (r)
-		return r;
-	fd = state_open(&td);
-	if (fd < 0)
-		return EXIT_FAIL;
-	if (timeout >= 0)
-		deadline = now_seconds() + timeout;
+}
+
+/* Sleep on FD, the copy_state file of TD, until it reads WANT */
+static int wait_for(const struct target_dev *td, int fd, const char *want,
+		    double timeout)
+{
+	double deadline = timeout >= 0 ? now_seconds() + timeout : 0, left;
+	char state[64];
+	const char *why;
+	int r, ms;
 
 	for (;;) {
 		r = state_read(fd, state, sizeof(state));
-		if (r) {
-			close(fd);
-			return error("%s: no longer a vmirror device (%s)", td.info.name,
+		if (r)
+			return error("%s: no longer a vmirror device (%s)", td->info.name,
 				     strerror(-r));
-		}
 		if (!strcmp(state, want))
-			break;
+			return EXIT_OK;
 		why = dead_end(state, want);
-		if (why) {
-			close(fd);
-			return error("%s: copy_state %s: %s will not come (%s)", td.info.name,
+		if (why)
+			return error("%s: copy_state %s: %s will not come (%s)", td->info.name,
 				     state, want, why);
-		}
 		ms = 1000;	/* a safety net: wake every second */
 		if (timeout >= 0) {
 			left = deadline - now_seconds();
-			if (left <= 0) {
-				close(fd);
+			if (left <= 0)
 				return error("%s: timed out after %g s waiting for %s (copy_state %s)",
-					     td.info.name, timeout, want, state);
-			}
+					     td->info.name, timeout, want, state);
 			if (left * 1000 < ms)
 				ms = ceil(left * 1000);
 		}
 		state_sleep(fd, ms);
 	}
+}
+
+int cmd_wait(int argc, char **argv)
+{
+	const char *want = "synchronized";
+	double timeout = -1;
+	struct target_dev td;
+	int fd, r;
+
+	parse_wait_opts(argc, argv, &want, &timeout);
+	fd = state_open_arg(argc, argv, &td);
+	if (fd < 0)
+		return EXIT_FAIL;
+	r = wait_for(&td, fd, want, timeout);
 	close(fd);
-	return EXIT_OK;
+	return r;
 }
 
 /* ---- watch ---- */
@@ -323,28 +340,72 @@ static void line_plain(char *buf, size_t len, const char *name,
 		 p->percent, p->done, p->total, p->rate, p->eta, p->progress);
 }
 
+/* What watch has shown: the status of the last JSON line, the last line */
+struct watch_shown {
+	bool first;			/* nothing yet */
+	struct vmirror_status st;	/* --json */
+	char line[512];			/* plain lines */
+	double time;
+	unsigned int copy_state, progress_status;
+};
+
+/* Show TD's status as watch was asked to (JSON, a terminal, plain lines) */
+static void watch_show(const struct target_dev *td, const struct progress *p,
+		       bool json, bool tty, struct watch_shown *w)
+{
+	char line[512];
+	bool changed;
+
+	if (json) {
+		if (w->first || status_changed(&w->st, &td->st)) {
+			json_event(w->first ? "exists" : "change", td, false);
+			w->st = td->st;
+		}
+	} else if (tty) {
+		draw_tty(p);
+	} else {
+		line_plain(line, sizeof(line), td->info.name, p);
+		/* at once on a state change, else at most once a second */
+		changed = td->st.copy_state != w->copy_state ||
+			  td->st.progress_status != w->progress_status;
+		if (changed || (strcmp(line, w->line) && now_seconds() - w->time >= 1.0)) {
+			puts(line);
+			fflush(stdout);
+			snprintf(w->line, sizeof(w->line), "%s", line);
+			w->time = now_seconds();
+			w->copy_state = td->st.copy_state;
+			w->progress_status = td->st.progress_status;
+		}
+	}
+	w->first = false;
+}
+
+/* The states watch ends in: the copy is done, or cannot go on by itself */
+static bool watch_ends(unsigned int copy_state)
+{
+	return copy_state == VMIRROR_COPY_STATE_SYNCHRONIZED ||
+	       copy_state == VMIRROR_COPY_STATE_FAILEDOVER ||
+	       copy_state == VMIRROR_COPY_STATE_BROKEN ||
+	       copy_state == VMIRROR_COPY_STATE_ABORTED;
+}
+
 int cmd_watch(int argc, char **argv)
 {
-	char path[128], line[512], last[512] = "", state[64];
+	struct watch_shown shown = { .first = true, .copy_state = ~0U,
+				     .progress_status = ~0U };
+	char path[128], state[64];
 	struct target_dev td;
-	struct vmirror_status shown;
 	struct progress p;
-	unsigned int last_cs = ~0U, last_ps = ~0U;
 	uint64_t sectors = 0;
-	double last_time = 0;
-	bool tty = isatty(STDOUT_FILENO), json = false, first = true;
-	int c, fd, r, rc;
+	bool tty = isatty(STDOUT_FILENO), json = false;
+	int c, fd, r;
 
 	while ((c = next_opt(argc, argv, "j", watch_options)) != -1)
 		if (c == 'j')
 			json = true;
 	if (json)
 		tty = false;
-	check_args(argc, argv, 1, 1);
-	r = open_vmirror(argv[optind], &td);
-	if (r)
-		return r;
-	fd = state_open(&td);
+	fd = state_open_arg(argc, argv, &td);
 	if (fd < 0)
 		return EXIT_FAIL;
 	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/size", td.info.major,
@@ -353,9 +414,6 @@ int cmd_watch(int argc, char **argv)
 	catch_signals();
 
 	for (;;) {
-		unsigned int cs;
-		bool changed, done;
-
 		state_read(fd, state, sizeof(state));	/* re-arm poll() */
 		r = ctl_status(td.info.major, td.info.minor, &td.st);
 		if (r) {
@@ -366,35 +424,9 @@ int cmd_watch(int argc, char **argv)
 			close(fd);
 			return error("%s: no longer a vmirror device", td.info.name);
 		}
-		cs = td.st.copy_state;
 		describe(&td.st, sectors << SECTOR_SHIFT, &p);
-		done = cs == VMIRROR_COPY_STATE_SYNCHRONIZED ||
-		       cs == VMIRROR_COPY_STATE_FAILEDOVER ||
-		       cs == VMIRROR_COPY_STATE_BROKEN ||
-		       cs == VMIRROR_COPY_STATE_ABORTED;
-		if (json) {
-			if (first || status_changed(&shown, &td.st)) {
-				json_event(first ? "exists" : "change", &td, false);
-				shown = td.st;
-				first = false;
-			}
-		} else if (tty) {
-			draw_tty(&p);
-		} else {
-			line_plain(line, sizeof(line), td.info.name, &p);
-			/* at once on a state change, else at most once a second */
-			changed = cs != last_cs || td.st.progress_status != last_ps;
-			if (changed || (strcmp(line, last) &&
-					now_seconds() - last_time >= 1.0)) {
-				puts(line);
-				fflush(stdout);
-				snprintf(last, sizeof(last), "%s", line);
-				last_time = now_seconds();
-				last_cs = cs;
-				last_ps = td.st.progress_status;
-			}
-		}
-		if (done || interrupted)
+		watch_show(&td, &p, json, tty, &shown);
+		if (watch_ends(td.st.copy_state) || interrupted)
 			break;
 		state_sleep(fd, 250);	/* a terminal gets 4 frames a second */
 	}
@@ -403,10 +435,9 @@ int cmd_watch(int argc, char **argv)
 	close(fd);
 	if (interrupted)
 		return EXIT_FAIL;
-	rc = EXIT_OK;
 	if (td.st.copy_state == VMIRROR_COPY_STATE_BROKEN ||
 	    td.st.copy_state == VMIRROR_COPY_STATE_ABORTED)
-		rc = error("%s: copy_state %s", td.info.name,
-			   vmirror_copy_state_name(td.st.copy_state));
-	return rc;
+		return error("%s: copy_state %s", td.info.name,
+			     vmirror_copy_state_name(td.st.copy_state));
+	return EXIT_OK;
 }

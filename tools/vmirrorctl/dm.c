@@ -111,7 +111,6 @@ static int task_info(struct dm_task *dmt, struct dmx_info *info)
 	info->live_table = di.live_table;
 	info->inactive_table = di.inactive_table;
 	info->open_count = di.open_count;
-	info->target_count = di.target_count;
 	return 0;
 }
 
@@ -271,19 +270,31 @@ out:
 	return r;
 }
 
+/* A task of TYPE (DM_DEVICE_CREATE, _RELOAD) with TBL; NULL and *R if not */
+static struct dm_task *table_task(int type, const struct dmx_table *tbl, int *r)
+{
+	struct dm_task *dmt = dm_task_create(type);
+
+	if (!dmt) {
+		*r = -ECOMM;
+		return NULL;
+	}
+	*r = add_targets(dmt, tbl);
+	if (*r) {
+		dm_task_destroy(dmt);
+		return NULL;
+	}
+	return dmt;
+}
+
 int dmx_create(const char *name, const struct dmx_table *tbl)
 {
-	struct dm_task *dmt = dm_task_create(DM_DEVICE_CREATE);
 	char node[256];
 	int r;
+	struct dm_task *dmt = table_task(DM_DEVICE_CREATE, tbl, &r);
 
 	if (!dmt)
-		return -ECOMM;
-	r = add_targets(dmt, tbl);
-	if (r) {
-		dm_task_destroy(dmt);
 		return r;
-	}
 	r = run_task(dmt, name, true);
 	if (r)
 		return r;
@@ -296,17 +307,10 @@ int dmx_create(const char *name, const struct dmx_table *tbl)
 
 int dmx_reload(const char *name, const struct dmx_table *tbl)
 {
-	struct dm_task *dmt = dm_task_create(DM_DEVICE_RELOAD);
 	int r;
+	struct dm_task *dmt = table_task(DM_DEVICE_RELOAD, tbl, &r);
 
-	if (!dmt)
-		return -ECOMM;
-	r = add_targets(dmt, tbl);
-	if (r) {
-		dm_task_destroy(dmt);
-		return r;
-	}
-	return run_task(dmt, name, false);
+	return dmt ? run_task(dmt, name, false) : r;
 }
 
 int dmx_clear(const char *name)
@@ -340,6 +344,51 @@ int dmx_remove(const char *name)
 	/* A short-lived opener (blkid, udev) must not make remove fail. */
 	dm_task_retry_remove(dmt);
 	return run_task(dmt, name, true);
+}
+
+/* Drop the loaded table and resume the old one; false (error printed) if not */
+static bool back_out(const char *name)
+{
+	int r = dmx_clear(name);
+
+	if (!r)
+		r = dmx_resume(name);
+	if (r)
+		error("%s: could not resume the old table: %s", name, dmx_strerror(r));
+	return !r;
+}
+
+int dmx_swap_table(const char *name, const struct dmx_table *tbl, const char *what,
+		   int (*commit)(void *ctx), void *ctx)
+{
+	const char *why;
+	bool back;
+	int r;
+
+	kmsg_mark();
+	r = dmx_reload(name, tbl);
+	if (r) {
+		why = kmsg_table_error();
+		return error("%s: the %s table was refused: %s", name, what,
+			     *why ? why : dmx_strerror(r));
+	}
+	r = dmx_suspend(name);
+	if (r) {
+		dmx_clear(name);
+		return error("%s: cannot suspend: %s; nothing changed", name, dmx_strerror(r));
+	}
+	r = commit ? commit(ctx) : EXIT_OK;
+	if (r) {
+		back_out(name);
+		return r;
+	}
+	r = dmx_resume(name);
+	if (r) {
+		back = back_out(name);
+		return error("%s: cannot resume with the %s table: %s%s", name, what,
+			     dmx_strerror(r), back ? "; the old table is back" : "");
+	}
+	return EXIT_OK;
 }
 
 /* ---- the kernel's reason for a failed table load ---- */

@@ -140,14 +140,14 @@ static int loop_attach(struct mirror_leg *m, int fd, bool dio, unsigned int lbs)
 	return lfd;
 }
 
-/* Open (or create) the file and put it on a loop device. */
-static int mirror_file(struct mirror_leg *m, uint64_t need, bool existing,
-		       unsigned int lbs)
+/*
+ * The file m->path with at least NEED bytes: one that exists, or (unless
+ * EXISTING) a new one of exactly NEED bytes (m->created).
+ */
+static int file_ready(struct mirror_leg *m, uint64_t need, bool existing)
 {
-	char real[PATH_MAX], loopname[300];
 	struct stat st;
-	bool dio = true;
-	int fd, lfd;
+	int fd;
 
 	if (stat(m->path, &st)) {
 		if (errno != ENOENT)
@@ -173,7 +173,20 @@ static int mirror_file(struct mirror_leg *m, uint64_t need, bool existing,
 		return error("%s: too small: %" PRIu64 " bytes, the device has %" PRIu64,
 			     m->path, (uint64_t)st.st_size, need);
 	}
+	return EXIT_OK;
+}
 
+/* Open (or create) the file and put it on a loop device. */
+static int mirror_file(struct mirror_leg *m, uint64_t need, bool existing,
+		       unsigned int lbs)
+{
+	char real[PATH_MAX], loopname[300];
+	bool dio = true;
+	int fd, lfd, r;
+
+	r = file_ready(m, need, existing);
+	if (r)
+		return r;
 	if (!realpath(m->path, real))
 		snprintf(real, sizeof(real), "%s", m->path);
 	if (file_on_loop(real, loopname, sizeof(loopname))) {

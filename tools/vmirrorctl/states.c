@@ -10,12 +10,6 @@
 
 /* The words are the module's own table (kernel/state-names.c, built in here). */
 
-/* struct vmirror_status.sync_mode holds a copy type: sync or async */
-const char *sync_mode_name(unsigned int v)
-{
-	return v == VMIRROR_COPY_TYPE_ASYNC ? "async" : "sync";
-}
-
 /* Every state number fits in this (the uapi's are all below 16). */
 #define MAX_STATE_VALUE 64
 
@@ -38,24 +32,6 @@ int copy_state_value(const char *word)
 int priority_value(const char *word)
 {
 	return rlookup(vmirror_priority_name, VMIRROR_PRIORITY_LOW, word);
-}
-
-const char *copy_state_words(void)
-{
-	static char buf[256];
-
-	if (!buf[0]) {
-		for (unsigned int v = 0; v < MAX_STATE_VALUE; v++) {
-			const char *w = vmirror_copy_state_name(v);
-
-			if (!strcmp(w, "unknown"))
-				continue;
-			if (buf[0])
-				strcat(buf, " ");
-			strcat(buf, w);
-		}
-	}
-	return buf;
 }
 
 bool copy_state_entered(int v)

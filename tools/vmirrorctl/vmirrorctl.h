@@ -70,14 +70,11 @@ int read_sysfs_u64(const char *path, uint64_t *val);
 
 /* ---- states.c ---- */
 
-/* The vmirror_*_name() words: kernel/state-names.h */
-const char *sync_mode_name(unsigned int v);
+/* The vmirror_*_name() words and the status fields: kernel/state-names.h */
 /* -1 if unknown */
 int copy_state_value(const char *word);
 /* VMIRROR_PRIORITY_LOW..HIGH, or -1 */
 int priority_value(const char *word);
-/* A space-separated list of the copy_state words, for messages. */
-const char *copy_state_words(void);
 /*
  * Whether the target ever reports copy_state V (kernel/state.c): not
  * inactive, prepared, skewed or not_applicable.
@@ -94,7 +91,6 @@ struct dmx_info {
 	bool live_table;
 	bool inactive_table;
 	int open_count;
-	int target_count;
 };
 
 struct dmx_target {
@@ -130,6 +126,16 @@ int dmx_clear(const char *name);
 int dmx_suspend(const char *name);
 int dmx_resume(const char *name);
 int dmx_remove(const char *name);
+/*
+ * Replace NAME's live table by TBL while the device stays in use: load it
+ * (inactive), suspend with flush, COMMIT(CTX) while suspended (NULL: none;
+ * it decides, and prints why not), resume.  If a step fails, the loaded
+ * table is dropped and the old one resumed.  WHAT names TBL in the error
+ * lines ("vmirror", "linear").  Returns EXIT_OK, or EXIT_FAIL (COMMIT's
+ * result) with the error printed.
+ */
+int dmx_swap_table(const char *name, const struct dmx_table *tbl, const char *what,
+		   int (*commit)(void *ctx), void *ctx);
 
 /*
  * The kernel says why a table load failed only in its log: remember
