@@ -828,13 +828,56 @@ static void copier_synced(struct vmirror_copier *c)
 	c->ops->synced(c->ctx, c->sync_mode_seq);
 }
 
+/*
+ * Claim @region for @job: start the copy now (with the idle regions after
+ * it), defer it until the region's writes have drained, or give the job
+ * back if the region is busy.  Return: the number of regions handled.
+ */
+static u64 copier_claim(struct vmirror_copier *c, struct copy_job *job,
+			u64 region)
+{
+	u64 nr = 1;
+
+	job->region = region;
+	job->nr = 1;
+	job->phase = COPY_PHASE_START;
+	job->start_ns = 0;
+	/*
+	 * On the pending list before asking: once the region is PENDING, its
+	 * last write may complete at any moment and copier_region_ready()
+	 * must find the job.
+	 */
+	spin_lock_irq(&c->lock);
+	list_add_tail(&job->list, &c->pending_jobs);
+	spin_unlock_irq(&c->lock);
+
+	switch (region_map_copy_begin(c->rm, region, true, &job->gen)) {
+	case REGION_COPY_START:
+		copier_unpend(c, job);
+		copier_extend_batch(c, job);
+		nr = job->nr;
+		copier_rate_charge(c, copier_job_len(c, job));
+		copier_advance(c, job, false);
+		break;
+	case REGION_COPY_DEFERRED:
+		/* Pending, or already moved to the ready list. */
+		copier_rate_charge(c, copier_job_len(c, job));
+		break;
+	case REGION_COPY_BUSY:
+		copier_unpend(c, job);
+		copier_put_job(c, job);
+		break;
+	}
+	return nr;
+}
+
 /* Start the copy of one region if the state, the depth and the rate allow. */
 static enum copier_step copier_start_one(struct vmirror_copier *c,
 					 long *timeout)
 {
 	struct region_map *rm = c->rm;
 	struct copy_job *job;
-	u64 region, nr = 1;
+	u64 region;
 
 	if (READ_ONCE(c->run) != COPIER_RUNNING || !c->ops->copy_allowed(c->ctx))
 		return COPIER_NOTHING;
@@ -860,38 +903,7 @@ static enum copier_step copier_start_one(struct vmirror_copier *c,
 		*timeout = MAX_SCHEDULE_TIMEOUT;
 		return COPIER_WAIT;
 	}
-
-	job->region = region;
-	job->nr = 1;
-	job->phase = COPY_PHASE_START;
-	job->start_ns = 0;
-	/*
-	 * On the pending list before asking: once the region is PENDING, its
-	 * last write may complete at any moment and copier_region_ready()
-	 * must find the job.
-	 */
-	spin_lock_irq(&c->lock);
-	list_add_tail(&job->list, &c->pending_jobs);
-	spin_unlock_irq(&c->lock);
-
-	switch (region_map_copy_begin(rm, region, true, &job->gen)) {
-	case REGION_COPY_START:
-		copier_unpend(c, job);
-		copier_extend_batch(c, job);
-		nr = job->nr;
-		copier_rate_charge(c, copier_job_len(c, job));
-		copier_advance(c, job, false);
-		break;
-	case REGION_COPY_DEFERRED:
-		/* Pending, or already moved to the ready list. */
-		copier_rate_charge(c, copier_job_len(c, job));
-		break;
-	case REGION_COPY_BUSY:
-		copier_unpend(c, job);
-		copier_put_job(c, job);
-		break;
-	}
-	c->cursor = region + nr;
+	c->cursor = region + copier_claim(c, job, region);
 	return COPIER_STARTED;
 }
 
@@ -1024,19 +1036,18 @@ static bool copier_no_pending(struct vmirror_copier *c)
 }
 
 /*
- * Give up what a drain could not finish.  The thread is parked, so jobs
- * are free, pending, ready or in dm-io, and the batches are ours.
+ * Abandon the jobs whose I/O is in dm-io, and cancel the deferred ones
+ * that can be; the writes they held go to @released.  Must be called with
+ * c->lock held, the thread parked.  Return: the number of jobs abandoned.
  */
-static void copier_abandon(struct vmirror_copier *c)
+static unsigned int __copier_abandon_jobs(struct vmirror_copier *c,
+					  struct list_head *released)
 {
-	struct region_map *rm = c->rm;
 	struct copy_job *job, *tmp;
 	unsigned int i, abandoned = 0;
-	bool flush_abandoned = false;
-	LIST_HEAD(released);
 	u64 r;
 
-	spin_lock_irq(&c->lock);
+	lockdep_assert_held(&c->lock);
 	for (i = 0; i < COPIER_MAX_JOBS; i++) {
 		job = &c->jobs[i];
 		if (!job->in_io || job->abandoned)
@@ -1046,8 +1057,8 @@ static void copier_abandon(struct vmirror_copier *c)
 		refcount_inc(&c->ref);
 		__module_get(THIS_MODULE);
 		for (r = 0; r < job->nr; r++)
-			region_map_copy_end(rm, job->region + r, false, job->gen,
-					    0, &released);
+			region_map_copy_end(c->rm, job->region + r, false,
+					    job->gen, 0, released);
 		if (job->phase == COPY_PHASE_WRITE) {
 			job->stale_dev = disk_devt(c->legs.mirror->bdev->bd_disk);
 			spin_lock(&copier_stale_lock);
@@ -1058,11 +1069,26 @@ static void copier_abandon(struct vmirror_copier *c)
 		abandoned++;
 	}
 	list_for_each_entry_safe(job, tmp, &c->pending_jobs, list) {
-		if (region_map_copy_cancel(rm, job->region, &released)) {
+		if (region_map_copy_cancel(c->rm, job->region, released)) {
 			list_move(&job->list, &c->free_jobs);
 			c->nr_busy--;
 		}
 	}
+	return abandoned;
+}
+
+/*
+ * Give up what a drain could not finish.  The thread is parked, so jobs
+ * are free, pending, ready or in dm-io, and the batches are ours.
+ */
+static void copier_abandon(struct vmirror_copier *c)
+{
+	bool flush_abandoned = false;
+	LIST_HEAD(released);
+	unsigned int abandoned;
+
+	spin_lock_irq(&c->lock);
+	abandoned = __copier_abandon_jobs(c, &released);
 	if (c->flush_in_flight && !c->flush_done && !c->flush_stale) {
 		/*
 		 * Decided here, under the lock: the flush may complete, and
