@@ -24,6 +24,8 @@
  * @sync_async: sync_mode async was asked for
  * @nosync: the mirror is already identical: start in sync
  * @no_activation: do not copy before the "activate" message
+ * @mirror_zeroed: the mirror reads zeroes everywhere: the copy skips
+ *	ranges of zeroes instead of writing them
  */
 struct vmirror_args {
 	const char *source_path;
@@ -36,6 +38,7 @@ struct vmirror_args {
 	bool sync_async;
 	bool nosync;
 	bool no_activation;
+	bool mirror_zeroed;
 };
 
 /**
