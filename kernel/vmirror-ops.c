@@ -75,6 +75,7 @@ void vmirror_get_status(struct vmirror *vm, struct vmirror_status *st)
 	st->copy_rate = copier_copy_rate(vm->copier);
 	st->source_errors = atomic64_read(&vm->source_errors);
 	st->mirror_errors = atomic64_read(&vm->mirror_errors);
+	st->bytes_zeroed = atomic64_read(&vm->bytes_zeroed);
 
 	if (s.copy_state == VMIRROR_COPY_STATE_SYNCHRONIZED)
 		st->eta_seconds = 0;
@@ -92,7 +93,7 @@ static void vmirror_status_info(struct vmirror *vm, char *result,
 	unsigned int sz = 0;
 
 	vmirror_get_status(vm, &st);
-	DMEMIT("%s %u %llu/%llu %s %s %s %u %llu %llu %llu %s %s",
+	DMEMIT("%s %u %llu/%llu %s %s %s %u %llu %llu %llu %s %s %llu",
 	       vmirror_copy_state_name(st.copy_state), st.percent_synced,
 	       st.regions_synced, st.regions_total,
 	       vmirror_sync_state_name(st.sync_state),
@@ -100,7 +101,8 @@ static void vmirror_status_info(struct vmirror *vm, char *result,
 	       vmirror_priority_name(st.copy_priority), st.max_copy_rate,
 	       st.bytes_copied, st.source_errors, st.mirror_errors,
 	       vmirror_methodology_name(st.copy_methodology),
-	       vmirror_copy_state_name(st.requested_copy_state));
+	       vmirror_copy_state_name(st.requested_copy_state),
+	       st.bytes_zeroed);
 }
 
 static void vmirror_status_table(struct vmirror *vm, char *result,
@@ -113,7 +115,7 @@ static void vmirror_status_table(struct vmirror *vm, char *result,
 
 	nr_opts += priority != VMIRROR_PRIORITY_SAME ? 2 : 0;
 	nr_opts += rate ? 2 : 0;
-	nr_opts += vm->nosync + vm->no_activation;
+	nr_opts += vm->nosync + vm->no_activation + vm->mirror_zeroed;
 
 	DMEMIT("%s %llu %s %llu %u region_size %llu",
 	       vm->source->name, (unsigned long long)vm->source_start,
@@ -127,6 +129,8 @@ static void vmirror_status_table(struct vmirror *vm, char *result,
 		DMEMIT(" nosync");
 	if (vm->no_activation)
 		DMEMIT(" no_activation");
+	if (vm->mirror_zeroed)
+		DMEMIT(" mirror_zeroed");
 }
 
 void vmirror_status(struct dm_target *ti, status_type_t type,

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <json.h>
 
@@ -80,6 +81,7 @@ static void print_bytes(const char *key, uint64_t bytes, const char *unit)
 static void print_status(const char *name, const struct vmirror_status *st,
 			 const struct dev_paths *paths)
 {
+	struct stat sb;
 	char buf[64];
 
 	printf(KEY "%s\n", "name", name);
@@ -108,6 +110,9 @@ static void print_status(const char *name, const struct vmirror_status *st,
 	printf(KEY "%s\n", "target_path", paths->target_path);
 	printf(KEY "%s\n", "target_file", paths->target_file[0] ? paths->target_file : "-");
 	print_bytes("target_size", paths->target_size, "");
+	/* A sparse mirror file: what it holds on its filesystem. */
+	if (paths->target_file[0] && !stat(paths->target_file, &sb))
+		print_bytes("target_file_allocated", (uint64_t)sb.st_blocks * 512, "");
 	print_bytes("region_size", st->region_size, "");
 	printf(KEY "%llu" "\n", "regions_total", (unsigned long long)st->regions_total);
 	printf(KEY "%llu" "\n", "regions_synced", (unsigned long long)st->regions_synced);
