@@ -253,8 +253,9 @@ enum region_write_route region_map_write_begin(struct region_map *rm,
 			route = REGION_WRITE_BOTH;
 			if (rm->mirror_zero)
 				clear_bit(w->region, rm->mirror_zero);
-		} else if (__region_clear_synced(rm, w->region))
+		} else if (__region_clear_synced(rm, w->region)) {
 			route = REGION_WRITE_UNSYNCED;
+		}
 	}
 	rm->inflight[w->region]++;
 	s->inflight++;
