@@ -16,9 +16,9 @@
  * nothing is written where the region map knows the mirror reads zeroes
  * (mirror_zeroed), else a REQ_OP_WRITE_ZEROES (unmap allowed) goes to the
  * mirror; if the mirror fails that, the zeroes are written as data, and
- * the copier sends no more write-zeroes to it.  dm-io completions only queue the job on the ready
- * list; the thread issues the next I/O, so the I/O path never allocates in
- * interrupt context.  (dm-kcopyd allocates and frees every page of every
+ * the copier sends no more write-zeroes to it.  dm-io completions only
+ * queue the job on the ready list; the thread issues the next I/O, so the
+ * I/O path never allocates in interrupt context.  (dm-kcopyd allocates and frees every page of every
  * copy, which under emulation made the copy three times slower than dd.)
  *
  * Flush before in sync: a job that has written its regions ends them as
@@ -578,6 +578,7 @@ static void copier_advance(struct vmirror_copier *c, struct copy_job *job,
 				DMINFO("%s: mirror %s failed a write-zeroes: zeroes go as data",
 				       c->legs.name, c->legs.mirror->name);
 			c->no_write_zeroes = true;
+			job->zeroed -= job->chunk;	/* they go as data */
 			if (stop)
 				copier_end_job(c, job, false);
 			else
