@@ -16,10 +16,10 @@ CTL=${VMIRRORCTL:-$SRCDIR/tools/vmirrorctl/vmirrorctl}
 SZ=2097152 # 1 GiB in sectors
 MNT=
 
+# (errexit holds in a trap too: every step may fail)
 sparse_cleanup() {
 	dmsetup remove src 2>/dev/null || true
-	[[ -n $MNT ]] && umount "$MNT" 2>/dev/null
-	true
+	[[ -z $MNT ]] || umount "$MNT" 2>/dev/null || true
 }
 
 # now_ms  - a monotonic-enough clock in milliseconds
@@ -76,7 +76,8 @@ test() {
 		alloc=$(allocated_mib "$MNT/sparse.img")
 		echo "   sparse source: $t ms, $alloc MiB allocated of 1024"
 		((i == 2)) || "$CTL" status src | grep -E '^(target_size|target_file_allocated|bytes_copied) ' | sed 's/^/   /'
-		check_equal
+		# The second copy repeats the first, for its time only.
+		((i == 2)) || check_equal
 		((alloc <= 80)) || die "the new mirror file has $alloc MiB allocated (at most 80)"
 		dmsetup remove src
 		rm -f "$MNT/sparse.img"

@@ -13,12 +13,12 @@ CTL=${VMIRRORCTL:-$SRCDIR/tools/vmirrorctl/vmirrorctl}
 SZ=1048576 # 512 MiB in sectors
 MNT= S=
 
+# (errexit holds in a trap too: every step may fail)
 trim_cleanup() {
-	umount "$MNT/fs" 2>/dev/null
-	dmsetup remove lin 2>/dev/null
-	[[ -n $S ]] && losetup -d "$S" 2>/dev/null
-	[[ -n $MNT ]] && umount "$MNT" 2>/dev/null
-	true
+	umount "$MNT/fs" 2>/dev/null || true
+	dmsetup remove lin 2>/dev/null || true
+	[[ -z $S ]] || losetup -d "$S" 2>/dev/null || true
+	[[ -z $MNT ]] || umount "$MNT" 2>/dev/null || true
 }
 
 allocated_mib() { echo $(($(du -k "$1" | cut -f1) / 1024)); }

@@ -21,14 +21,14 @@ DESCRIPTION="discards racing the copy (dm-delay mirror, rate-capped loops); a le
 SZ=131072 # 64 MiB in sectors
 MNT= S= M=
 
+# (errexit holds in a trap too: every step may fail)
 race_cleanup() {
-	dmsetup remove vm 2>/dev/null
-	dmsetup remove dly 2>/dev/null
-	[[ -n $S ]] && losetup -d "$S" 2>/dev/null
-	[[ -n $M ]] && losetup -d "$M" 2>/dev/null
-	[[ -n $MNT ]] && umount "$MNT" 2>/dev/null
-	rmdir /sys/kernel/config/nullb/nb0 2>/dev/null
-	true
+	dmsetup remove vm 2>/dev/null || true
+	dmsetup remove dly 2>/dev/null || true
+	[[ -z $S ]] || losetup -d "$S" 2>/dev/null || true
+	[[ -z $M ]] || losetup -d "$M" 2>/dev/null || true
+	[[ -z $MNT ]] || umount "$MNT" 2>/dev/null || true
+	rmdir /sys/kernel/config/nullb/nb0 2>/dev/null || true
 }
 
 discard_max() { cat "/sys/block/${1#/dev/}/queue/discard_max_bytes"; }
@@ -71,7 +71,7 @@ test() {
 	echo "== 1. discards race copies held by a dm-delay mirror"
 	fill_random "$S" $SZ
 	delay_leg dly "$M" 200
-	(($(discard_max /dev/mapper/dly) > 0)) || die "dm-delay does not discard"
+	(($(discard_max "$(dm_devname dly)") > 0)) || die "dm-delay does not discard"
 	dmsetup create vm --table "0 $SZ vmirror $S 0 /dev/mapper/dly 0 2 region_size 1024"
 	dm_mknodes
 	dev=$(dm_devname vm)
