@@ -124,6 +124,7 @@ static LIST_HEAD(copier_stale_jobs);
 
 struct vmirror_copier;
 static void copier_put(struct vmirror_copier *c);
+static void copier_rate_charge(struct vmirror_copier *c, sector_t len);
 static void copier_rate_refund(struct vmirror_copier *c, sector_t len);
 
 enum copy_phase {
@@ -515,26 +516,31 @@ static void copier_chunk_written(struct vmirror_copier *c,
 /*
  * The chunk read from the source goes to the mirror: as data, or, if it
  * is all zeroes, as nothing (the mirror is known to read zeroes there) or
- * a write-zeroes.  Zeroes are not charged to max_copy_rate: the charge
- * taken when the job was claimed is given back.
+ * a write-zeroes.  Zeroes that are not written as data are not charged to
+ * max_copy_rate: the charge taken when the job was claimed is given back.
+ * A mirror without write-zeroes gets them as data, charged as data.
  */
 static void copier_write_chunk(struct vmirror_copier *c, struct copy_job *job,
 			       bool stop)
 {
-	if (memchr_inv(job->buf, 0, to_bytes(job->chunk))) {
-		copier_io(c, job, COPY_PHASE_WRITE);
-		return;
-	}
+	bool skip;
+
+	if (memchr_inv(job->buf, 0, to_bytes(job->chunk)))
+		goto data;
+	skip = region_map_mirror_zero(c->rm, copier_chunk_region(c, job),
+				      copier_chunk_nr(c, job));
+	if (!skip && (c->no_write_zeroes ||
+		      !bdev_write_zeroes_sectors(c->legs.mirror->bdev)))
+		goto data;
 	job->zeroed += job->chunk;
 	copier_rate_refund(c, job->chunk);
-	if (region_map_mirror_zero(c->rm, copier_chunk_region(c, job),
-				   copier_chunk_nr(c, job)))
+	if (skip)
 		copier_chunk_written(c, job, stop);
-	else if (!c->no_write_zeroes &&
-		 bdev_write_zeroes_sectors(c->legs.mirror->bdev))
-		copier_io(c, job, COPY_PHASE_ZERO);
 	else
-		copier_io(c, job, COPY_PHASE_WRITE);
+		copier_io(c, job, COPY_PHASE_ZERO);
+	return;
+data:
+	copier_io(c, job, COPY_PHASE_WRITE);
 }
 
 /*
@@ -578,7 +584,9 @@ static void copier_advance(struct vmirror_copier *c, struct copy_job *job,
 				DMINFO("%s: mirror %s failed a write-zeroes: zeroes go as data",
 				       c->legs.name, c->legs.mirror->name);
 			c->no_write_zeroes = true;
-			job->zeroed -= job->chunk;	/* they go as data */
+			/* They go as data, charged as data. */
+			job->zeroed -= job->chunk;
+			copier_rate_charge(c, job->chunk);
 			if (stop)
 				copier_end_job(c, job, false);
 			else
