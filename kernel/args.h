@@ -23,6 +23,8 @@
  * @max_copy_rate: cap on the background copy in KiB/s, 0 for none
  * @nosync: the mirror is already identical: start in sync
  * @no_activation: do not copy before the "activate" message
+ * @mirror_zeroed: the mirror reads zeroes everywhere: the copy skips
+ *	ranges of zeroes instead of writing them
  */
 struct vmirror_args {
 	const char *source_path;
@@ -34,6 +36,7 @@ struct vmirror_args {
 	u32 max_copy_rate;
 	bool nosync;
 	bool no_activation;
+	bool mirror_zeroed;
 };
 
 /**

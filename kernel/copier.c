@@ -12,10 +12,15 @@
  *
  * A job copies a batch of adjacent regions in chunks of COPIER_CHUNK_SECTORS
  * through a buffer of its own: read a chunk from the source, write it to the
- * mirror, next chunk.  dm-io completions only queue the job on the ready
- * list; the thread issues the next I/O, so the I/O path never allocates in
- * interrupt context.  (dm-kcopyd allocates and frees every page of every
- * copy, which under emulation made the copy three times slower than dd.)
+ * mirror, next chunk.  A chunk that reads all zeroes is not written as data:
+ * nothing is written where the region map knows the mirror reads zeroes
+ * (mirror_zeroed), else a REQ_OP_WRITE_ZEROES (unmap allowed) goes to the
+ * mirror; if the mirror fails that, the zeroes are written as data, and
+ * the copier sends no more write-zeroes to it.  dm-io completions only
+ * queue the job on the ready list; the thread issues the next I/O, so the
+ * I/O path never allocates in interrupt context.  (dm-kcopyd allocates
+ * and frees every page of every copy, which under emulation made the copy
+ * three times slower than dd.)
  *
  * Flush before in sync: a job that has written its regions ends them as
  * copied (region_map_copy_end()) and adds them to the open flush batch.
@@ -120,11 +125,14 @@ static LIST_HEAD(copier_stale_jobs);
 
 struct vmirror_copier;
 static void copier_put(struct vmirror_copier *c);
+static void copier_rate_charge(struct vmirror_copier *c, sector_t len);
+static void copier_rate_refund(struct vmirror_copier *c, sector_t len);
 
 enum copy_phase {
 	COPY_PHASE_START,		/* not issued yet */
 	COPY_PHASE_READ,		/* reading a chunk from the source */
 	COPY_PHASE_WRITE,		/* writing it to the mirror */
+	COPY_PHASE_ZERO,		/* it read zeroes: write-zeroes on the mirror */
 };
 
 struct copy_job {
@@ -135,6 +143,7 @@ struct copy_job {
 	u64 gen;			/* region map generation of the claim */
 	sector_t done;			/* sectors copied so far */
 	sector_t chunk;			/* sectors of the chunk in flight */
+	sector_t zeroed;		/* sectors of it that read zeroes */
 	enum copy_phase phase;
 	unsigned long error;		/* dm-io error bits of the last I/O */
 	u64 start_ns;			/* when its first I/O was issued */
@@ -158,6 +167,7 @@ struct copy_batch {
 	unsigned int nr_ranges;
 	unsigned int tag;		/* the tag its copies ended with */
 	u64 bytes;
+	u64 zero_bytes;			/* of @bytes, read as zeroes */
 	unsigned long opened;		/* jiffies of its first copy */
 };
 
@@ -210,6 +220,7 @@ struct vmirror_copier {
 	bool sync_flush_issued;		/* the flush in flight is copier_synced()'s */
 	bool sync_flushed;		/* ...and it completed; both thread only */
 	u64 sync_mode_seq;		/* ops->mode_seq() when it was issued */
+	bool no_write_zeroes;		/* the mirror failed one; thread only */
 	/*
 	 * Both thread only, in ktime_get_ns() time: when the next copy may be
 	 * issued under max_copy_rate (every copy moves it on by its size at
@@ -344,6 +355,7 @@ static void copier_batch_add(struct vmirror_copier *c, struct copy_job *job)
 	if (!b->nr_ranges)
 		b->opened = jiffies;
 	b->bytes += to_bytes(copier_job_len(c, job));
+	b->zero_bytes += to_bytes(job->zeroed);
 
 	if (last && last->gen == job->gen && last->region + last->nr == job->region) {
 		last->nr += job->nr;
@@ -372,6 +384,7 @@ static u64 copier_batch_end(struct vmirror_copier *c, struct copy_batch *b,
 					    b->tag, flushed);
 	b->nr_ranges = 0;
 	b->bytes = 0;
+	b->zero_bytes = 0;
 	return synced;
 }
 
@@ -401,6 +414,18 @@ static void copier_end_job(struct vmirror_copier *c, struct copy_job *job,
 		copier_batch_add(c, job);
 	}
 	copier_put_job(c, job);
+}
+
+/* First region of the chunk in flight, and how many it touches. */
+static u64 copier_chunk_region(struct vmirror_copier *c, struct copy_job *job)
+{
+	return job->region + (job->done >> c->legs.region_shift);
+}
+
+static u64 copier_chunk_nr(struct vmirror_copier *c, struct copy_job *job)
+{
+	return ((job->done + job->chunk - 1) >> c->legs.region_shift) -
+	       (job->done >> c->legs.region_shift) + 1;
 }
 
 /* dm-io completion, maybe in interrupt context: hand the job on. */
@@ -433,6 +458,11 @@ VMIRROR_DM_IO_NOTIFY(copier_io_done)
 static void copier_io(struct vmirror_copier *c, struct copy_job *job,
 		      enum copy_phase phase)
 {
+	static const blk_opf_t ops[] = {
+		[COPY_PHASE_READ] = REQ_OP_READ,
+		[COPY_PHASE_WRITE] = REQ_OP_WRITE,
+		[COPY_PHASE_ZERO] = REQ_OP_WRITE_ZEROES,
+	};
 	struct dm_dev *dev = phase == COPY_PHASE_READ ? c->legs.source : c->legs.mirror;
 	sector_t start = phase == COPY_PHASE_READ ? c->legs.source_start :
 						    c->legs.mirror_start;
@@ -443,7 +473,7 @@ static void copier_io(struct vmirror_copier *c, struct copy_job *job,
 		.count = job->chunk,
 	};
 	struct dm_io_request req = {
-		.bi_opf = phase == COPY_PHASE_READ ? REQ_OP_READ : REQ_OP_WRITE,
+		.bi_opf = ops[phase],
 		.mem.type = DM_IO_VMA,
 		.mem.ptr.vma = job->buf,
 		.notify.fn = vmirror_dm_io_notify(copier_io_done),
@@ -451,7 +481,11 @@ static void copier_io(struct vmirror_copier *c, struct copy_job *job,
 		.client = c->io_client,
 	};
 
+	/* A write-zeroes has no data: dm-io does not look at the buffer. */
 	job->phase = phase;
+	if (phase != COPY_PHASE_READ)
+		region_map_mirror_written(c->rm, copier_chunk_region(c, job),
+					  copier_chunk_nr(c, job));
 	spin_lock_irq(&c->lock);
 	job->in_io = true;
 	spin_unlock_irq(&c->lock);
@@ -466,6 +500,49 @@ static void copier_read_next_chunk(struct vmirror_copier *c,
 	job->chunk = min_t(sector_t, copier_yields(c) ? COPIER_LOW_CHUNK_SECTORS :
 			   COPIER_CHUNK_SECTORS, copier_job_len(c, job) - job->done);
 	copier_io(c, job, COPY_PHASE_READ);
+}
+
+/* The chunk is on the mirror (or need not be written): the next, or done. */
+static void copier_chunk_written(struct vmirror_copier *c,
+				 struct copy_job *job, bool stop)
+{
+	job->done += job->chunk;
+	if (job->done >= copier_job_len(c, job))
+		copier_end_job(c, job, true);
+	else if (stop)
+		copier_end_job(c, job, false);
+	else
+		copier_read_next_chunk(c, job);
+}
+
+/*
+ * The chunk read from the source goes to the mirror: as data, or, if it
+ * is all zeroes, as nothing (the mirror is known to read zeroes there) or
+ * a write-zeroes.  Zeroes that are not written as data are not charged to
+ * max_copy_rate: the charge taken when the job was claimed is given back.
+ * A mirror without write-zeroes gets them as data, charged as data.
+ */
+static void copier_write_chunk(struct vmirror_copier *c, struct copy_job *job,
+			       bool stop)
+{
+	bool skip;
+
+	if (memchr_inv(job->buf, 0, to_bytes(job->chunk)))
+		goto data;
+	skip = region_map_mirror_zero(c->rm, copier_chunk_region(c, job),
+				      copier_chunk_nr(c, job));
+	if (!skip && (c->no_write_zeroes ||
+		      !bdev_write_zeroes_sectors(c->legs.mirror->bdev)))
+		goto data;
+	job->zeroed += job->chunk;
+	copier_rate_refund(c, job->chunk);
+	if (skip)
+		copier_chunk_written(c, job, stop);
+	else
+		copier_io(c, job, COPY_PHASE_ZERO);
+	return;
+data:
+	copier_io(c, job, COPY_PHASE_WRITE);
 }
 
 /*
@@ -485,6 +562,7 @@ static void copier_advance(struct vmirror_copier *c, struct copy_job *job,
 			break;
 		}
 		job->done = 0;
+		job->zeroed = 0;
 		job->start_ns = ktime_get_ns();
 		copier_read_next_chunk(c, job);
 		break;
@@ -498,8 +576,26 @@ static void copier_advance(struct vmirror_copier *c, struct copy_job *job,
 		} else if (stop) {
 			copier_end_job(c, job, false);
 		} else {
-			copier_io(c, job, COPY_PHASE_WRITE);
+			copier_write_chunk(c, job, stop);
 		}
+		break;
+	case COPY_PHASE_ZERO:
+		if (job->error) {
+			/* Refused or failed: the buffer holds the zeroes. */
+			if (!c->no_write_zeroes)
+				DMINFO("%s: mirror %s failed a write-zeroes: zeroes go as data",
+				       c->legs.name, c->legs.mirror->name);
+			c->no_write_zeroes = true;
+			/* They go as data, charged as data. */
+			job->zeroed -= job->chunk;
+			copier_rate_charge(c, job->chunk);
+			if (stop)
+				copier_end_job(c, job, false);
+			else
+				copier_io(c, job, COPY_PHASE_WRITE);
+			break;
+		}
+		copier_chunk_written(c, job, stop);
 		break;
 	case COPY_PHASE_WRITE:
 		if (job->error) {
@@ -509,13 +605,7 @@ static void copier_advance(struct vmirror_copier *c, struct copy_job *job,
 			c->ops->mirror_failed(c->ctx, region);
 			break;
 		}
-		job->done += job->chunk;
-		if (job->done >= copier_job_len(c, job))
-			copier_end_job(c, job, true);
-		else if (stop)
-			copier_end_job(c, job, false);
-		else
-			copier_read_next_chunk(c, job);
+		copier_chunk_written(c, job, stop);
 		break;
 	}
 }
@@ -593,6 +683,7 @@ static void copier_flush(struct vmirror_copier *c)
 	c->flushing = c->open;
 	c->open.nr_ranges = 0;
 	c->open.bytes = 0;
+	c->open.zero_bytes = 0;
 	/* Copies ending from now on are not covered: the other tag. */
 	c->open.tag = (tag + 1) % REGION_COPY_TAGS;
 
@@ -619,9 +710,10 @@ static void copier_flush_end(struct vmirror_copier *c)
 
 	if (!error) {
 		u64 bytes = c->flushing.bytes;
+		u64 zero_bytes = c->flushing.zero_bytes;
 
 		copier_batch_end(c, &c->flushing, true);
-		c->ops->copied(c->ctx, bytes);
+		c->ops->copied(c->ctx, bytes, zero_bytes);
 		c->sync_flushed |= c->sync_flush_issued;
 		c->sync_flush_issued = false;
 	} else {
@@ -731,6 +823,18 @@ static void copier_rate_charge(struct vmirror_copier *c, sector_t len)
 		return;
 	c->rate_next_ns = max(c->rate_next_ns, now) +
 		div64_u64(to_bytes(len) * NSEC_PER_SEC, (u64)rate * 1024);
+}
+
+/* Give back the charge of @len sectors that turned out to be zeroes. */
+static void copier_rate_refund(struct vmirror_copier *c, sector_t len)
+{
+	u32 rate = atomic_read(&c->max_rate);
+	u64 cost;
+
+	if (!rate)
+		return;
+	cost = div64_u64(to_bytes(len) * NSEC_PER_SEC, (u64)rate * 1024);
+	c->rate_next_ns -= min(cost, c->rate_next_ns);
 }
 
 /*
@@ -931,7 +1035,7 @@ static bool copier_work(struct vmirror_copier *c, long *timeout)
 	/* After a failed mirror flush: the regions out of sync. */
 	if (region_map_sweep_pending(rm)) {
 		region_map_sweep(rm);
-		c->ops->copied(c->ctx, 0);
+		c->ops->copied(c->ctx, 0, 0);
 	}
 	if (atomic_xchg(&c->rescan, 0)) {
 		c->cursor = 0;
@@ -1059,7 +1163,9 @@ static unsigned int __copier_abandon_jobs(struct vmirror_copier *c,
 		for (r = 0; r < job->nr; r++)
 			region_map_copy_end(c->rm, job->region + r, false,
 					    job->gen, 0, released);
-		if (job->phase == COPY_PHASE_WRITE) {
+		/* A write or write-zeroes landing late may undo a newer copy. */
+		if (job->phase == COPY_PHASE_WRITE ||
+		    job->phase == COPY_PHASE_ZERO) {
 			job->stale_dev = disk_devt(c->legs.mirror->bdev->bd_disk);
 			spin_lock(&copier_stale_lock);
 			list_add(&job->stale_entry, &copier_stale_jobs);

@@ -38,8 +38,9 @@ struct copier_legs {
 /**
  * struct copier_ops - what a copier reports to its owner
  * @copy_allowed: whether copies may be issued now (the state is copying)
- * @copied: a mirror flush committed @bytes of copies (0: only the
- *	number of regions in sync may have moved)
+ * @copied: a mirror flush committed @bytes of copies, of which @zeroed
+ *	read zeroes on the source and were written as write-zeroes or not
+ *	at all (0: only the number of regions in sync may have moved)
  * @copy_failed: a pass ended with @nr copies the source failed to read
  * @source_error: a copy read failed on the source (count it)
  * @mode_seq: a number that changes whenever the owner's I/O mode does
@@ -62,7 +63,7 @@ struct copier_legs {
  */
 struct copier_ops {
 	bool (*copy_allowed)(void *ctx);
-	void (*copied)(void *ctx, u64 bytes);
+	void (*copied)(void *ctx, u64 bytes, u64 zeroed);
 	void (*copy_failed)(void *ctx, unsigned int nr);
 	void (*source_error)(void *ctx);
 	u64 (*mode_seq)(void *ctx);

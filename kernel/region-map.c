@@ -36,6 +36,16 @@
  * still current at copy end and at commit; and until region_map_sweep()
  * has cleared every region (@swept catches up with @gen), no region is
  * reported in sync.
+ *
+ * Mirror known zero (table argument mirror_zeroed): a second bitmap,
+ * @mirror_zero, whose bit is set while nothing has been written to the
+ * region on the mirror since the table that asserted it was loaded, so
+ * the mirror still reads zeroes there.  The copier skips a chunk of zeroes
+ * where every region it covers has its bit set.  A host write routed to
+ * the mirror clears the bit under the region's lock, before it is issued;
+ * the copier clears it before it writes (region_map_mirror_written()).
+ * Bits are only ever cleared, so a stale set bit cannot be observed by a
+ * copy: the region is COPYING (no host write in flight) while it looks.
  */
 
 #include <linux/atomic.h>
@@ -78,6 +88,8 @@ struct region_map {
 	atomic64_t gen;			/* bumped by region_map_mark_all_unsynced() */
 	atomic64_t swept;		/* the @gen the last sweep started from */
 	unsigned long *synced;		/* bit set <=> state is REGION_SYNCED */
+	unsigned long *mirror_zero;	/* bit set: the mirror reads zeroes */
+	bool mirror_zero_lost;		/* mirror-only writes: none known zero */
 	u8 *state;			/* enum region_state, per region */
 	unsigned int *inflight;		/* host writes in flight, per region */
 	struct region_stripe stripes[REGION_LOCK_STRIPES];
@@ -135,6 +147,7 @@ void region_map_destroy(struct region_map *rm)
 	kvfree(rm->inflight);
 	kvfree(rm->state);
 	kvfree(rm->synced);
+	kvfree(rm->mirror_zero);
 	kfree(rm);
 }
 
@@ -236,10 +249,13 @@ enum region_write_route region_map_write_begin(struct region_map *rm,
 		return REGION_WRITE_HELD;
 	}
 	if (state == REGION_SYNCED || region_copied(state)) {
-		if (!s->track_only)
+		if (!s->track_only) {
 			route = REGION_WRITE_BOTH;
-		else if (__region_clear_synced(rm, w->region))
+			if (rm->mirror_zero)
+				clear_bit(w->region, rm->mirror_zero);
+		} else if (__region_clear_synced(rm, w->region)) {
 			route = REGION_WRITE_UNSYNCED;
+		}
 	}
 	rm->inflight[w->region]++;
 	s->inflight++;
@@ -442,6 +458,44 @@ void region_map_sweep(struct region_map *rm)
 	}
 	/* Pairs with atomic64_read_acquire() in region_map_sweep_pending(). */
 	atomic64_set_release(&rm->swept, gen);
+}
+
+int region_map_set_mirror_zeroed(struct region_map *rm)
+{
+	rm->mirror_zero = kvcalloc(BITS_TO_LONGS(rm->nr_regions),
+				   sizeof(unsigned long), GFP_KERNEL);
+	if (!rm->mirror_zero)
+		return -ENOMEM;
+	bitmap_fill(rm->mirror_zero, rm->nr_regions);
+	return 0;
+}
+
+bool region_map_mirror_zero(const struct region_map *rm, u64 region, u64 nr)
+{
+	u64 end = min_t(u64, region + nr, rm->nr_regions);
+
+	/* Pairs with WRITE_ONCE() in region_map_mirror_zero_lost(). */
+	if (!rm->mirror_zero || READ_ONCE(rm->mirror_zero_lost))
+		return false;
+	for (; region < end; region++)
+		if (!test_bit(region, rm->mirror_zero))
+			return false;
+	return true;
+}
+
+void region_map_mirror_written(struct region_map *rm, u64 region, u64 nr)
+{
+	u64 end = min_t(u64, region + nr, rm->nr_regions);
+
+	if (!rm->mirror_zero)
+		return;
+	for (; region < end; region++)
+		clear_bit(region, rm->mirror_zero);
+}
+
+void region_map_mirror_zero_lost(struct region_map *rm)
+{
+	WRITE_ONCE(rm->mirror_zero_lost, true);
 }
 
 u64 region_map_next_unsynced(const struct region_map *rm, u64 from)

@@ -306,4 +306,49 @@ u64 region_map_writes_in_flight(struct region_map *rm);
  */
 u64 region_map_next_unsynced(const struct region_map *rm, u64 from);
 
+/**
+ * region_map_set_mirror_zeroed() - the mirror reads zeroes everywhere
+ * @rm: the map, new (before any write or copy)
+ *
+ * From now on each region is known to read zeroes on the mirror until
+ * something is written there (region_map_write_begin() routing a write to
+ * the mirror, region_map_mirror_written()).  Context: may sleep.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int region_map_set_mirror_zeroed(struct region_map *rm);
+
+/**
+ * region_map_mirror_zero() - whether the mirror is known to read zeroes
+ * @rm: the map
+ * @region: first region
+ * @nr: number of regions
+ *
+ * Meaningful for regions being copied (no host write in flight to them).
+ * Safe from any context.
+ *
+ * Return: true if every one of the regions is known to read zeroes.
+ */
+bool region_map_mirror_zero(const struct region_map *rm, u64 region, u64 nr);
+
+/**
+ * region_map_mirror_written() - something is about to be written to the
+ *	mirror in these regions: they are no longer known to read zeroes
+ * @rm: the map
+ * @region: first region
+ * @nr: number of regions
+ *
+ * Call before the write is issued.  Safe from any context.
+ */
+void region_map_mirror_written(struct region_map *rm, u64 region, u64 nr);
+
+/**
+ * region_map_mirror_zero_lost() - no region is known to read zeroes any
+ *	more (the mirror is written outside the map: mirror-only mode)
+ * @rm: the map
+ *
+ * Safe from any context.
+ */
+void region_map_mirror_zero_lost(struct region_map *rm);
+
 #endif /* DM_VMIRROR_REGION_MAP_H */

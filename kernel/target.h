@@ -85,10 +85,13 @@
  * @retry_work: issues @retry_reads (bio allocation may sleep)
  * @last_percent: percent_synced last notified through sysfs
  * @bytes_copied: bytes the background copy has written to the mirror
+ * @bytes_zeroed: of those, bytes that read zeroes (written as write-zeroes,
+ *	or not written where the mirror reads zeroes)
  * @source_errors: I/O errors seen on the source
  * @mirror_errors: I/O errors seen on the mirror
  * @no_activation: table argument, kept for the table line
  * @nosync: table argument, kept for the table line
+ * @mirror_zeroed: table argument, kept for the table line
  */
 struct vmirror {
 	struct dm_target *ti;
@@ -126,11 +129,13 @@ struct vmirror {
 	struct work_struct retry_work;
 
 	atomic64_t bytes_copied;
+	atomic64_t bytes_zeroed;
 	atomic64_t source_errors;
 	atomic64_t mirror_errors;
 
 	bool no_activation;
 	bool nosync;
+	bool mirror_zeroed;
 };
 
 static inline sector_t vmirror_region_sectors(const struct vmirror *vm)
@@ -154,6 +159,9 @@ static inline u64 vmirror_sector_to_region(const struct vmirror *vm,
  * @to_mirror: a clone went to the mirror (@mirror_status is meaningful)
  * @tracked: the write was counted by region_map_write_begin()
  * @mirror_only: remapped to the mirror alone (failedover)
+ * @discard: a host discard (a refusal by the source is not the host's)
+ * @discard_unsync: a discard sent to both disks that need not leave them
+ *	identical: the region goes out of sync when it completes
  */
 struct vmirror_bio {
 	struct region_waiter waiter;
@@ -162,6 +170,8 @@ struct vmirror_bio {
 	bool to_mirror;
 	bool tracked;
 	bool mirror_only;
+	bool discard;
+	bool discard_unsync;
 };
 
 static inline const char *vmirror_md_name(struct vmirror *vm)

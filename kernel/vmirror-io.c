@@ -88,6 +88,9 @@ void __vmirror_set_mode(struct vmirror *vm)
 	lockdep_assert_held(&vm->state_lock);
 	if (mode == vm->io_mode)
 		return;
+	/* The mirror is written outside the map from now on. */
+	if (mode == VMIRROR_IO_MIRROR_ONLY)
+		region_map_mirror_zero_lost(vm->rm);
 	region_map_set_track_only(vm->rm, mode == VMIRROR_IO_SOURCE_TRACKED);
 	WRITE_ONCE(vm->io_mode, mode);
 	vm->mode_seq++;
@@ -153,11 +156,12 @@ static void vmirror_note_percent(struct vmirror *vm)
 		vmirror_notify_later(vm, VMIRROR_NOTIFY_PERCENT);
 }
 
-static void vmirror_copied(void *ctx, u64 bytes)
+static void vmirror_copied(void *ctx, u64 bytes, u64 zeroed)
 {
 	struct vmirror *vm = ctx;
 
 	atomic64_add(bytes, &vm->bytes_copied);
+	atomic64_add(zeroed, &vm->bytes_zeroed);
 	vmirror_note_percent(vm);
 }
 
@@ -289,6 +293,15 @@ const struct copier_ops vmirror_copier_ops = {
  *   - region under copy: held by the region map and issued again by
  *     vmirror_release_writes() once the copy has ended.
  * A failed mirror write never fails the host write: it breaks the mirror.
+ *
+ * Discards (Documentation/vmirror.rst, "Discards and write zeroes") are
+ * routed as writes.  A discard leaves undefined data, and two disks need
+ * not leave the same, so one to a region in sync becomes a write-zeroes
+ * (unmap allowed: thin and sparse disks still free the space) on both
+ * disks when both do write-zeroes; otherwise both disks discard and the
+ * region goes out of sync when they have, for the copy to settle.  Where
+ * the source alone is written, the source alone discards: the copy
+ * carries what it then reads.
  */
 
 static void vmirror_remap(struct bio *bio, struct dm_dev *dev,
@@ -350,6 +363,21 @@ static void vmirror_clone_to_mirror(struct vmirror *vm, struct bio *bio,
 	submit_bio_noacct(clone);
 }
 
+/* A discard to a region in sync, about to go to both disks. */
+static void vmirror_discard_both(struct vmirror *vm, struct bio *bio)
+{
+	struct vmirror_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
+
+	if (bdev_write_zeroes_sectors(vm->source->bdev) &&
+	    bdev_write_zeroes_sectors(vm->mirror->bdev)) {
+		/* Without REQ_NOUNMAP: a disk may deallocate, and reads zeroes. */
+		bio->bi_opf = (bio->bi_opf & ~REQ_OP_MASK) | REQ_OP_WRITE_ZEROES;
+		pb->discard_unsync = false;
+	} else {
+		pb->discard_unsync = true;
+	}
+}
+
 static int vmirror_map_write(struct vmirror *vm, struct bio *bio)
 {
 	struct vmirror_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
@@ -365,6 +393,8 @@ static int vmirror_map_write(struct vmirror *vm, struct bio *bio)
 		return DM_MAPIO_SUBMITTED;
 	case REGION_WRITE_BOTH:
 		pb->tracked = true;
+		if (pb->discard && bio_op(bio) == REQ_OP_DISCARD)
+			vmirror_discard_both(vm, bio);
 		vmirror_clone_to_mirror(vm, bio, offset);
 		break;
 	case REGION_WRITE_UNSYNCED:
@@ -409,6 +439,8 @@ int vmirror_map(struct dm_target *ti, struct bio *bio)
 	pb->to_mirror = false;
 	pb->tracked = false;
 	pb->mirror_only = false;
+	pb->discard = bio_op(bio) == REQ_OP_DISCARD;
+	pb->discard_unsync = false;
 
 	/* After break or failover the mirror is the disk: all goes there. */
 	if (mode == VMIRROR_IO_MIRROR_ONLY)
@@ -430,7 +462,7 @@ int vmirror_map(struct dm_target *ti, struct bio *bio)
 
 	/*
 	 * DM core splits reads and writes at max_io_len, but not write
-	 * zeroes: keep those inside one region too.
+	 * zeroes and discards: keep those inside one region too.
 	 */
 	to_boundary = vmirror_region_sectors(vm) -
 		(offset & (vmirror_region_sectors(vm) - 1));
@@ -499,6 +531,28 @@ static void vmirror_log_change(struct vmirror *vm,
 	}
 }
 
+/*
+ * Both disks discarded a region in sync (or refused to): what they read
+ * now need not be the same, so the region goes out of sync, and the
+ * copy makes the mirror read what the source reads.  No disk failed.
+ */
+static void vmirror_discard_unsync(struct vmirror *vm, u64 region)
+{
+	unsigned long flags;
+	int r;
+
+	/* The state first: a synchronized pair never has a region out of sync. */
+	spin_lock_irqsave(&vm->state_lock, flags);
+	r = __vmirror_event(vm, VMIRROR_EV_DIVERGED);
+	if (vm->io_mode != VMIRROR_IO_MIRROR_ONLY)
+		region_map_mark_unsynced(vm->rm, region);
+	spin_unlock_irqrestore(&vm->state_lock, flags);
+	vmirror_note_percent(vm);
+	copier_kick(vm->copier);
+	if (!r)
+		vmirror_changed(vm);
+}
+
 /* A write or flush sent to both disks has completed on both. */
 static void vmirror_write_both_done(struct vmirror *vm, struct bio *bio,
 				    blk_status_t *error)
@@ -511,6 +565,11 @@ static void vmirror_write_both_done(struct vmirror *vm, struct bio *bio,
 	struct vmirror_write_done done;
 	unsigned long flags;
 
+	if (unlikely(pb->discard_unsync) && src != VMIRROR_LEG_FAILED &&
+	    mir != VMIRROR_LEG_FAILED) {
+		vmirror_discard_unsync(vm, pb->waiter.region);
+		return;
+	}
 	if (likely(src == VMIRROR_LEG_OK && mir == VMIRROR_LEG_OK))
 		return;
 	if (src == VMIRROR_LEG_FAILED)
@@ -635,6 +694,12 @@ int vmirror_end_io(struct dm_target *ti, struct bio *bio,
 		vmirror_write_both_done(vm, bio, error);
 	else if (unlikely(vmirror_leg_result(bio, *error) == VMIRROR_LEG_FAILED))
 		atomic64_inc(&vm->source_errors);	/* the source alone */
+	/*
+	 * A discard is advice: a disk that refused it kept its data, which a
+	 * discard allows (a region that now differs was put out of sync).
+	 */
+	if (pb->discard && vmirror_leg_result(bio, *error) == VMIRROR_LEG_REFUSED)
+		*error = BLK_STS_OK;
 
 	if (pb->tracked) {
 		if (region_map_write_end(vm->rm, pb->waiter.region))

@@ -75,6 +75,7 @@ void vmirror_get_status(struct vmirror *vm, struct vmirror_status *st)
 	st->copy_rate = copier_copy_rate(vm->copier);
 	st->source_errors = atomic64_read(&vm->source_errors);
 	st->mirror_errors = atomic64_read(&vm->mirror_errors);
+	st->bytes_zeroed = atomic64_read(&vm->bytes_zeroed);
 
 	if (s.copy_state == VMIRROR_COPY_STATE_SYNCHRONIZED)
 		st->eta_seconds = 0;
@@ -115,6 +116,8 @@ static void vmirror_status_info(struct vmirror *vm, char *result,
 		DMEMIT("%s%s", !i ? "" : f == VMIRROR_FIELD_regions_total ? "/" : " ",
 		       text);
 	}
+	/* Not (yet) a sysfs file: after the table's words, never among them. */
+	DMEMIT(" %llu", st.bytes_zeroed);
 }
 
 static void vmirror_status_table(struct vmirror *vm, char *result,
@@ -127,7 +130,7 @@ static void vmirror_status_table(struct vmirror *vm, char *result,
 
 	nr_opts += priority != VMIRROR_PRIORITY_SAME ? 2 : 0;
 	nr_opts += rate ? 2 : 0;
-	nr_opts += vm->nosync + vm->no_activation;
+	nr_opts += vm->nosync + vm->no_activation + vm->mirror_zeroed;
 
 	DMEMIT("%s %llu %s %llu %u region_size %llu",
 	       vm->source->name, (unsigned long long)vm->source_start,
@@ -141,6 +144,8 @@ static void vmirror_status_table(struct vmirror *vm, char *result,
 		DMEMIT(" nosync");
 	if (vm->no_activation)
 		DMEMIT(" no_activation");
+	if (vm->mirror_zeroed)
+		DMEMIT(" mirror_zeroed");
 }
 
 void vmirror_status(struct dm_target *ti, status_type_t type,

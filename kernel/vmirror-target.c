@@ -155,6 +155,7 @@ static void vmirror_take_over(struct vmirror *vm, struct vmirror *old)
 
 	atomic_set(&vm->last_percent, atomic_read(&old->last_percent));
 	atomic64_set(&vm->bytes_copied, atomic64_read(&old->bytes_copied));
+	atomic64_set(&vm->bytes_zeroed, atomic64_read(&old->bytes_zeroed));
 	atomic64_set(&vm->source_errors, atomic64_read(&old->source_errors));
 	atomic64_set(&vm->mirror_errors, atomic64_read(&old->mirror_errors));
 	mutex_unlock(&old->op_lock);
@@ -229,7 +230,8 @@ static void vmirror_activate(struct vmirror *vm)
  * [<#opt_args> <opt_arg>...]
  *
  * opt_args: region_size <sectors> | sync_mode sync | copy_priority
- * low|same|high | max_copy_rate <KiB/s> | nosync | no_activation
+ * low|same|high | max_copy_rate <KiB/s> | nosync | no_activation |
+ * mirror_zeroed
  */
 
 static int vmirror_get_legs(struct vmirror *vm, const struct vmirror_args *a)
@@ -295,6 +297,11 @@ static int vmirror_ctr_core(struct vmirror *vm, const struct vmirror_args *a)
 						   "Cannot allocate region map";
 		return -ENOMEM;
 	}
+	if (a->mirror_zeroed && region_map_set_mirror_zeroed(vm->rm)) {
+		ti->error = "Cannot allocate region map";
+		r = -ENOMEM;
+		goto out_destroy_map;
+	}
 
 	r = bioset_init(&vm->mirror_bs, BIO_POOL_SIZE, 0, 0);
 	if (r) {
@@ -323,7 +330,12 @@ static void vmirror_init_target(struct dm_target *ti, struct vmirror *vm)
 	ti->private = vm;
 	ti->num_flush_bios = 1;
 	ti->num_write_zeroes_bios = 1;
-	ti->num_discard_bios = 0;	/* see "Discards" in vmirror.rst */
+	/*
+	 * Advertised only when both disks discard (DM checks each one:
+	 * discards_supported is not set).  See "Discards and write zeroes"
+	 * in vmirror.rst.
+	 */
+	ti->num_discard_bios = 1;
 	ti->flush_supported = true;
 	ti->accounts_remapped_io = true;
 	ti->per_io_data_size = sizeof(struct vmirror_bio);
@@ -347,10 +359,12 @@ static struct vmirror *vmirror_alloc(struct dm_target *ti,
 	vmirror_io_init_target(vm);
 	atomic_set(&vm->last_percent, args->nosync ? 100 : 0);
 	atomic64_set(&vm->bytes_copied, 0);
+	atomic64_set(&vm->bytes_zeroed, 0);
 	atomic64_set(&vm->source_errors, 0);
 	atomic64_set(&vm->mirror_errors, 0);
 	vm->no_activation = args->no_activation;
 	vm->nosync = args->nosync;
+	vm->mirror_zeroed = args->mirror_zeroed;
 	return vm;
 }
 

@@ -35,6 +35,7 @@ static void minimal_line_gets_defaults(void)
 	CHECK(a.copy_priority == VMIRROR_PRIORITY_SAME);
 	CHECK(a.max_copy_rate == 0);
 	CHECK(!a.nosync && !a.no_activation);
+	CHECK(!a.mirror_zeroed);
 }
 
 static void every_option_is_parsed(void)
@@ -42,9 +43,10 @@ static void every_option_is_parsed(void)
 	struct vmirror_args a;
 	char *err;
 
-	CHECK(parse("253:1 2048 7:0 4096 10 region_size 64 sync_mode sync "
-		    "copy_priority high max_copy_rate 30720 nosync no_activation",
-		    &a, &err) == 0);
+	CHECK(parse("253:1 2048 7:0 4096 11 region_size 64 sync_mode sync "
+		    "copy_priority high max_copy_rate 30720 nosync no_activation "
+		    "mirror_zeroed", &a, &err) == 0);
+	CHECK(a.mirror_zeroed);
 	CHECK(a.source_start == 2048 && a.mirror_start == 4096);
 	CHECK(a.region_size == 64);
 	CHECK(a.copy_priority == VMIRROR_PRIORITY_HIGH);
@@ -68,7 +70,9 @@ static const struct {
 	{ "a 0 b 1x", "Invalid mirror offset" },
 	{ "a 0 b 99999999999999999999999", "Invalid mirror offset" },
 	{ "a 0 b 0 x", "Invalid number of optional arguments" },
-	{ "a 0 b 0 11 nosync", "Invalid number of optional arguments" },
+	{ "a 0 b 0 12 nosync", "Invalid number of optional arguments" },
+	{ "a 0 b 0 2 mirror_zeroed mirror_zeroed", "Duplicate optional argument" },
+	{ "a 0 b 0 2 mirror_zeroed 1", "Unknown optional argument" },
 	{ "a 0 b 0 2 nosync", "Invalid number of optional arguments" },
 	{ "a 0 b 0 1 nosync extra", "Too many arguments" },
 	{ "a 0 b 0 1 bogus", "Unknown optional argument" },

@@ -746,6 +746,55 @@ static void deferred_copy_cancelled(void)
 	region_map_destroy(rm);
 }
 
+/*
+ * mirror_zeroed: a region stays known zero until a host write is routed
+ * to the mirror or the copier writes it; source-only writes keep it.
+ */
+static void mirror_zero_until_written(void)
+{
+	struct region_map *rm = region_map_create(8, false);
+	struct region_waiter w;
+	LIST_HEAD(released);
+
+	CHECK(!region_map_mirror_zero(rm, 0, 1));	/* not asserted */
+	CHECK(!region_map_set_mirror_zeroed(rm));
+	CHECK(region_map_mirror_zero(rm, 0, 8));
+	CHECK(region_map_mirror_zero(rm, 6, 100));	/* clipped at the end */
+
+	/* Not copied yet: the write goes to the source alone. */
+	CHECK(write_begin(rm, &w, 1, false) == REGION_WRITE_SOURCE);
+	CHECK(!region_map_write_end(rm, 1));
+	CHECK(region_map_mirror_zero(rm, 1, 1));
+
+	/* Copied (skipped as zero): the next write goes to both. */
+	CHECK(copy_begin(rm, 1, true) == REGION_COPY_START);
+	CHECK(region_map_mirror_zero(rm, 1, 1));
+	copy_end_flushed(rm, 1, true, &released);
+	CHECK(write_begin(rm, &w, 1, false) == REGION_WRITE_BOTH);
+	CHECK(!region_map_write_end(rm, 1));
+	CHECK(!region_map_mirror_zero(rm, 1, 1));
+	CHECK(!region_map_mirror_zero(rm, 0, 2));
+	CHECK(region_map_mirror_zero(rm, 2, 6));
+
+	/* Source-tracked: a write to a synced region leaves the mirror alone. */
+	CHECK(copy_begin(rm, 2, true) == REGION_COPY_START);
+	copy_end_flushed(rm, 2, true, &released);
+	CHECK(write_begin(rm, &w, 2, true) == REGION_WRITE_UNSYNCED);
+	CHECK(!region_map_write_end(rm, 2));
+	CHECK(region_map_mirror_zero(rm, 2, 1));
+
+	/* The copier writes: gone. */
+	region_map_mirror_written(rm, 3, 2);
+	CHECK(!region_map_mirror_zero(rm, 3, 1));
+	CHECK(!region_map_mirror_zero(rm, 4, 1));
+	CHECK(region_map_mirror_zero(rm, 5, 1));
+
+	/* Mirror-only writes: nothing is known any more. */
+	region_map_mirror_zero_lost(rm);
+	CHECK(!region_map_mirror_zero(rm, 5, 1));
+	region_map_destroy(rm);
+}
+
 int main(void)
 {
 	RUN(unsynced_region_writes_source_only);
@@ -767,5 +816,6 @@ int main(void)
 	RUN(track_only_write_uncopies_a_copied_region);
 	RUN(deferred_copy_cancelled);
 	RUN(randomised_writes_and_copies_keep_disks_equal);
+	RUN(mirror_zero_until_written);
 	HARNESS_EXIT();
 }

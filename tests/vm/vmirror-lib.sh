@@ -31,6 +31,15 @@ vmirror_field() {
 	dmsetup status "$1" | awk -v n="$2" '$3 == "vmirror" { print $(3 + n) }'
 }
 
+# vmirror_mirror_dev NAME  - /dev/<name> of the mirror leg of vmirror NAME
+# (its major:minor from the table line)
+vmirror_mirror_dev() {
+	local mm
+	mm=$(dmsetup table "$1" | awk '$3 == "vmirror" { print $6 }')
+	[[ -e /sys/dev/block/$mm ]] || { echo "vmirror_mirror_dev: no mirror for $1" >&2; return 1; }
+	echo "/dev/$(basename "$(readlink -f "/sys/dev/block/$mm")")"
+}
+
 # vmirror_wait NAME STATE [TIMEOUT_S]  - wait until copy_state is STATE.
 vmirror_wait() {
 	local name=$1 want=$2 timeout=${3:-120} i

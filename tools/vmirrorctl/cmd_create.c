@@ -29,6 +29,7 @@ struct table_opts {
 	bool max_rate_set;
 	bool nosync;
 	bool no_activation;
+	bool mirror_zeroed;		/* the mirror was just created: zeroes */
 	bool existing;
 	bool force;
 };
@@ -142,6 +143,10 @@ static void table_params(char *buf, size_t len, const char *source,
 		strcat(opts, " no_activation");
 		n++;
 	}
+	if (o->mirror_zeroed) {
+		strcat(opts, " mirror_zeroed");
+		n++;
+	}
 	if (n)
 		snprintf(buf, len, "%s %" PRIu64 " %s 0 %d%s", source, source_offset,
 			 mirror, n, opts);
@@ -224,6 +229,8 @@ int cmd_create(int argc, char **argv)
 		return error("%s: the source and the mirror are the same device", mirror);
 	}
 
+	/* A file it created reads zeroes: the copy writes none (stays sparse). */
+	o.mirror_zeroed = m.created;
 	table_params(params, sizeof(params), src, 0, m.dev, &o);
 	dmx_table_add(&tbl, 0, sectors, "vmirror", params);
 	kmsg_mark();
@@ -320,6 +327,7 @@ int cmd_start(int argc, char **argv)
 		return error("%s: is the device itself or its source", mirror);
 	}
 
+	o.mirror_zeroed = m.created;
 	table_params(params, sizeof(params), ldev, loff, m.dev, &o);
 	dmx_table_add(&tbl, 0, len, "vmirror", params);
 	r = dmx_swap_table(info.name, &tbl, "vmirror", NULL, NULL);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <json.h>
 
@@ -100,6 +101,15 @@ static void print_num(const char *key, unsigned long long v, enum vmirror_unit u
 	}
 }
 
+/* A sparse mirror file: what it holds on its filesystem */
+static void print_allocated(const char *file)
+{
+	struct stat sb;
+
+	if (file[0] && !stat(file, &sb))
+		print_bytes("target_file_allocated", (uint64_t)sb.st_blocks * 512, "");
+}
+
 /* After "source" and "target": the leg's path, file and size */
 static void print_leg(enum vmirror_field f, const struct dev_paths *paths)
 {
@@ -111,6 +121,7 @@ static void print_leg(enum vmirror_field f, const struct dev_paths *paths)
 		printf(KEY "%s\n", "target_file",
 		       paths->target_file[0] ? paths->target_file : "-");
 		print_bytes("target_size", paths->target_size, "");
+		print_allocated(paths->target_file);
 	}
 }
 

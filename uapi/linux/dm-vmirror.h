@@ -212,6 +212,8 @@ struct vmirror_ioc_list {
  * @eta_seconds: estimated seconds to synchronized, -1 when unknown
  * @source_errors: I/O errors seen on the source
  * @mirror_errors: I/O errors seen on the mirror
+ * @bytes_zeroed: of @bytes_copied, ranges the copy read as zeroes and
+ *	wrote as write-zeroes, or not at all (the mirror read zeroes)
  * @reserved: zero
  */
 struct vmirror_status {
@@ -244,7 +246,8 @@ struct vmirror_status {
 	__s64 eta_seconds;
 	__u64 source_errors;
 	__u64 mirror_errors;
-	__u64 reserved[6];
+	__u64 bytes_zeroed;
+	__u64 reserved[5];
 };
 
 /* Operations of &struct vmirror_control: the DM messages of the same name. */

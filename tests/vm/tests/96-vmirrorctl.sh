@@ -714,7 +714,7 @@ live_migration() {
 	cat "$TMPDIR/out"
 	[[ -f $img && $(stat -c %s "$img") == $((sz * 512)) ]] || die "mirror file size $(stat -c %s "$img")"
 	loop=$(loop_for "$img")
-	[[ $(table_of lin) == "vmirror 1:0 0 $(<"/sys/block/$loop/dev") 0 6 region_size 512 copy_priority high max_copy_rate 16384" ]] ||
+	[[ $(table_of lin) == "vmirror 1:0 0 $(<"/sys/block/$loop/dev") 0 7 region_size 512 copy_priority high max_copy_rate 16384 mirror_zeroed" ]] ||
 		die "table after start: $(table_of lin)"
 	mountpoint -q "$mnt" || die "not mounted any more"
 	run 0 "$CTL" status lin
