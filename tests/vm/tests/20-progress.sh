@@ -10,7 +10,7 @@ test() {
 
 	vmirror_load
 	make_ramdisks 2 32
-	dmsetup create vm --table "0 65536 vmirror /dev/ram0 0 /dev/ram1 0 4 region_size 256 max_copy_rate 2048"
+	dmsetup create vm --table "0 65536 vmirror /dev/ram0 0 /dev/ram1 0 4 region_size 256 max_copy_rate 1024"
 	ev0=$(dmsetup info -c --noheadings -o events vm)
 	echo "status at start: $(dmsetup status vm)"
 
