@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
 """File-level dependency graph of kernel/*.o: A -> B when A calls/uses a symbol B defines."""
 import subprocess, sys, glob, os, collections
 d = sys.argv[1] if len(sys.argv) > 1 else 'kernel'
