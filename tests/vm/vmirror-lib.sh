@@ -65,9 +65,12 @@ delay_leg() {
 # make_nullb NAME SIZE_MB  - a memory-backed null_blk device with a 16 MiB
 # volatile write cache (brd has none: the block layer would drop flushes
 # before they reach the target); prints /dev/NAME (null_blk names the disk
-# after its configfs directory).  Needs null_blk loaded and configfs mounted.
+# after its configfs directory).  Loads null_blk and mounts configfs first
+# if need be.
 make_nullb() {
 	local d=/sys/kernel/config/nullb/$1
+	[[ -d /sys/module/null_blk ]] || modprobe null_blk nr_devices=0 >&2
+	mountpoint -q /sys/kernel/config || mount -t configfs none /sys/kernel/config >&2
 	mkdir "$d"
 	echo "$2" >"$d/size"
 	echo 1 >"$d/memory_backed"

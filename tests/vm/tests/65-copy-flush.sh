@@ -21,6 +21,22 @@ NULLB_CFG=/sys/kernel/config/nullb
 SZ=65536 # 32 MiB
 
 flushes() { awk '{ print $16 }' "/sys/block/${1#/dev/}/stat"; }
+
+# resync_flushes MIRROR WHAT  - resync "vm" (nothing to copy): the mirror
+# must be flushed before synchronized; then the legs $a and MIRROR are
+# compared and vm removed.
+resync_flushes() {
+	local f0 f1
+	f0=$(flushes "$1")
+	dmsetup message vm 0 resync
+	vmirror_wait vm synchronized 60
+	f1=$(flushes "$1")
+	echo "   $2, resync: mirror flushes before synchronized: $((f1 - f0))"
+	((f1 > f0)) || fail "$2, then resync: synchronized without a mirror flush"
+	dmsetup suspend vm
+	cmp_devices "$a" 0 "$1" 0 $SZ || die "legs differ"
+	dmsetup remove vm
+}
 written() { awk '{ print $7 }' "/sys/block/${1#/dev/}/stat"; }
 
 # Each part runs to its end, so one run shows every failure.
@@ -31,8 +47,6 @@ test() {
 	local a b dev f0 f1 w0 wr t0 st seen=0
 
 	vmirror_load
-	modprobe null_blk nr_devices=0
-	mountpoint -q /sys/kernel/config || mount -t configfs none /sys/kernel/config
 	a=$(make_nullb cfa 32)
 	b=$(make_nullb cfb 32)
 	[[ $(cat "/sys/block/${b#/dev/}/queue/write_cache") == "write back" ]] ||
@@ -87,15 +101,7 @@ test() {
 		dd if=/dev/urandom of="$dev" bs=64k count=4 oflag=direct status=none
 		dmsetup message vm 0 "$op"
 		sync "$dev"
-		f0=$(flushes "$b")
-		dmsetup message vm 0 resync
-		vmirror_wait vm synchronized 60
-		f1=$(flushes "$b")
-		echo "   $op, resync: mirror flushes before synchronized: $((f1 - f0))"
-		((f1 > f0)) || fail "$op then resync: synchronized without a mirror flush"
-		dmsetup suspend vm
-		cmp_devices "$a" 0 "$b" 0 $SZ || die "legs differ"
-		dmsetup remove vm
+		resync_flushes "$b" "$op"
 	done
 
 	echo "== cancel while the last flush before synchronized is in flight, resync: flushed again"
@@ -118,15 +124,8 @@ test() {
 	dmsetup message vm 0 cancel
 	sync "$dev"
 	sleep 4
-	f0=$(flushes "$b")
-	dmsetup message vm 0 resync
-	vmirror_wait vm synchronized 60
-	f1=$(flushes "$b")
-	echo "   cancel during the last flush, resync: mirror flushes before synchronized: $((f1 - f0))"
-	((f1 > f0)) || fail "cancel during the last flush, resync: synchronized without a mirror flush"
-	dmsetup suspend vm
-	cmp_devices "$a" 0 "$b" 0 $SZ || die "legs differ"
-	dmsetup remove vm slowflush
+	resync_flushes "$b" "cancel during the last flush"
+	dmsetup remove slowflush
 
 	echo "== mirror flushes held back 8 s: nothing counts as in sync before one completes"
 	fill_random "$a" $SZ

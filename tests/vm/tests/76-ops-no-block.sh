@@ -93,8 +93,6 @@ test() {
 	# complete the flush at once), behind a suspended DM device.
 	echo "== break and split wait for a mirror flush that never comes: killable, nothing changed"
 	local nb op pid
-	modprobe null_blk nr_devices=0
-	mountpoint -q /sys/kernel/config || mount -t configfs none /sys/kernel/config
 	nb=$(make_nullb opsnb 8)
 	dmsetup create mleg --table "0 $SZ linear $nb 0"
 	dm_mknodes

@@ -22,8 +22,6 @@ test() {
 	fill_random /dev/ram0 $SZ
 	# A mirror with a write cache: the block layer completes flushes to
 	# one without (brd) at once, before dm-delay could hold them.
-	modprobe null_blk nr_devices=0
-	mountpoint -q /sys/kernel/config || mount -t configfs none /sys/kernel/config
 	nb=$(make_nullb abflush 32)
 	dmsetup create mir --table "0 $SZ delay $nb 0 0 $nb 0 0 $nb 0 0"
 	dm_mknodes
