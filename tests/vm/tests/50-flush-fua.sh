@@ -15,8 +15,6 @@ test() {
 	local a b dev f0a f0b f1a f1b
 
 	vmirror_load
-	modprobe null_blk nr_devices=0
-	mountpoint -q /sys/kernel/config || mount -t configfs none /sys/kernel/config
 	a=$(make_nullb vfa 64)
 	b=$(make_nullb vfb 64)
 	[[ -b $a && -b $b ]] || die "null_blk devices missing"

@@ -20,8 +20,6 @@ test() {
 	local a b dev regions f0
 
 	vmirror_load
-	modprobe null_blk nr_devices=0
-	mountpoint -q /sys/kernel/config || mount -t configfs none /sys/kernel/config
 	a=$(make_nullb vfa 64)
 	b=$(make_nullb vfb 64)
 	fill_random "$a" $SZ

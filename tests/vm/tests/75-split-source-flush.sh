@@ -16,8 +16,6 @@ test() {
 	local a b dev out rc=0
 
 	vmirror_load
-	modprobe null_blk nr_devices=0
-	mountpoint -q /sys/kernel/config || mount -t configfs none /sys/kernel/config
 	a=$(make_nullb sfa 32)
 	b=$(make_nullb sfb 32)
 	fill_random "$a" $SZ

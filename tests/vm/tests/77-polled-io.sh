@@ -50,8 +50,6 @@ test() {
 	local a dev
 
 	vmirror_load
-	modprobe null_blk nr_devices=0
-	mountpoint -q /sys/kernel/config || mount -t configfs none /sys/kernel/config
 	a=$(make_nullb pqa 32)
 	MIRROR=$(make_nullb pqb 32)
 	[[ $(cat /sys/block/pqa/queue/io_poll) == 1 ]] || die "null_blk cannot poll"

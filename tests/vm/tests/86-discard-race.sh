@@ -107,8 +107,6 @@ test() {
 	dmsetup remove vm
 
 	echo "== 3. a leg without discard (null_blk): none advertised"
-	modprobe null_blk nr_devices=0
-	mountpoint -q /sys/kernel/config || mount -t configfs none /sys/kernel/config
 	nb=$(make_nullb nb0 64)
 	(($(discard_max "$nb") == 0)) || die "null_blk discards"
 	fill_random "$S" $SZ
