@@ -165,46 +165,45 @@ static void vmirror_copied(void *ctx, u64 bytes, u64 zeroed)
 	vmirror_note_percent(vm);
 }
 
-void vmirror_mirror_failed(struct vmirror *vm, u64 region)
+/*
+ * Apply @ev and take @region (U64_MAX: every region) out of sync, the
+ * state first: a synchronized pair never has a region out of sync.  Safe
+ * from any context.  Return: as vmirror_state_apply().
+ */
+static int vmirror_unsync(struct vmirror *vm, enum vmirror_event ev,
+			  u64 region)
 {
 	unsigned long flags;
 	int r;
 
-	atomic64_inc(&vm->mirror_errors);
-	/* The state first: a synchronized pair never has a region out of sync. */
 	spin_lock_irqsave(&vm->state_lock, flags);
-	r = __vmirror_event(vm, VMIRROR_EV_MIRROR_FAILED);
+	r = __vmirror_event(vm, ev);
 	if (region != U64_MAX)
 		region_map_mark_unsynced(vm->rm, region);
 	spin_unlock_irqrestore(&vm->state_lock, flags);
-	if (region == U64_MAX) {
-		/* A failed flush: O(1) here, the copier sweeps the regions. */
+	/* O(1) here: the copier sweeps the regions. */
+	if (region == U64_MAX)
 		region_map_mark_all_unsynced(vm->rm);
-		copier_kick(vm->copier);
-	}
 	vmirror_note_percent(vm);
-
-	if (!r) {
+	copier_kick(vm->copier);
+	if (!r)
 		vmirror_changed(vm);
+	return r;
+}
+
+void vmirror_mirror_failed(struct vmirror *vm, u64 region)
+{
+	atomic64_inc(&vm->mirror_errors);
+	if (!vmirror_unsync(vm, VMIRROR_EV_MIRROR_FAILED, region))
 		DMERR("%s: write error on mirror %s, mirror is broken",
 		      vmirror_md_name(vm), vm->mirror->name);
-	}
 }
 
 static void vmirror_mirror_unknown(void *ctx)
 {
 	struct vmirror *vm = ctx;
-	int r;
 
-	/* The state first: a synchronized pair never has a region out of sync. */
-	spin_lock_irq(&vm->state_lock);
-	r = __vmirror_event(vm, VMIRROR_EV_DIVERGED);
-	spin_unlock_irq(&vm->state_lock);
-	region_map_mark_all_unsynced(vm->rm);
-	vmirror_note_percent(vm);
-	copier_kick(vm->copier);
-	if (!r)
-		vmirror_changed(vm);
+	vmirror_unsync(vm, VMIRROR_EV_DIVERGED, U64_MAX);
 	DMWARN("%s: a flush of mirror %s was abandoned in flight: every region is copied again",
 	       vmirror_md_name(vm), vm->mirror->name);
 }
@@ -531,28 +530,6 @@ static void vmirror_log_change(struct vmirror *vm,
 	}
 }
 
-/*
- * Both disks discarded a region in sync (or refused to): what they read
- * now need not be the same, so the region goes out of sync, and the
- * copy makes the mirror read what the source reads.  No disk failed.
- */
-static void vmirror_discard_unsync(struct vmirror *vm, u64 region)
-{
-	unsigned long flags;
-	int r;
-
-	/* The state first: a synchronized pair never has a region out of sync. */
-	spin_lock_irqsave(&vm->state_lock, flags);
-	r = __vmirror_event(vm, VMIRROR_EV_DIVERGED);
-	if (vm->io_mode != VMIRROR_IO_MIRROR_ONLY)
-		region_map_mark_unsynced(vm->rm, region);
-	spin_unlock_irqrestore(&vm->state_lock, flags);
-	vmirror_note_percent(vm);
-	copier_kick(vm->copier);
-	if (!r)
-		vmirror_changed(vm);
-}
-
 /* A write or flush sent to both disks has completed on both. */
 static void vmirror_write_both_done(struct vmirror *vm, struct bio *bio,
 				    blk_status_t *error)
@@ -567,7 +544,12 @@ static void vmirror_write_both_done(struct vmirror *vm, struct bio *bio,
 
 	if (unlikely(pb->discard_unsync) && src != VMIRROR_LEG_FAILED &&
 	    mir != VMIRROR_LEG_FAILED) {
-		vmirror_discard_unsync(vm, pb->waiter.region);
+		/*
+		 * Both disks discarded a region in sync (or refused to): what
+		 * they read now need not be the same, so the region goes out
+		 * of sync for the copy to settle.  No disk failed.
+		 */
+		vmirror_unsync(vm, VMIRROR_EV_DIVERGED, pb->waiter.region);
 		return;
 	}
 	if (likely(src == VMIRROR_LEG_OK && mir == VMIRROR_LEG_OK))
