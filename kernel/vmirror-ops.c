@@ -116,7 +116,7 @@ static void vmirror_status_info(struct vmirror *vm, char *result,
 		DMEMIT("%s%s", !i ? "" : f == VMIRROR_FIELD_regions_total ? "/" : " ",
 		       text);
 	}
-	/* Not (yet) a sysfs file: after the table's words, never among them. */
+	/* Added after the table's words: the status line is never reordered. */
 	DMEMIT(" %llu", st.bytes_zeroed);
 }
 

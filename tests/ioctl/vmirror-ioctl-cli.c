@@ -65,7 +65,7 @@ int main(int argc, char **argv)
 		P(source_major); P(source_minor); P(target_major); P(target_minor);
 		P(sync_time_ns); P(region_size); P(regions_total);
 		P(regions_synced); P(bytes_copied); P(copy_rate); P(eta_seconds);
-		P(source_errors); P(mirror_errors);
+		P(source_errors); P(mirror_errors); P(bytes_zeroed);
 		return 0;
 	}
 	if (!strcmp(argv[1], "control") && argc >= 4) {

@@ -425,10 +425,10 @@ static void status_fields_as_sysfs_writes_them(void)
 		.eta_seconds = -1,
 	};
 
-	CHECK(VMIRROR_NR_FIELDS == 24);
+	CHECK(VMIRROR_NR_FIELDS == 25);
 	CHECK(!strcmp(vmirror_fields[0].key, "copy_state"));
 	CHECK(!strcmp(vmirror_fields[VMIRROR_FIELD_sync_time].key, "sync_time"));
-	CHECK(!strcmp(vmirror_fields[VMIRROR_NR_FIELDS - 1].key, "mirror_errors"));
+	CHECK(!strcmp(vmirror_fields[VMIRROR_NR_FIELDS - 1].key, "bytes_zeroed"));
 	CHECK(field_is(&st, VMIRROR_FIELD_copy_state, "synchronized"));
 	CHECK(field_is(&st, VMIRROR_FIELD_requested_copy_state, "unknown"));
 	CHECK(field_is(&st, VMIRROR_FIELD_sync_mode, "sync"));

@@ -26,7 +26,8 @@ rate() {
 # vmirror_field NAME N  - field N of the vmirror status (1 = copy_state,
 # 2 = percent, 3 = synced/total, 4 = sync_state, 5 = progress_status,
 # 6 = copy_priority, 7 = max_copy_rate, 8 = bytes_copied,
-# 9 = source_errors, 10 = mirror_errors).
+# 9 = source_errors, 10 = mirror_errors, 11 = copy_methodology,
+# 12 = requested_copy_state, 13 = bytes_zeroed).
 vmirror_field() {
 	dmsetup status "$1" | awk -v n="$2" '$3 == "vmirror" { print $(3 + n) }'
 }
@@ -136,9 +137,9 @@ vmirror_agree() {
 	[[ -d $sys ]] || die "no $sys"
 	read -ra f <<<"$(dmsetup status "$name")"
 	while read -r k v; do io[$k]=$v; done < <("$VMIRROR_CLI" status "$(vmirror_mm "$name")")
-	st="${f[3]} ${f[4]} ${f[5]} ${f[6]} ${f[7]} ${f[8]} ${f[9]} ${f[10]} ${f[11]} ${f[12]} ${f[13]} ${f[14]}"
-	local want_sys="$(<"$sys/copy_state") $(<"$sys/percent_synced") $(<"$sys/regions_synced")/$(<"$sys/regions_total") $(<"$sys/sync_state") $(<"$sys/progress_status") $(<"$sys/copy_priority") $(<"$sys/max_copy_rate") $(<"$sys/bytes_copied") $(<"$sys/source_errors") $(<"$sys/mirror_errors") $(<"$sys/copy_methodology") $(<"$sys/requested_copy_state")"
-	local want_io="${VM_COPY_STATE[${io[copy_state]}]} ${io[percent_synced]} ${io[regions_synced]}/${io[regions_total]} ${VM_SYNC_STATE[${io[sync_state]}]} ${VM_PROGRESS[${io[progress_status]}]} ${VM_PRIORITY[${io[copy_priority]}]} ${io[max_copy_rate]} ${io[bytes_copied]} ${io[source_errors]} ${io[mirror_errors]} ${VM_METHOD[${io[copy_methodology]}]} ${VM_COPY_STATE[${io[requested_copy_state]}]}"
+	st="${f[3]} ${f[4]} ${f[5]} ${f[6]} ${f[7]} ${f[8]} ${f[9]} ${f[10]} ${f[11]} ${f[12]} ${f[13]} ${f[14]} ${f[15]}"
+	local want_sys="$(<"$sys/copy_state") $(<"$sys/percent_synced") $(<"$sys/regions_synced")/$(<"$sys/regions_total") $(<"$sys/sync_state") $(<"$sys/progress_status") $(<"$sys/copy_priority") $(<"$sys/max_copy_rate") $(<"$sys/bytes_copied") $(<"$sys/source_errors") $(<"$sys/mirror_errors") $(<"$sys/copy_methodology") $(<"$sys/requested_copy_state") $(<"$sys/bytes_zeroed")"
+	local want_io="${VM_COPY_STATE[${io[copy_state]}]} ${io[percent_synced]} ${io[regions_synced]}/${io[regions_total]} ${VM_SYNC_STATE[${io[sync_state]}]} ${VM_PROGRESS[${io[progress_status]}]} ${VM_PRIORITY[${io[copy_priority]}]} ${io[max_copy_rate]} ${io[bytes_copied]} ${io[source_errors]} ${io[mirror_errors]} ${VM_METHOD[${io[copy_methodology]}]} ${VM_COPY_STATE[${io[requested_copy_state]}]} ${io[bytes_zeroed]}"
 	if [[ ${VMIRROR_AGREE_WORDS_ONLY:-0} == 1 ]]; then
 		# The copy is moving: compare the state words only.
 		st=$(words_only "$st"); want_sys=$(words_only "$want_sys")

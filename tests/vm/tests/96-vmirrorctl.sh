@@ -12,7 +12,7 @@ DESCRIPTION="vmirrorctl: all commands, errors, --json, wait, watch, LVM guard, l
 . "$VM_SUITE_DIR/vmirror-lib.sh"
 
 CTL=$SRCDIR/tools/vmirrorctl/vmirrorctl
-SYSFILES="bytes_copied copy_methodology copy_priority copy_rate copy_state copy_type
+SYSFILES="bytes_copied bytes_zeroed copy_methodology copy_priority copy_rate copy_state copy_type
 eta_seconds max_copy_rate mirror_errors percent_synced progress_status region_size
 regions_synced regions_total replica_type requested_copy_state source source_errors
 sync_maintained sync_mode sync_state sync_time sync_type target"
@@ -67,7 +67,7 @@ loop_for() { # FILE: the loop device backed by FILE
 	die "no loop device for $1"
 }
 
-# json_check FILE SYSDIR NAME  - one object with the 24 sysfs names plus
+# json_check FILE SYSDIR NAME  - one object with the 25 sysfs names plus
 # $EXTRA_KEYS, typed, with the values sysfs shows (the device must be
 # quiet), and the paths and sizes of the device and its legs
 json_check() {
@@ -77,7 +77,7 @@ path, sysdir, name, extra = sys.argv[1:5]
 o = json.load(open(path))
 assert isinstance(o, dict), "not an object"
 files = sorted(os.listdir(sysdir))
-assert len(files) == 24, files
+assert len(files) == 25, files
 assert sorted(o) == sorted(files + extra.split()), "keys %s vs %s" % (sorted(o), files)
 assert o["name"] == name, o["name"]
 def blk(mm):
@@ -94,7 +94,7 @@ tdev = blk(o["target"])[0]
 bf = "/sys/block/%s/loop/backing_file" % tdev
 assert o["target_file"] == (open(bf).read().strip() if os.path.exists(bf) else None), "target_file %r" % o["target_file"]
 numbers = {"percent_synced", "sync_maintained", "max_copy_rate", "region_size",
-           "regions_total", "regions_synced", "bytes_copied", "copy_rate",
+           "regions_total", "regions_synced", "bytes_copied", "bytes_zeroed", "copy_rate",
            "eta_seconds", "source_errors", "mirror_errors", "size", "source_size", "target_size"}
 for f in files:
     v = open(os.path.join(sysdir, f)).read().strip()
@@ -467,7 +467,7 @@ commands() {
 
 	section "status, --json, list"
 	run 0 "$CTL" status vm
-	[[ $(wc -l <"$TMPDIR/out") == 31 ]] || { cat "$TMPDIR/out"; die "status: want 31 lines"; }
+	[[ $(wc -l <"$TMPDIR/out") == 32 ]] || { cat "$TMPDIR/out"; die "status: want 32 lines"; }
 	grep -Eq '^copy_state +synchronized$' "$TMPDIR/out" || die "status: copy_state"
 	grep -Eq '^name +vm$' "$TMPDIR/out" || die "status: name"
 	# the legs by path, and sizes in bytes and binary units
@@ -476,6 +476,7 @@ commands() {
 	grep -Eq '^target_file +-$' "$TMPDIR/out" || die "status: target_file"
 	grep -Eq '^size +67108864 \(64\.0 MiB\)$' "$TMPDIR/out" || die "status: size"
 	grep -Eq '^target_size +67108864 \(64\.0 MiB\)$' "$TMPDIR/out" || die "status: target_size"
+	grep -Eq "^bytes_zeroed +$(<"$sys/bytes_zeroed")( |$)" "$TMPDIR/out" || die "status: bytes_zeroed"
 	run 0 "$CTL" status vm --json
 	python3 -m json.tool "$TMPDIR/out" >/dev/null || die "status --json is not JSON"
 	json_check "$TMPDIR/out" "$sys" vm
