@@ -152,6 +152,21 @@ static void source_failure_fails_over(void)
 	vmirror_state_apply(&st, VMIRROR_EV_FRACTURE, 0);
 	CHECK(vmirror_state_apply(&st, VMIRROR_EV_SOURCE_FAILED, 0) == -EBUSY);
 	expect(&st, "fractured", "fractured", "requires_resync");
+
+	/* Async with a lag: the mirror lacks acknowledged writes. */
+	vmirror_state_init(&st, false);
+	vmirror_state_apply(&st, VMIRROR_EV_ACTIVATE, 0);
+	vmirror_state_apply(&st, VMIRROR_EV_SYNCED, 3);
+	st.mirror_behind = true;
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_SOURCE_FAILED, 0) == -EBUSY);
+	expect(&st, "synchronized", "synchronized", "completed");
+	/* No pivot, no split onto it either; a fracture is allowed. */
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_BREAK, 0) == -EBUSY);
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_SPLIT_BEGIN, 0) == 0);
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_SPLIT_DONE, 0) == -EBUSY);
+	CHECK(!st.splitting);
+	st.mirror_behind = false;
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_SOURCE_FAILED, 0) == 0);
 }
 
 static void synced(struct vmirror_state *st)
@@ -425,10 +440,10 @@ static void status_fields_as_sysfs_writes_them(void)
 		.eta_seconds = -1,
 	};
 
-	CHECK(VMIRROR_NR_FIELDS == 24);
+	CHECK(VMIRROR_NR_FIELDS == 25);
 	CHECK(!strcmp(vmirror_fields[0].key, "copy_state"));
 	CHECK(!strcmp(vmirror_fields[VMIRROR_FIELD_sync_time].key, "sync_time"));
-	CHECK(!strcmp(vmirror_fields[VMIRROR_NR_FIELDS - 1].key, "mirror_errors"));
+	CHECK(!strcmp(vmirror_fields[VMIRROR_NR_FIELDS - 1].key, "lag_bytes"));
 	CHECK(field_is(&st, VMIRROR_FIELD_copy_state, "synchronized"));
 	CHECK(field_is(&st, VMIRROR_FIELD_requested_copy_state, "unknown"));
 	CHECK(field_is(&st, VMIRROR_FIELD_sync_mode, "sync"));

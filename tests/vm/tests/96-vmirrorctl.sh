@@ -13,7 +13,7 @@ DESCRIPTION="vmirrorctl: all commands, errors, --json, wait, watch, LVM guard, l
 
 CTL=$SRCDIR/tools/vmirrorctl/vmirrorctl
 SYSFILES="bytes_copied copy_methodology copy_priority copy_rate copy_state copy_type
-eta_seconds max_copy_rate mirror_errors percent_synced progress_status region_size
+eta_seconds lag_bytes max_copy_rate mirror_errors percent_synced progress_status region_size
 regions_synced regions_total replica_type requested_copy_state source source_errors
 sync_maintained sync_mode sync_state sync_time sync_type target"
 # What status adds to the sysfs files: the legs by path, a loop device's
@@ -95,7 +95,7 @@ bf = "/sys/block/%s/loop/backing_file" % tdev
 assert o["target_file"] == (open(bf).read().strip() if os.path.exists(bf) else None), "target_file %r" % o["target_file"]
 numbers = {"percent_synced", "sync_maintained", "max_copy_rate", "region_size",
            "regions_total", "regions_synced", "bytes_copied", "copy_rate",
-           "eta_seconds", "source_errors", "mirror_errors", "size", "source_size", "target_size"}
+           "eta_seconds", "source_errors", "mirror_errors", "lag_bytes", "size", "source_size", "target_size"}
 for f in files:
     v = open(os.path.join(sysdir, f)).read().strip()
     j = o[f]
