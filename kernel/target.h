@@ -31,6 +31,7 @@
 #include <linux/device-mapper.h>
 #include <linux/math64.h>
 #include <linux/mutex.h>
+#include <linux/sizes.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
@@ -51,7 +52,7 @@
  * source alone; at the bound it goes to both disks, as in sync mode, until
  * the copier has caught up (Documentation/vmirror.rst, "Async mode").
  */
-#define VMIRROR_ASYNC_MAX_LAG	(1ULL << 30)	/* bytes */
+#define VMIRROR_ASYNC_MAX_LAG	((u64)SZ_1G)	/* bytes */
 
 /**
  * struct vmirror - one vmirror target instance (one table)

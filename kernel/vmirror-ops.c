@@ -122,6 +122,8 @@ static void vmirror_status_info(struct vmirror *vm, char *result,
 	}
 	/* Not (yet) a sysfs file: after the table's words, never among them. */
 	DMEMIT(" %llu", st.bytes_zeroed);
+	/* Words are only ever added at the end. */
+	DMEMIT(" %llu", st.lag_bytes);
 }
 
 static void vmirror_status_table(struct vmirror *vm, char *result,

@@ -769,8 +769,8 @@ static void test_control(struct area *ro)
 
 	rc = do_control(vmdev, 0, 0);
 	expect_rc(rc, EINVAL, "CONTROL op 0");
-	rc = do_control(vmdev, VMIRROR_OP_SET_MAX_RATE + 1, 0);
-	expect_rc(rc, EINVAL, "CONTROL op %u", VMIRROR_OP_SET_MAX_RATE + 1);
+	rc = do_control(vmdev, VMIRROR_OP_SET_SYNC_MODE + 1, 0);
+	expect_rc(rc, EINVAL, "CONTROL op %u", VMIRROR_OP_SET_SYNC_MODE + 1);
 	rc = do_control(vmdev, 999, 0);
 	expect_rc(rc, EINVAL, "CONTROL op 999");
 	rc = do_control(vmdev, 0xffffffff, 0);
@@ -875,6 +875,23 @@ static void test_control(struct area *ro)
 		rc = do_control(vmdev, VMIRROR_OP_SET_PRIORITY, prio0);
 		expect_rc(rc, 0, "CONTROL SET_PRIORITY %u (back)", prio0);
 	}
+
+	/* SET_SYNC_MODE: 2 (async) or 3 (sync), shown by STATUS; else EINVAL */
+	rc = do_control(vmdev, VMIRROR_OP_SET_SYNC_MODE, 0);
+	expect_rc(rc, EINVAL, "CONTROL SET_SYNC_MODE 0");
+	rc = do_control(vmdev, VMIRROR_OP_SET_SYNC_MODE, 4);
+	expect_rc(rc, EINVAL, "CONTROL SET_SYNC_MODE 4");
+	rc = do_control(vmdev, VMIRROR_OP_SET_SYNC_MODE, VMIRROR_COPY_TYPE_ASYNC);
+	expect_rc(rc, 0, "CONTROL SET_SYNC_MODE async");
+	rc = do_status(vmdev, &st);
+	report(!rc && st.sync_mode == VMIRROR_COPY_TYPE_ASYNC &&
+	       st.copy_type == VMIRROR_COPY_TYPE_ASYNC,
+	       "STATUS after SET_SYNC_MODE async: sync_mode %u", st.sync_mode);
+	rc = do_control(vmdev, VMIRROR_OP_SET_SYNC_MODE, VMIRROR_COPY_TYPE_SYNC);
+	expect_rc(rc, 0, "CONTROL SET_SYNC_MODE sync");
+	rc = do_status(vmdev, &st);
+	report(!rc && st.sync_mode == VMIRROR_COPY_TYPE_SYNC && !st.lag_bytes,
+	       "STATUS after SET_SYNC_MODE sync: sync_mode %u", st.sync_mode);
 
 	/* Devices. */
 	rc = do_control(nondev, VMIRROR_OP_SET_MAX_RATE, 0);
