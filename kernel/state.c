@@ -151,10 +151,15 @@ static int vmirror_state_mirror_failed(struct vmirror_state *st)
 	return 0;
 }
 
-/* A copy pass could not read some regions: it cannot finish by itself. */
+/*
+ * A copy pass could not read some regions: it cannot finish by itself,
+ * nor catch up with the lag of a synchronized pair (async mode).
+ */
 static int vmirror_state_copy_failed(struct vmirror_state *st)
 {
-	if (st->copy_state != VMIRROR_COPY_STATE_UNSYNCHRONIZED)
+	if (st->copy_state != VMIRROR_COPY_STATE_UNSYNCHRONIZED &&
+	    !(st->copy_state == VMIRROR_COPY_STATE_SYNCHRONIZED &&
+	      st->mirror_behind))
 		return -EBUSY;
 	return vmirror_state_mirror_failed(st);
 }

@@ -327,6 +327,19 @@ static void write_done_policy(void)
 	CHECK(d.ev == VMIRROR_EV_DIVERGED && !d.host_mirror);
 	CHECK(vmirror_state_copy_state(&st) == VMIRROR_COPY_STATE_UNSYNCHRONIZED);
 
+	/* Async with a lag: a failing source is the host's error, no failover. */
+	synced(&st);
+	st.mirror_behind = true;
+	d = done(&st, FAIL, OK, false);
+	CHECK(!d.changed && d.unsync && !d.host_mirror);
+	expect(&st, "synchronized", "synchronized", "completed");
+	/* ...and the copy of that region cannot read it: broken. */
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_COPY_FAILED, 0) == 0);
+	expect(&st, "broken", "broken", "requires_resync");
+	st.mirror_behind = false;
+	synced(&st);
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_COPY_FAILED, 0) == -EBUSY);
+
 	/* The mirror fails: broken, the source's status. */
 	synced(&st);
 	d = done(&st, OK, FAIL, false);
