@@ -319,8 +319,9 @@ static int vmirror_split_abort(struct vmirror *vm, const char *when, int r)
  * vmirror_set_write_mode()).  Polled, killably: the copier commits a
  * region after a mirror flush that may never come back.  A pair that
  * stops being synchronized meanwhile (a failed mirror) ends the wait, for
- * the caller's state change to refuse.  Callers restore the write mode
- * with vmirror_undrain().
+ * the caller's state change to refuse; a DM-suspended one (no copier)
+ * refuses with -EBUSY.  Callers restore the write mode with
+ * vmirror_undrain().
  */
 static int vmirror_drain_lag(struct vmirror *vm)
 {
@@ -334,6 +335,12 @@ static int vmirror_drain_lag(struct vmirror *vm)
 		if (s.copy_state != VMIRROR_COPY_STATE_SYNCHRONIZED ||
 		    !vmirror_lag_regions(vm, &s))
 			return 0;
+		/* The copier is stopped until the DM resume. */
+		if (s.dm_suspended) {
+			DMWARN("%s: cannot drain the lag while suspended",
+			       vmirror_md_name(vm));
+			return -EBUSY;
+		}
 		if (fatal_signal_pending(current))
 			return -EINTR;
 		schedule_timeout_killable(HZ / 50);
