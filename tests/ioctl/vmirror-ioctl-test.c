@@ -1182,7 +1182,7 @@ static int model(struct fuzz *f, unsigned int nr, const uint8_t *p, size_t avail
 	case 3:
 		if (k.c.flags || k.c.reserved[0] || k.c.reserved[1])
 			return EINVAL;
-		if (k.c.op < VMIRROR_OP_ACTIVATE || k.c.op > VMIRROR_OP_SET_MAX_RATE)
+		if (k.c.op < VMIRROR_OP_ACTIVATE || k.c.op > VMIRROR_OP_SET_SYNC_MODE)
 			return EINVAL;
 		if (k.c.op < VMIRROR_OP_SET_PRIORITY && k.c.value)
 			return EINVAL;	/* value is reserved for ops 1..8 */
@@ -1362,14 +1362,15 @@ static void fuzz_one(struct fuzz *f, unsigned long iter)
 		tmp[ksizes[nr] + rnd(usize - ksizes[nr])] = 1 + rnd(255);
 
 	/*
-	 * Never let an operation that can change the state reach the test
-	 * device (or any vmirror).  The kernel dispatches on the type and
+	 * Never let an operation that can change the state (or the sync mode,
+	 * which STATUS shows) reach the test device (or any vmirror).  The kernel dispatches on the type and
 	 * number only, so this holds for every variant of CONTROL's number.
 	 */
 	if (_IOC_TYPE(cmd) == VMIRROR_IOC_MAGIC && _IOC_NR(cmd) == 3) {
 		struct vmirror_control *c = (void *)tmp;
 
-		if (c->op >= VMIRROR_OP_ACTIVATE && c->op <= VMIRROR_OP_CANCEL &&
+		if (((c->op >= VMIRROR_OP_ACTIVATE && c->op <= VMIRROR_OP_CANCEL) ||
+		     c->op == VMIRROR_OP_SET_SYNC_MODE) &&
 		    is_vmirror(f, c->dev_major, c->dev_minor)) {
 			if (rnd(2)) {
 				c->dev_major = nondev.major;
