@@ -92,19 +92,25 @@ static int vmirror_parse_region_size(struct vmirror_args *args,
 	return 0;
 }
 
-/* Only "sync" is taken (the default, nothing to record); "async" is refused */
-static int vmirror_parse_sync_mode(struct dm_arg_set *as, char **error)
+int vmirror_parse_sync_mode(const char *word, bool *async)
 {
-	const char *word = dm_shift_arg(as);
-
 	if (word && !strcmp(word, "sync"))
-		return 0;
-	if (word && !strcmp(word, "async")) {
-		*error = "Sync mode async is not supported yet";
+		*async = false;
+	else if (word && !strcmp(word, "async"))
+		*async = true;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static int vmirror_parse_sync_mode_arg(struct vmirror_args *args,
+				       struct dm_arg_set *as, char **error)
+{
+	if (vmirror_parse_sync_mode(dm_shift_arg(as), &args->async)) {
+		*error = "Invalid sync mode";
 		return -EINVAL;
 	}
-	*error = "Invalid sync mode";
-	return -EINVAL;
+	return 0;
 }
 
 static int vmirror_parse_copy_priority(struct vmirror_args *args,
@@ -136,7 +142,7 @@ static int vmirror_parse_opt(struct vmirror_args *args, enum vmirror_opt opt,
 	case VMIRROR_OPT_REGION_SIZE:
 		return vmirror_parse_region_size(args, as, error);
 	case VMIRROR_OPT_SYNC_MODE:
-		return vmirror_parse_sync_mode(as, error);
+		return vmirror_parse_sync_mode_arg(args, as, error);
 	case VMIRROR_OPT_COPY_PRIORITY:
 		return vmirror_parse_copy_priority(args, as, error);
 	case VMIRROR_OPT_MAX_COPY_RATE:

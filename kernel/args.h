@@ -21,6 +21,7 @@
  * @region_size: copy and tracking granularity, in sectors
  * @copy_priority: VMIRROR_PRIORITY_LOW, _SAME or _HIGH
  * @max_copy_rate: cap on the background copy in KiB/s, 0 for none
+ * @async: sync_mode async: a host write completes when the source has it
  * @nosync: the mirror is already identical: start in sync
  * @no_activation: do not copy before the "activate" message
  * @mirror_zeroed: the mirror reads zeroes everywhere: the copy skips
@@ -34,6 +35,7 @@ struct vmirror_args {
 	sector_t region_size;
 	u16 copy_priority;
 	u32 max_copy_rate;
+	bool async;
 	bool nosync;
 	bool no_activation;
 	bool mirror_zeroed;
@@ -59,6 +61,15 @@ int vmirror_parse_args(struct vmirror_args *args, unsigned int argc,
  * Return: 0 or -EINVAL.
  */
 int vmirror_parse_priority(const char *word, u16 *priority);
+
+/**
+ * vmirror_parse_sync_mode() - parse a sync mode word
+ * @word: "sync" or "async" (may be NULL: invalid)
+ * @async: set to true for "async", false for "sync" on success
+ *
+ * Return: 0 or -EINVAL.
+ */
+int vmirror_parse_sync_mode(const char *word, bool *async);
 
 /**
  * vmirror_parse_rate() - parse a copy rate in KiB/s

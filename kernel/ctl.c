@@ -171,9 +171,9 @@ static long vmirror_ioc_control(void __user *uarg)
 		return usize;
 	if (ctl.flags || !vmirror_all_zero(ctl.reserved, sizeof(ctl.reserved)))
 		return -EINVAL;
-	if (ctl.op < VMIRROR_OP_ACTIVATE || ctl.op > VMIRROR_OP_SET_MAX_RATE)
+	if (ctl.op < VMIRROR_OP_ACTIVATE || ctl.op > VMIRROR_OP_SET_SYNC_MODE)
 		return -EINVAL;
-	/* value is the argument of the two settings, reserved for the rest. */
+	/* value is the argument of the three settings, reserved for the rest. */
 	if (ctl.op < VMIRROR_OP_SET_PRIORITY && ctl.value)
 		return -EINVAL;
 	if (ctl.dev_major >= (1U << (32 - MINORBITS)) || ctl.dev_minor > MINORMASK)

@@ -80,6 +80,7 @@ struct region_stripe {
 	unsigned int inflight;		/* writes in flight to its regions */
 	bool frozen;			/* hold every new write */
 	bool track_only;		/* the mirror is not written by the host */
+	u64 async_bound;		/* region_map_set_async(), 0: sync */
 } ____cacheline_aligned_in_smp;
 
 struct region_map {
@@ -232,6 +233,32 @@ void region_map_set_track_only(struct region_map *rm, bool track_only)
 	}
 }
 
+void region_map_set_async(struct region_map *rm, u64 max_unsynced)
+{
+	unsigned long flags;
+	unsigned int i;
+
+	for (i = 0; i < REGION_LOCK_STRIPES; i++) {
+		spin_lock_irqsave(&rm->stripes[i].lock, flags);
+		rm->stripes[i].async_bound = max_unsynced;
+		spin_unlock_irqrestore(&rm->stripes[i].lock, flags);
+	}
+}
+
+/*
+ * Stripe lock held: whether a write to a region in sync (or copied) goes
+ * to the source alone, taking that status away: the mirror is not written
+ * by the host (track-only), or sync_mode async within its bound.  During a
+ * sweep no region counts as in sync, so an async map is at its bound.
+ */
+static bool region_write_unsyncs(struct region_map *rm, struct region_stripe *s)
+{
+	if (s->track_only)
+		return true;
+	return s->async_bound &&
+	       rm->nr_regions - region_map_nr_synced(rm) < s->async_bound;
+}
+
 enum region_write_route region_map_write_begin(struct region_map *rm,
 					       struct region_waiter *w)
 {
@@ -249,7 +276,7 @@ enum region_write_route region_map_write_begin(struct region_map *rm,
 		return REGION_WRITE_HELD;
 	}
 	if (state == REGION_SYNCED || region_copied(state)) {
-		if (!s->track_only) {
+		if (!region_write_unsyncs(rm, s)) {
 			route = REGION_WRITE_BOTH;
 			if (rm->mirror_zero)
 				clear_bit(w->region, rm->mirror_zero);

@@ -129,14 +129,31 @@ bool region_map_is_synced(const struct region_map *rm, u64 region);
 void region_map_set_track_only(struct region_map *rm, bool track_only);
 
 /**
+ * region_map_set_async() - whether host writes to regions in sync may go
+ *	to the source alone (sync_mode async)
+ * @rm: the map
+ * @max_unsynced: 0: they go to both disks (sync_mode sync).  Otherwise,
+ *	while fewer than @max_unsynced regions are out of sync, a write to a
+ *	region in sync takes that status away before it is issued and goes
+ *	to the source alone (REGION_WRITE_UNSYNCED; a copied region not
+ *	flushed yet: REGION_WRITE_SOURCE), for a later copy to carry; at the
+ *	bound it goes to both disks, as in sync mode
+ *
+ * Set as region_map_set_track_only() is (which takes precedence): every
+ * region_map_write_begin() that returns after this call has returned
+ * routes by the new value.  Safe from any context.
+ */
+void region_map_set_async(struct region_map *rm, u64 max_unsynced);
+
+/**
  * region_map_write_begin() - route a host write before it is issued
  * @rm: the map
  * @w: the write's waiter, with @w->region set; linked if the write is held
  *
- * Routes by the region's state and by region_map_set_track_only(), both
- * read under the region's lock.  Every write routed BOTH, SOURCE or
- * UNSYNCED must be followed by exactly one region_map_write_end() when it
- * completes.  Safe from any context.
+ * Routes by the region's state, region_map_set_track_only() and
+ * region_map_set_async(), all read under the region's lock.  Every write
+ * routed BOTH, SOURCE or UNSYNCED must be followed by exactly one
+ * region_map_write_end() when it completes.  Safe from any context.
  *
  * Return: the route.
  */

@@ -56,10 +56,16 @@ static int vmirror_state_synced(struct vmirror_state *st, u64 now_ns)
 	return 0;
 }
 
-/* Leave synchronized for a state in which the mirror is not written. */
+/*
+ * Leave synchronized for a state in which the mirror is not written.  A
+ * pivot (break) and a split need a mirror that holds every acknowledged
+ * write: not while it lags behind (async mode drains the lag first).
+ */
 static int vmirror_state_detach(struct vmirror_state *st, u16 to)
 {
 	if (st->copy_state != VMIRROR_COPY_STATE_SYNCHRONIZED || st->splitting)
+		return -EBUSY;
+	if (st->mirror_behind && to != VMIRROR_COPY_STATE_FRACTURED)
 		return -EBUSY;
 	st->copy_state = to;
 	st->requested_copy_state = VMIRROR_COPY_STATE_NOT_APPLICABLE;
@@ -145,24 +151,30 @@ static int vmirror_state_mirror_failed(struct vmirror_state *st)
 	return 0;
 }
 
-/* A copy pass could not read some regions: it cannot finish by itself. */
+/*
+ * A copy pass could not read some regions: it cannot finish by itself,
+ * nor catch up with the lag of a synchronized pair (async mode).
+ */
 static int vmirror_state_copy_failed(struct vmirror_state *st)
 {
-	if (st->copy_state != VMIRROR_COPY_STATE_UNSYNCHRONIZED)
+	if (st->copy_state != VMIRROR_COPY_STATE_UNSYNCHRONIZED &&
+	    !(st->copy_state == VMIRROR_COPY_STATE_SYNCHRONIZED &&
+	      st->mirror_behind))
 		return -EBUSY;
 	return vmirror_state_mirror_failed(st);
 }
 
 /*
- * The source failed an I/O.  Only while synchronized does the mirror hold
- * every acknowledged write (and take every new one), so only then may it
- * take the source's place.  A split in progress is abandoned.
+ * The source failed an I/O.  Only while synchronized, and not behind (sync
+ * mode async), does the mirror hold every acknowledged write (and take
+ * every new one), so only then may it take the source's place.  A split in progress is abandoned.
  */
 static int vmirror_state_source_failed(struct vmirror_state *st)
 {
 	if (st->copy_state == VMIRROR_COPY_STATE_FAILEDOVER)
 		return -EALREADY;
-	if (st->copy_state != VMIRROR_COPY_STATE_SYNCHRONIZED)
+	if (st->copy_state != VMIRROR_COPY_STATE_SYNCHRONIZED ||
+	    st->mirror_behind)
 		return -EBUSY;
 	st->copy_state = VMIRROR_COPY_STATE_FAILEDOVER;
 	st->requested_copy_state = VMIRROR_COPY_STATE_NOT_APPLICABLE;

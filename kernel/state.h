@@ -88,6 +88,11 @@ enum vmirror_io_mode {
  * @paused: the copy is paused by the user
  * @dm_suspended: the DM device is suspended
  * @sync_maintained: the pair is synchronized and kept so by every write
+ *	(in sync mode), or within the lag bound (in async mode)
+ * @mirror_behind: regions are out of sync while synchronized (sync_mode
+ *	async, or lag left by a switch from it): the mirror may lack
+ *	acknowledged writes, so a failing source is not failed over; set by
+ *	the owner before each event
  * @sync_time_ns: CLOCK_REALTIME of the last synchronization, 0 if never
  */
 struct vmirror_state {
@@ -99,6 +104,7 @@ struct vmirror_state {
 	bool paused;
 	bool dm_suspended;
 	bool sync_maintained;
+	bool mirror_behind;
 	u64 sync_time_ns;
 };
 

@@ -31,6 +31,7 @@
 #include <linux/device-mapper.h>
 #include <linux/math64.h>
 #include <linux/mutex.h>
+#include <linux/sizes.h>
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
@@ -44,6 +45,14 @@
 #include "vmirror.h"
 
 #define DM_MSG_PREFIX "vmirror"
+
+/*
+ * sync_mode async: the lag bound.  While the regions out of sync add up
+ * to less than this, a host write to a region in sync completes on the
+ * source alone; at the bound it goes to both disks, as in sync mode, until
+ * the copier has caught up (Documentation/vmirror.rst, "Async mode").
+ */
+#define VMIRROR_ASYNC_MAX_LAG	((u64)SZ_1G)	/* bytes */
 
 /**
  * struct vmirror - one vmirror target instance (one table)
@@ -89,6 +98,9 @@
  *	or not written where the mirror reads zeroes)
  * @source_errors: I/O errors seen on the source
  * @mirror_errors: I/O errors seen on the mirror
+ * @async: sync_mode async (table argument, "sync_mode" message): host
+ *	writes to regions in sync complete on the source alone; written under
+ *	@op_lock (or before the first resume), read with READ_ONCE()
  * @no_activation: table argument, kept for the table line
  * @nosync: table argument, kept for the table line
  * @mirror_zeroed: table argument, kept for the table line
@@ -133,6 +145,7 @@ struct vmirror {
 	atomic64_t source_errors;
 	atomic64_t mirror_errors;
 
+	bool async;
 	bool no_activation;
 	bool nosync;
 	bool mirror_zeroed;
@@ -219,6 +232,30 @@ int vmirror_event(struct vmirror *vm, enum vmirror_event ev);
  * Context: any.
  */
 void vmirror_mirror_failed(struct vmirror *vm, u64 region);
+
+/**
+ * vmirror_set_write_mode() - route host writes as sync_mode says
+ * @vm: the target
+ * @async: writes to regions in sync complete on the source alone (within
+ *	the lag bound, VMIRROR_ASYNC_MAX_LAG); false: on both disks
+ *
+ * Every write routed after this returns follows @async (the region map's
+ * stripe locks order them).  Regions already out of sync stay so until the
+ * copier has carried them.
+ *
+ * Context: op_lock held, or before the first resume.
+ */
+void vmirror_set_write_mode(struct vmirror *vm, bool async);
+
+/**
+ * vmirror_lag_regions() - regions the mirror may lack acknowledged writes in
+ * @vm: the target
+ * @s: its state, as read under state_lock
+ *
+ * Return: the regions out of sync while the mirror is being written and the
+ * pair is synchronized, or in sync_mode async; else 0.
+ */
+u64 vmirror_lag_regions(struct vmirror *vm, const struct vmirror_state *s);
 
 /**
  * vmirror_release_writes() - issue host writes held by the region map

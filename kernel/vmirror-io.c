@@ -97,6 +97,57 @@ void __vmirror_set_mode(struct vmirror *vm)
 }
 
 /*
+ * sync_mode async (Documentation/vmirror.rst, "Async mode").  A host
+ * write to a region in sync goes to the source alone: the region map
+ * takes the region out of sync under its lock before the write is issued,
+ * so before it can be acknowledged, and the copier carries the region to
+ * the mirror by reading the source.  A copy never starts while a write to
+ * its region is in flight and holds new ones until it ends, so it never
+ * reads data older than an acknowledged write; a region copied again is
+ * in sync only after a mirror flush (region_map_commit()).  At the lag
+ * bound writes go to both disks again: the host is throttled to the pace
+ * of the mirror instead of falling further behind.
+ */
+void vmirror_set_write_mode(struct vmirror *vm, bool async)
+{
+	u64 bound = 0;
+
+	if (async)
+		bound = max_t(u64, 1, VMIRROR_ASYNC_MAX_LAG >>
+				      (SECTOR_SHIFT + vm->region_shift));
+	region_map_set_async(vm->rm, bound);
+	copier_kick(vm->copier);
+}
+
+/* Regions out of sync: the mirror may lack acknowledged writes there. */
+static u64 vmirror_unsynced(struct region_map *rm)
+{
+	return region_map_nr_regions(rm) - region_map_nr_synced(rm);
+}
+
+u64 vmirror_lag_regions(struct vmirror *vm, const struct vmirror_state *s)
+{
+	if (vmirror_state_io_mode(s) != VMIRROR_IO_MIRRORED)
+		return 0;
+	if (s->copy_state != VMIRROR_COPY_STATE_SYNCHRONIZED &&
+	    !READ_ONCE(vm->async))
+		return 0;
+	return vmirror_unsynced(READ_ONCE(vm->rm));
+}
+
+/*
+ * Whether the mirror lags behind a synchronized pair, for the state
+ * machine (no failover onto it then), with state_lock held.  An async
+ * write takes its region out of sync before it is issued, so no write
+ * acknowledged before this is read can be missed.
+ */
+static void __vmirror_note_behind(struct vmirror *vm)
+{
+	lockdep_assert_held(&vm->state_lock);
+	vm->state.mirror_behind = vmirror_unsynced(vm->rm) != 0;
+}
+
+/*
  * Apply @ev with state_lock held.  "synced" is refused (-EAGAIN) unless
  * every region is in sync now: a region that lost its status after the
  * copier looked (under this lock, see vmirror_write_both_done()) keeps
@@ -110,6 +161,7 @@ static int __vmirror_event(struct vmirror *vm, enum vmirror_event ev)
 	if (ev == VMIRROR_EV_SYNCED &&
 	    region_map_nr_synced(vm->rm) != region_map_nr_regions(vm->rm))
 		return -EAGAIN;
+	__vmirror_note_behind(vm);
 	r = vmirror_state_apply(&vm->state, ev, ktime_get_real_ns());
 	__vmirror_set_mode(vm);
 	return r;
@@ -142,6 +194,10 @@ static bool vmirror_copy_allowed(void *ctx)
 
 	spin_lock_irqsave(&vm->state_lock, flags);
 	allowed = vmirror_state_copying(&vm->state);
+	/* A synchronized pair with a lag (async mode): carry it. */
+	if (vm->state.copy_state == VMIRROR_COPY_STATE_SYNCHRONIZED &&
+	    !vm->state.dm_suspended && vmirror_unsynced(vm->rm))
+		allowed = true;
 	spin_unlock_irqrestore(&vm->state_lock, flags);
 	return allowed;
 }
@@ -283,8 +339,9 @@ const struct copier_ops vmirror_copier_ops = {
  *
  * After break (mirror-only mode) every bio goes to the mirror alone.
  * Otherwise reads go to the source and a write is routed by the region
- * map (in source-tracked mode a region in sync loses that status and the
- * write goes to the source alone):
+ * map (in source-tracked mode, and in sync_mode async within the lag
+ * bound, a region in sync loses that status and the write goes to the
+ * source alone):
  *   - region in sync: cloned to the mirror and remapped to the source;
  *     the DM clone completes only when both have completed, because the
  *     mirror clone holds an extra reference on it (bio_inc_remaining());
@@ -397,8 +454,9 @@ static int vmirror_map_write(struct vmirror *vm, struct bio *bio)
 		vmirror_clone_to_mirror(vm, bio, offset);
 		break;
 	case REGION_WRITE_UNSYNCED:
-		/* percent_synced may have dropped. */
+		/* percent_synced may have dropped; async: a lag to carry. */
 		vmirror_note_percent(vm);
+		copier_kick(vm->copier);
 		fallthrough;
 	case REGION_WRITE_SOURCE:
 		pb->tracked = true;
@@ -565,6 +623,7 @@ static void vmirror_write_both_done(struct vmirror *vm, struct bio *bio,
 	 * between, and nothing fails over onto a region that lost a write.
 	 */
 	spin_lock_irqsave(&vm->state_lock, flags);
+	__vmirror_note_behind(vm);
 	vmirror_state_write_done(&vm->state, src, mir, flush,
 				 ktime_get_real_ns(), &done);
 	__vmirror_set_mode(vm);

@@ -56,8 +56,9 @@ void vmirror_get_status(struct vmirror *vm, struct vmirror_status *st)
 	st->requested_copy_state = s.requested_copy_state;
 	st->percent_synced = vmirror_percent(synced, total);
 	st->sync_maintained = s.sync_maintained;
-	st->sync_mode = VMIRROR_COPY_TYPE_SYNC;
-	st->copy_type = VMIRROR_COPY_TYPE_SYNC;
+	st->sync_mode = READ_ONCE(vm->async) ? VMIRROR_COPY_TYPE_ASYNC :
+					       VMIRROR_COPY_TYPE_SYNC;
+	st->copy_type = st->sync_mode;
 	st->sync_type = VMIRROR_SYNC_TYPE_MIRROR;
 	st->replica_type = VMIRROR_REPLICA_TYPE_FULL_COPY;
 	st->copy_priority = copier_priority(vm->copier);
@@ -76,6 +77,9 @@ void vmirror_get_status(struct vmirror *vm, struct vmirror_status *st)
 	st->source_errors = atomic64_read(&vm->source_errors);
 	st->mirror_errors = atomic64_read(&vm->mirror_errors);
 	st->bytes_zeroed = atomic64_read(&vm->bytes_zeroed);
+	/* Region granularity; the last region may be short. */
+	st->lag_bytes = min_t(u64, vmirror_lag_regions(vm, &s) * region_bytes,
+			      to_bytes(vm->ti->len));
 
 	if (s.copy_state == VMIRROR_COPY_STATE_SYNCHRONIZED)
 		st->eta_seconds = 0;
@@ -118,6 +122,8 @@ static void vmirror_status_info(struct vmirror *vm, char *result,
 	}
 	/* Added after the table's words: the status line is never reordered. */
 	DMEMIT(" %llu", st.bytes_zeroed);
+	/* Words are only ever added at the end. */
+	DMEMIT(" %llu", st.lag_bytes);
 }
 
 static void vmirror_status_table(struct vmirror *vm, char *result,
@@ -131,11 +137,14 @@ static void vmirror_status_table(struct vmirror *vm, char *result,
 	nr_opts += priority != VMIRROR_PRIORITY_SAME ? 2 : 0;
 	nr_opts += rate ? 2 : 0;
 	nr_opts += vm->nosync + vm->no_activation + vm->mirror_zeroed;
+	nr_opts += READ_ONCE(vm->async) ? 2 : 0;
 
 	DMEMIT("%s %llu %s %llu %u region_size %llu",
 	       vm->source->name, (unsigned long long)vm->source_start,
 	       vm->mirror->name, (unsigned long long)vm->mirror_start,
 	       nr_opts, (unsigned long long)vmirror_region_sectors(vm));
+	if (READ_ONCE(vm->async))
+		DMEMIT(" sync_mode async");
 	if (priority != VMIRROR_PRIORITY_SAME)
 		DMEMIT(" copy_priority %s", vmirror_priority_name(priority));
 	if (rate)
@@ -303,6 +312,48 @@ static int vmirror_split_abort(struct vmirror *vm, const char *when, int r)
 }
 
 /*
+ * Before split and break: the mirror must hold every acknowledged write.
+ * Writes go to both disks from now on (sync), and the copier carries the
+ * regions async writes took out of sync (every write that can be
+ * acknowledged has taken its region out of sync already: see
+ * vmirror_set_write_mode()).  Polled, killably: the copier commits a
+ * region after a mirror flush that may never come back.  A pair that
+ * stops being synchronized meanwhile (a failed mirror) ends the wait, for
+ * the caller's state change to refuse; a DM-suspended one (no copier)
+ * refuses with -EBUSY.  Callers restore the write mode with
+ * vmirror_undrain().
+ */
+static int vmirror_drain_lag(struct vmirror *vm)
+{
+	struct vmirror_state s;
+
+	vmirror_set_write_mode(vm, false);
+	for (;;) {
+		spin_lock_irq(&vm->state_lock);
+		s = vm->state;
+		spin_unlock_irq(&vm->state_lock);
+		if (s.copy_state != VMIRROR_COPY_STATE_SYNCHRONIZED ||
+		    !vmirror_lag_regions(vm, &s))
+			return 0;
+		/* The copier is stopped until the DM resume. */
+		if (s.dm_suspended) {
+			DMWARN("%s: cannot drain the lag while suspended",
+			       vmirror_md_name(vm));
+			return -EBUSY;
+		}
+		if (fatal_signal_pending(current))
+			return -EINTR;
+		schedule_timeout_killable(HZ / 50);
+	}
+}
+
+/* After split or break: writes follow sync_mode again. */
+static void vmirror_undrain(struct vmirror *vm)
+{
+	vmirror_set_write_mode(vm, vm->async);
+}
+
+/*
  * split: hold new writes, wait for those in flight, flush both disks, and
  * only then stop writing the mirror: it holds every write completed before
  * the split and none after it, a consistent point-in-time copy.  The waits
@@ -317,6 +368,12 @@ static int vmirror_op_split(struct vmirror *vm)
 	r = vmirror_op(vm, VMIRROR_EV_SPLIT_BEGIN);
 	if (r)
 		return r;
+	/* Async: the point in time is that of the last acknowledged write. */
+	r = vmirror_drain_lag(vm);
+	if (r) {
+		vmirror_undrain(vm);
+		return vmirror_split_abort(vm, "draining the lag", r);
+	}
 
 	/*
 	 * Pairs with READ_ONCE(vm->quiescing) in vmirror_end_io(): a write
@@ -359,6 +416,7 @@ static int vmirror_op_split(struct vmirror *vm)
 
 out_thaw:
 	WRITE_ONCE(vm->quiescing, false);
+	vmirror_undrain(vm);
 	region_map_thaw(vm->rm, &released);
 	vmirror_release_writes(vm, &released);
 	return r;
@@ -371,7 +429,7 @@ out_thaw:
  * before the pivot, and if it fails the mirror is broken instead.  A
  * killed break (the mirror never answers) changes nothing.
  */
-static int vmirror_op_break(struct vmirror *vm)
+static int __vmirror_op_break(struct vmirror *vm)
 {
 	struct vmirror_state s;
 	int r;
@@ -379,8 +437,15 @@ static int vmirror_op_break(struct vmirror *vm)
 	spin_lock_irq(&vm->state_lock);
 	s = vm->state;
 	spin_unlock_irq(&vm->state_lock);
+	/* Legal once the lag is drained: checked again when it is applied. */
+	s.mirror_behind = false;
 	if (vmirror_state_apply(&s, VMIRROR_EV_BREAK, 0))
 		return vmirror_refuse(vm, "break");
+
+	/* Async: first the writes the mirror lacks (a killed wait: no-op). */
+	r = vmirror_drain_lag(vm);
+	if (r)
+		return r;
 
 	r = vmirror_flush_killable(vm->mirror);
 	if (r == -EINTR || r == -ENOMEM)
@@ -391,7 +456,33 @@ static int vmirror_op_break(struct vmirror *vm)
 		vmirror_mirror_failed(vm, U64_MAX);
 		return -EIO;
 	}
+	/* Refused if the mirror is behind again (state.c: mirror_behind). */
 	return vmirror_op(vm, VMIRROR_EV_BREAK);
+}
+
+static int vmirror_op_break(struct vmirror *vm)
+{
+	int r = __vmirror_op_break(vm);
+
+	/* failedover: the map no longer routes; otherwise back to sync_mode */
+	vmirror_undrain(vm);
+	return r;
+}
+
+/*
+ * sync_mode sync|async at run time.  To sync: writes reach both disks from
+ * now on; the lag already there is carried by the copier (lag_bytes says
+ * how much is left).
+ */
+static int vmirror_op_set_sync_mode(struct vmirror *vm, u32 mode)
+{
+	if (mode != VMIRROR_COPY_TYPE_SYNC && mode != VMIRROR_COPY_TYPE_ASYNC)
+		return -EINVAL;
+	WRITE_ONCE(vm->async, mode == VMIRROR_COPY_TYPE_ASYNC);
+	vmirror_set_write_mode(vm, vm->async);
+	DMINFO("%s: sync_mode %s", vmirror_md_name(vm),
+	       vmirror_sync_mode_name(mode));
+	return 0;
 }
 
 /* The message of @op (state-names.c), for the log */
@@ -400,9 +491,11 @@ static const char *vmirror_op_name(u32 op)
 	return vmirror_op_word(op) ?: "operation";
 }
 
-static int vmirror_control_op(struct vmirror *vm, u32 op)
+static int vmirror_control_op(struct vmirror *vm, u32 op, u32 value)
 {
 	switch (op) {
+	case VMIRROR_OP_SET_SYNC_MODE:
+		return vmirror_op_set_sync_mode(vm, value);
 	case VMIRROR_OP_ACTIVATE:
 		return vmirror_op(vm, VMIRROR_EV_ACTIVATE);
 	case VMIRROR_OP_PAUSE:
@@ -448,7 +541,7 @@ int vmirror_control(struct vmirror *vm, u32 op, u32 value)
 		       vm->retired ? "being replaced" : "not resumed yet");
 		r = -EAGAIN;
 	} else {
-		r = vmirror_control_op(vm, op);
+		r = vmirror_control_op(vm, op, value);
 	}
 	mutex_unlock(&vm->op_lock);
 	return r;
@@ -468,12 +561,20 @@ static int vmirror_message_setting(struct vmirror *vm, const char *name,
 				   const char *value)
 {
 	u16 priority;
+	bool async;
 	u32 rate;
 
 	if (!strcasecmp(name, "copy_priority")) {
 		if (vmirror_parse_priority(value, &priority))
 			goto out_invalid;
 		return vmirror_control(vm, VMIRROR_OP_SET_PRIORITY, priority);
+	}
+	if (!strcasecmp(name, "sync_mode")) {
+		if (vmirror_parse_sync_mode(value, &async))
+			goto out_invalid;
+		return vmirror_control(vm, VMIRROR_OP_SET_SYNC_MODE,
+				       async ? VMIRROR_COPY_TYPE_ASYNC :
+					       VMIRROR_COPY_TYPE_SYNC);
 	}
 	if (!strcasecmp(name, "max_copy_rate")) {
 		if (vmirror_parse_rate(value, &rate))

@@ -229,7 +229,7 @@ static void vmirror_activate(struct vmirror *vm)
  * <source_dev> <source_offset> <mirror_dev> <mirror_offset>
  * [<#opt_args> <opt_arg>...]
  *
- * opt_args: region_size <sectors> | sync_mode sync | copy_priority
+ * opt_args: region_size <sectors> | sync_mode sync|async | copy_priority
  * low|same|high | max_copy_rate <KiB/s> | nosync | no_activation |
  * mirror_zeroed
  */
@@ -362,6 +362,7 @@ static struct vmirror *vmirror_alloc(struct dm_target *ti,
 	atomic64_set(&vm->bytes_zeroed, 0);
 	atomic64_set(&vm->source_errors, 0);
 	atomic64_set(&vm->mirror_errors, 0);
+	vm->async = args->async;
 	vm->no_activation = args->no_activation;
 	vm->nosync = args->nosync;
 	vm->mirror_zeroed = args->mirror_zeroed;
@@ -505,6 +506,8 @@ static void vmirror_resume(struct dm_target *ti)
 
 	vmirror_activate(vm);
 	mutex_lock(&vm->op_lock);
+	/* This table's sync_mode, also on a map taken over from the last. */
+	vmirror_set_write_mode(vm, vm->async);
 	vm->resumed = true;
 	mutex_unlock(&vm->op_lock);
 	vmirror_event(vm, VMIRROR_EV_DM_RESUME);

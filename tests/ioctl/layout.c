@@ -66,8 +66,9 @@ OFF(vmirror_status, eta_seconds, 104);
 OFF(vmirror_status, source_errors, 112);
 OFF(vmirror_status, mirror_errors, 120);
 OFF(vmirror_status, bytes_zeroed, 128);
-OFF(vmirror_status, reserved, 136);
-MSIZE(vmirror_status, reserved, 40);
+OFF(vmirror_status, lag_bytes, 136);
+OFF(vmirror_status, reserved, 144);
+MSIZE(vmirror_status, reserved, 32);
 
 /* struct vmirror_control */
 SIZE(vmirror_control, 40);

@@ -26,6 +26,7 @@ static const char *const ops[] = {
 	[VMIRROR_OP_BREAK] = "break", [VMIRROR_OP_CANCEL] = "cancel",
 	[VMIRROR_OP_SET_PRIORITY] = "priority",
 	[VMIRROR_OP_SET_MAX_RATE] = "rate",
+	[VMIRROR_OP_SET_SYNC_MODE] = "sync_mode",
 };
 
 static int fail(void)
@@ -65,7 +66,7 @@ int main(int argc, char **argv)
 		P(source_major); P(source_minor); P(target_major); P(target_minor);
 		P(sync_time_ns); P(region_size); P(regions_total);
 		P(regions_synced); P(bytes_copied); P(copy_rate); P(eta_seconds);
-		P(source_errors); P(mirror_errors); P(bytes_zeroed);
+		P(source_errors); P(mirror_errors); P(bytes_zeroed); P(lag_bytes);
 		return 0;
 	}
 	if (!strcmp(argv[1], "control") && argc >= 4) {

@@ -769,8 +769,8 @@ static void test_control(struct area *ro)
 
 	rc = do_control(vmdev, 0, 0);
 	expect_rc(rc, EINVAL, "CONTROL op 0");
-	rc = do_control(vmdev, VMIRROR_OP_SET_MAX_RATE + 1, 0);
-	expect_rc(rc, EINVAL, "CONTROL op %u", VMIRROR_OP_SET_MAX_RATE + 1);
+	rc = do_control(vmdev, VMIRROR_OP_SET_SYNC_MODE + 1, 0);
+	expect_rc(rc, EINVAL, "CONTROL op %u", VMIRROR_OP_SET_SYNC_MODE + 1);
 	rc = do_control(vmdev, 999, 0);
 	expect_rc(rc, EINVAL, "CONTROL op 999");
 	rc = do_control(vmdev, 0xffffffff, 0);
@@ -875,6 +875,23 @@ static void test_control(struct area *ro)
 		rc = do_control(vmdev, VMIRROR_OP_SET_PRIORITY, prio0);
 		expect_rc(rc, 0, "CONTROL SET_PRIORITY %u (back)", prio0);
 	}
+
+	/* SET_SYNC_MODE: 2 (async) or 3 (sync), shown by STATUS; else EINVAL */
+	rc = do_control(vmdev, VMIRROR_OP_SET_SYNC_MODE, 0);
+	expect_rc(rc, EINVAL, "CONTROL SET_SYNC_MODE 0");
+	rc = do_control(vmdev, VMIRROR_OP_SET_SYNC_MODE, 4);
+	expect_rc(rc, EINVAL, "CONTROL SET_SYNC_MODE 4");
+	rc = do_control(vmdev, VMIRROR_OP_SET_SYNC_MODE, VMIRROR_COPY_TYPE_ASYNC);
+	expect_rc(rc, 0, "CONTROL SET_SYNC_MODE async");
+	rc = do_status(vmdev, &st);
+	report(!rc && st.sync_mode == VMIRROR_COPY_TYPE_ASYNC &&
+	       st.copy_type == VMIRROR_COPY_TYPE_ASYNC,
+	       "STATUS after SET_SYNC_MODE async: sync_mode %u", st.sync_mode);
+	rc = do_control(vmdev, VMIRROR_OP_SET_SYNC_MODE, VMIRROR_COPY_TYPE_SYNC);
+	expect_rc(rc, 0, "CONTROL SET_SYNC_MODE sync");
+	rc = do_status(vmdev, &st);
+	report(!rc && st.sync_mode == VMIRROR_COPY_TYPE_SYNC && !st.lag_bytes,
+	       "STATUS after SET_SYNC_MODE sync: sync_mode %u", st.sync_mode);
 
 	/* Devices. */
 	rc = do_control(nondev, VMIRROR_OP_SET_MAX_RATE, 0);
@@ -1165,7 +1182,7 @@ static int model(struct fuzz *f, unsigned int nr, const uint8_t *p, size_t avail
 	case 3:
 		if (k.c.flags || k.c.reserved[0] || k.c.reserved[1])
 			return EINVAL;
-		if (k.c.op < VMIRROR_OP_ACTIVATE || k.c.op > VMIRROR_OP_SET_MAX_RATE)
+		if (k.c.op < VMIRROR_OP_ACTIVATE || k.c.op > VMIRROR_OP_SET_SYNC_MODE)
 			return EINVAL;
 		if (k.c.op < VMIRROR_OP_SET_PRIORITY && k.c.value)
 			return EINVAL;	/* value is reserved for ops 1..8 */
@@ -1345,14 +1362,15 @@ static void fuzz_one(struct fuzz *f, unsigned long iter)
 		tmp[ksizes[nr] + rnd(usize - ksizes[nr])] = 1 + rnd(255);
 
 	/*
-	 * Never let an operation that can change the state reach the test
-	 * device (or any vmirror).  The kernel dispatches on the type and
+	 * Never let an operation that can change the state (or the sync mode,
+	 * which STATUS shows) reach the test device (or any vmirror).  The kernel dispatches on the type and
 	 * number only, so this holds for every variant of CONTROL's number.
 	 */
 	if (_IOC_TYPE(cmd) == VMIRROR_IOC_MAGIC && _IOC_NR(cmd) == 3) {
 		struct vmirror_control *c = (void *)tmp;
 
-		if (c->op >= VMIRROR_OP_ACTIVATE && c->op <= VMIRROR_OP_CANCEL &&
+		if (((c->op >= VMIRROR_OP_ACTIVATE && c->op <= VMIRROR_OP_CANCEL) ||
+		     c->op == VMIRROR_OP_SET_SYNC_MODE) &&
 		    is_vmirror(f, c->dev_major, c->dev_minor)) {
 			if (rnd(2)) {
 				c->dev_major = nondev.major;

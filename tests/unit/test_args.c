@@ -36,6 +36,7 @@ static void minimal_line_gets_defaults(void)
 	CHECK(a.max_copy_rate == 0);
 	CHECK(!a.nosync && !a.no_activation);
 	CHECK(!a.mirror_zeroed);
+	CHECK(!a.async);
 }
 
 static void every_option_is_parsed(void)
@@ -52,6 +53,9 @@ static void every_option_is_parsed(void)
 	CHECK(a.copy_priority == VMIRROR_PRIORITY_HIGH);
 	CHECK(a.max_copy_rate == 30720);
 	CHECK(a.nosync && a.no_activation);
+	CHECK(!a.async);
+	CHECK(parse("a 0 b 0 2 sync_mode async", &a, &err) == 0);
+	CHECK(a.async);
 	CHECK(parse("a 0 b 0 2 copy_priority low", &a, &err) == 0);
 	CHECK(a.copy_priority == VMIRROR_PRIORITY_LOW);
 	CHECK(parse("a 0 b 0 0", &a, &err) == 0);
@@ -83,7 +87,6 @@ static const struct {
 	{ "a 0 b 0 2 region_size x", "Invalid region size" },
 	{ "a 0 b 0 1 region_size", "Invalid region size" },
 	{ "a 0 b 0 4 region_size 64 region_size 64", "Duplicate optional argument" },
-	{ "a 0 b 0 2 sync_mode async", "Sync mode async is not supported yet" },
 	{ "a 0 b 0 2 sync_mode maybe", "Invalid sync mode" },
 	{ "a 0 b 0 1 sync_mode", "Invalid sync mode" },
 	{ "a 0 b 0 2 copy_priority urgent", "Invalid copy priority" },
@@ -126,11 +129,22 @@ static void priority_and_rate_words(void)
 	CHECK(vmirror_parse_rate(NULL, &r) == -EINVAL);
 }
 
+static void sync_mode_words(void)
+{
+	bool async = true;
+
+	CHECK(vmirror_parse_sync_mode("sync", &async) == 0 && !async);
+	CHECK(vmirror_parse_sync_mode("async", &async) == 0 && async);
+	CHECK(vmirror_parse_sync_mode("ASYNC", &async) == -EINVAL && async);
+	CHECK(vmirror_parse_sync_mode(NULL, &async) == -EINVAL);
+}
+
 int main(void)
 {
 	RUN(minimal_line_gets_defaults);
 	RUN(every_option_is_parsed);
 	RUN(bad_lines_are_refused_with_their_message);
 	RUN(priority_and_rate_words);
+	RUN(sync_mode_words);
 	HARNESS_EXIT();
 }

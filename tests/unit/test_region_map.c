@@ -152,6 +152,55 @@ static void track_only_write_unsyncs_region(void)
 	region_map_destroy(rm);
 }
 
+/*
+ * sync_mode async: a write to a region in sync goes to the source alone
+ * and takes the status away before it is issued, while fewer regions than
+ * the bound are out of sync; at the bound writes go to both disks again.
+ * A write to a region under copy is held as in sync mode.
+ */
+static void async_write_unsyncs_region_within_bound(void)
+{
+	struct region_map *rm = region_map_create(8, true);
+	struct region_waiter w, h;
+	LIST_HEAD(released);
+
+	region_map_set_async(rm, 2);
+	CHECK(write_begin(rm, &w, 1, false) == REGION_WRITE_UNSYNCED);
+	CHECK(!region_map_is_synced(rm, 1));
+	CHECK(!region_map_write_end(rm, 1));
+	CHECK(write_begin(rm, &w, 1, false) == REGION_WRITE_SOURCE);
+	CHECK(!region_map_write_end(rm, 1));
+	CHECK(write_begin(rm, &w, 2, false) == REGION_WRITE_UNSYNCED);
+	CHECK(!region_map_write_end(rm, 2));
+	/* Two out of sync: the bound is reached, region 3 stays in sync. */
+	CHECK(write_begin(rm, &w, 3, false) == REGION_WRITE_BOTH);
+	CHECK(!region_map_write_end(rm, 3));
+	CHECK(region_map_nr_synced(rm) == 6);
+
+	/* The copy of region 1 holds a write, which then goes async again. */
+	region_map_set_async(rm, 3);
+	CHECK(copy_begin(rm, 1, true) == REGION_COPY_START);
+	CHECK(write_begin(rm, &h, 1, false) == REGION_WRITE_HELD);
+	region_map_copy_end(rm, 1, true, gen, 0, &released);
+	CHECK(list_first_entry(&released, struct region_waiter, list) == &h);
+	list_del_init(&h.list);
+	/* Copied, not flushed: the write unsyncs it; the commit leaves it. */
+	CHECK(write_begin(rm, &h, 1, false) == REGION_WRITE_SOURCE);
+	CHECK(region_map_commit(rm, 1, 1, gen, 0, true) == 0);
+	CHECK(!region_map_is_synced(rm, 1));
+	CHECK(!region_map_write_end(rm, 1));
+
+	/* Back to sync: writes to regions in sync go to both. */
+	region_map_set_async(rm, 0);
+	CHECK(write_begin(rm, &w, 4, false) == REGION_WRITE_BOTH);
+	CHECK(!region_map_write_end(rm, 4));
+	/* Track-only wins over async. */
+	region_map_set_async(rm, 8);
+	CHECK(write_begin(rm, &w, 4, true) == REGION_WRITE_UNSYNCED);
+	CHECK(!region_map_write_end(rm, 4));
+	region_map_destroy(rm);
+}
+
 static void freeze_holds_every_write_until_thaw(void)
 {
 	struct region_map *rm = region_map_create(130, true);
@@ -803,6 +852,7 @@ int main(void)
 	RUN(copy_waits_for_writes_in_flight);
 	RUN(failed_copy_leaves_region_unsynced);
 	RUN(track_only_write_unsyncs_region);
+	RUN(async_write_unsyncs_region_within_bound);
 	RUN(freeze_holds_every_write_until_thaw);
 	RUN(freeze_keeps_writes_held_by_a_copy);
 	RUN(bad_sizes_are_refused);

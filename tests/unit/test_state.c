@@ -152,6 +152,21 @@ static void source_failure_fails_over(void)
 	vmirror_state_apply(&st, VMIRROR_EV_FRACTURE, 0);
 	CHECK(vmirror_state_apply(&st, VMIRROR_EV_SOURCE_FAILED, 0) == -EBUSY);
 	expect(&st, "fractured", "fractured", "requires_resync");
+
+	/* Async with a lag: the mirror lacks acknowledged writes. */
+	vmirror_state_init(&st, false);
+	vmirror_state_apply(&st, VMIRROR_EV_ACTIVATE, 0);
+	vmirror_state_apply(&st, VMIRROR_EV_SYNCED, 3);
+	st.mirror_behind = true;
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_SOURCE_FAILED, 0) == -EBUSY);
+	expect(&st, "synchronized", "synchronized", "completed");
+	/* No pivot, no split onto it either; a fracture is allowed. */
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_BREAK, 0) == -EBUSY);
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_SPLIT_BEGIN, 0) == 0);
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_SPLIT_DONE, 0) == -EBUSY);
+	CHECK(!st.splitting);
+	st.mirror_behind = false;
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_SOURCE_FAILED, 0) == 0);
 }
 
 static void synced(struct vmirror_state *st)
@@ -312,6 +327,19 @@ static void write_done_policy(void)
 	CHECK(d.ev == VMIRROR_EV_DIVERGED && !d.host_mirror);
 	CHECK(vmirror_state_copy_state(&st) == VMIRROR_COPY_STATE_UNSYNCHRONIZED);
 
+	/* Async with a lag: a failing source is the host's error, no failover. */
+	synced(&st);
+	st.mirror_behind = true;
+	d = done(&st, FAIL, OK, false);
+	CHECK(!d.changed && d.unsync && !d.host_mirror);
+	expect(&st, "synchronized", "synchronized", "completed");
+	/* ...and the copy of that region cannot read it: broken. */
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_COPY_FAILED, 0) == 0);
+	expect(&st, "broken", "broken", "requires_resync");
+	st.mirror_behind = false;
+	synced(&st);
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_COPY_FAILED, 0) == -EBUSY);
+
 	/* The mirror fails: broken, the source's status. */
 	synced(&st);
 	d = done(&st, OK, FAIL, false);
@@ -425,10 +453,10 @@ static void status_fields_as_sysfs_writes_them(void)
 		.eta_seconds = -1,
 	};
 
-	CHECK(VMIRROR_NR_FIELDS == 25);
+	CHECK(VMIRROR_NR_FIELDS == 26);
 	CHECK(!strcmp(vmirror_fields[0].key, "copy_state"));
 	CHECK(!strcmp(vmirror_fields[VMIRROR_FIELD_sync_time].key, "sync_time"));
-	CHECK(!strcmp(vmirror_fields[VMIRROR_NR_FIELDS - 1].key, "bytes_zeroed"));
+	CHECK(!strcmp(vmirror_fields[VMIRROR_NR_FIELDS - 1].key, "lag_bytes"));
 	CHECK(field_is(&st, VMIRROR_FIELD_copy_state, "synchronized"));
 	CHECK(field_is(&st, VMIRROR_FIELD_requested_copy_state, "unknown"));
 	CHECK(field_is(&st, VMIRROR_FIELD_sync_mode, "sync"));

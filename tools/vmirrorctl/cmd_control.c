@@ -2,6 +2,7 @@
 /*
  * vmirrorctl pause|resume|activate|fracture|split|resync NAME
  * vmirrorctl set NAME [--priority low|same|high] [--max-rate RATE]
+ *                     [--sync-mode sync|async]
  * vmirrorctl remove NAME
  *
  * The operations go through VMIRROR_IOC_CONTROL; the kernel refuses one
@@ -54,11 +55,12 @@ int cmd_op(int argc, char **argv)
 	return control(&td, op, 0);
 }
 
-enum { OPT_PRIORITY = 256, OPT_MAX_RATE };
+enum { OPT_PRIORITY = 256, OPT_MAX_RATE, OPT_SYNC_MODE };
 
 static const struct option set_options[] = {
 	{ "priority", required_argument, NULL, OPT_PRIORITY },
 	{ "max-rate", required_argument, NULL, OPT_MAX_RATE },
+	{ "sync-mode", required_argument, NULL, OPT_SYNC_MODE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -66,7 +68,7 @@ static const struct option set_options[] = {
 int cmd_set(int argc, char **argv)
 {
 	struct target_dev td;
-	int priority = -1, c, r;
+	int priority = -1, sync_mode = -1, c, r;
 	uint32_t rate = 0;
 	bool rate_set = false;
 
@@ -83,11 +85,19 @@ int cmd_set(int argc, char **argv)
 					  "not a rate: " RATE_WORDS);
 			rate_set = true;
 			break;
+		case OPT_SYNC_MODE:
+			if (!strcmp(optarg, "sync"))
+				sync_mode = VMIRROR_COPY_TYPE_SYNC;
+			else if (!strcmp(optarg, "async"))
+				sync_mode = VMIRROR_COPY_TYPE_ASYNC;
+			else
+				bad_value("--sync-mode", optarg, "must be sync or async");
+			break;
 		}
 	}
 	check_args(argc, argv, 1, 1);
-	if (priority < 0 && !rate_set)
-		return usage_error("set: nothing to set (--priority or --max-rate)");
+	if (priority < 0 && !rate_set && sync_mode < 0)
+		return usage_error("set: nothing to set (--priority, --max-rate or --sync-mode)");
 
 	r = open_vmirror(argv[optind], &td);
 	if (r)
@@ -97,8 +107,13 @@ int cmd_set(int argc, char **argv)
 		if (r)
 			return r;
 	}
-	if (rate_set)
-		return control(&td, VMIRROR_OP_SET_MAX_RATE, rate);
+	if (rate_set) {
+		r = control(&td, VMIRROR_OP_SET_MAX_RATE, rate);
+		if (r)
+			return r;
+	}
+	if (sync_mode >= 0)
+		return control(&td, VMIRROR_OP_SET_SYNC_MODE, sync_mode);
 	return EXIT_OK;
 }
 

@@ -25,12 +25,13 @@ static const char usage_text[] =
 "  break NAME [--force]                  pivot to the mirror; refuses unless synchronized\n"
 "  cancel NAME                           stop mirroring and keep the source\n"
 "  pause|resume|activate|fracture|split|resync NAME\n"
-"  set NAME [--priority low|same|high] [--max-rate RATE]\n"
+"  set NAME [--priority low|same|high] [--max-rate RATE] [--sync-mode sync|async]\n"
 "  remove NAME\n"
 "\n"
 "OPTIONS of create and start:\n"
 "  --region-size SIZE     copy granularity, a power of two from 4K to 1G (default 512K)\n"
-"  --sync-mode sync|async\n"
+"  --sync-mode sync|async write completion: on both disks (sync, default), or on\n"
+"                         the source, the mirror catching up (async)\n"
 "  --priority low|same|high\n"
 "                         background copy vs. host I/O (default same)\n"
 "  --max-rate RATE        cap on the background copy; 0 = none (default)\n"
@@ -112,8 +113,10 @@ static const struct {
 	{ "resync", cmd_op, "resync NAME\n"
 	  "Copy again what was written since fracture, split, broken or aborted.\n" },
 	{ "set", cmd_set, "set NAME [--priority low|same|high] [--max-rate RATE]\n"
+	  "         [--sync-mode sync|async]\n"
 	  "Change the background copy's priority or rate cap (RATE: KiB/s, or with\n"
-	  "K, M, G for KiB/s, MiB/s, GiB/s; 0 = no cap).\n" },
+	  "K, M, G for KiB/s, MiB/s, GiB/s; 0 = no cap), or the sync mode: async\n"
+	  "writes complete on the source and the mirror catches up (lag_bytes).\n" },
 	{ "remove", cmd_remove, "remove NAME\n"
 	  "Remove the device-mapper device NAME (refused while it is open).\n" },
 };

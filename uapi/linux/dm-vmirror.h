@@ -214,6 +214,8 @@ struct vmirror_ioc_list {
  * @mirror_errors: I/O errors seen on the mirror
  * @bytes_zeroed: of @bytes_copied, ranges the copy read as zeroes and
  *	wrote as write-zeroes, or not at all (the mirror read zeroes)
+ * @lag_bytes: bytes the mirror may lack of what the host was told is
+ *	written (sync_mode async): the size of the regions out of sync
  * @reserved: zero
  */
 struct vmirror_status {
@@ -247,7 +249,8 @@ struct vmirror_status {
 	__u64 source_errors;
 	__u64 mirror_errors;
 	__u64 bytes_zeroed;
-	__u64 reserved[5];
+	__u64 lag_bytes;
+	__u64 reserved[4];
 };
 
 /* Operations of &struct vmirror_control: the DM messages of the same name. */
@@ -261,6 +264,7 @@ struct vmirror_status {
 #define VMIRROR_OP_CANCEL		8
 #define VMIRROR_OP_SET_PRIORITY		9	/* value: VMIRROR_PRIORITY_LOW..HIGH */
 #define VMIRROR_OP_SET_MAX_RATE		10	/* value: KiB/s, 0 = no cap */
+#define VMIRROR_OP_SET_SYNC_MODE	11	/* value: VMIRROR_COPY_TYPE_SYNC or _ASYNC */
 
 /**
  * struct vmirror_control - VMIRROR_IOC_CONTROL: an operation on one mirror
@@ -269,7 +273,8 @@ struct vmirror_status {
  * @dev_minor: minor of the DM device
  * @op: VMIRROR_OP_*
  * @flags: must be zero
- * @value: the argument of VMIRROR_OP_SET_PRIORITY and _SET_MAX_RATE, else 0
+ * @value: the argument of VMIRROR_OP_SET_PRIORITY, _SET_MAX_RATE and
+ *	_SET_SYNC_MODE, else 0
  * @reserved: must be zero
  *
  * Needs CAP_SYS_ADMIN.  Errors as for the DM message: -EBUSY when the
