@@ -500,10 +500,10 @@ assert isinstance(a, list) and len(a) == 2, a
 assert sorted(d["name"] for d in a) == ["vm", "vm2"], a
 for d in a:
     assert d["copy_state"] == "synchronized" and d["percent_synced"] == 100, d
-    assert len(d) == 31, sorted(d)
+    assert len(d) == 32, sorted(d)
 PY
 	run 0 "$CTL" status --json
-	python3 -c 'import json,sys; a = json.load(open(sys.argv[1])); assert len(a) == 2 and all(len(d) == 31 for d in a)' \
+	python3 -c 'import json,sys; a = json.load(open(sys.argv[1])); assert len(a) == 2 and all(len(d) == 32 for d in a)' \
 		"$TMPDIR/out" || die "status --json of all devices"
 	run 0 "$CTL" status
 	[[ $(grep -c '^name ' "$TMPDIR/out") == 2 ]] || die "status of all devices"
