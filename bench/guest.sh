@@ -6,7 +6,7 @@
 #   tests/vm/run.sh --mem MB --out DIR -- bash bench/guest.sh
 # Writes raw results under $BENCH_RAW (in the shared output dir):
 #   meta.env                         settings and machine
-#   fio/BACKEND/DEVICE/runN.json     fio JSON, one job per workload
+#   fio/BACKEND/DEVICE/runN.json     fio JSON, one group per workload
 #   copy/BACKEND/METHOD/runN/        idle full copy (result.json, samples.tsv)
 #   load/PRIO/runN/                  copy under fio load (+ fio.json, lat log)
 #   load/idle/runN/                  the same fio on a synchronized vmirror
@@ -29,7 +29,7 @@ if [[ $QUICK == 1 ]]; then
 	RUNS=${BENCH_RUNS:-1} RUNTIME=${BENCH_RUNTIME:-1} COPY_MB=${BENCH_COPY_MB:-64}
 	RAMP=0 RATE_MB=16
 else
-	RUNS=${BENCH_RUNS:-3} RUNTIME=${BENCH_RUNTIME:-5} COPY_MB=${BENCH_COPY_MB:-1024}
+	RUNS=${BENCH_RUNS:-5} RUNTIME=${BENCH_RUNTIME:-5} COPY_MB=${BENCH_COPY_MB:-1024}
 	RAMP=1 RATE_MB=100
 fi
 RATE_MB=${BENCH_RATE_MB:-$RATE_MB}
@@ -37,7 +37,12 @@ RATE_KIB=20480                       # max_copy_rate of the rate test
 REGION=1024                          # 512 KiB: vmirror's default, also dm-mirror's here
 SECT=$((COPY_MB * 2048))             # every device is COPY_MB MiB
 NB_GB=$(((COPY_MB + 1023) / 1024))   # null_blk size (whole GiB)
-BACKENDS=${BENCH_BACKENDS:-null_blk brd} # brd last: its copy under load is the last phase
+# brd last: its copy under load is the last phase.  nullb-20us and
+# nullb-100us: memory-backed null_blk completing each request from a timer
+# after that long (an NVMe and a SATA SSD); null_blk: no data, completion
+# in the submitter (the software cost alone; not in the default set).
+BACKENDS=${BENCH_BACKENDS:-nullb-20us nullb-100us brd}
+NUMJOBS=${BENCH_NUMJOBS:-2}          # fio jobs of the QD32 and 1M workloads
 DEVICES="raw linear dm-mirror md vmirror"
 PRIOS="low same high"
 PHASES=${BENCH_PHASES:-fio copy rate load} # for development: a subset
@@ -62,13 +67,27 @@ backend_up() {
 		;;
 	null_blk)
 		[[ -d /sys/module/brd ]] && rmmod brd
-		# irqmode=0: completion in the submitter's context (the timer
-		# mode is distorted under emulation); no data is kept.
+		# irqmode=0: completion in the submitter's context; no data.
 		modprobe null_blk nr_devices=2 gb="$NB_GB" bs=512 irqmode=0 \
 			queue_mode=2 submit_queues=2 hw_queue_depth=128
 		LEG0=/dev/nullb0 LEG1=/dev/nullb1
 		local d
 		for d in nullb0 nullb1; do echo none >/sys/block/$d/queue/scheduler; done
+		;;
+	nullb-*us)
+		[[ -d /sys/module/brd ]] && rmmod brd
+		# Memory-backed (real data, like brd), completed by a timer
+		# COMPLETION_US after submission, like a device with latency.
+		local us=${1#nullb-} d
+		us=${us%us}
+		modprobe null_blk nr_devices=2 gb="$NB_GB" bs=512 memory_backed=1 \
+			irqmode=2 completion_nsec=$((us * 1000)) queue_mode=2 \
+			submit_queues=2 hw_queue_depth=128
+		LEG0=/dev/nullb0 LEG1=/dev/nullb1
+		for d in nullb0 nullb1; do echo none >/sys/block/$d/queue/scheduler; done
+		log "pre-filling $LEG0 and $LEG1 ($COPY_MB MiB each)"
+		dd if=/dev/urandom of=$LEG0 bs=1M count="$COPY_MB" iflag=fullblock oflag=direct status=none
+		dd if=/dev/zero of=$LEG1 bs=1M count="$COPY_MB" oflag=direct status=none
 		;;
 	esac
 }
@@ -76,7 +95,7 @@ backend_up() {
 backend_down() {
 	case $1 in
 	brd) rmmod brd ;;
-	null_blk) rmmod null_blk ;;
+	null_blk | nullb-*) rmmod null_blk ;;
 	esac
 }
 
@@ -88,7 +107,7 @@ backend_down() {
 md_make() {
 	local opt=(--assume-clean)
 	[[ $1 == held ]] && opt=(--readonly)
-	if [[ $BACKEND == null_blk ]]; then
+	if [[ $BACKEND == null_blk ]]; then # (the memory-backed ones keep a superblock)
 		[[ $1 == held ]] && { opt=(); echo 1 >/sys/module/md_mod/parameters/start_ro; }
 		mdadm --build /dev/md0 --level=1 --raid-devices=2 "${opt[@]}" \
 			--size=$((COPY_MB * 1024)) "$LEG0" "$LEG1" </dev/null 2>/dev/null
@@ -139,7 +158,10 @@ dev_down() {
 
 JOBS=/tmp/bench
 mkdir -p $JOBS
-# Four workloads, one after the other (stonewall), on $DEV.
+# Four workloads, one after the other (stonewall: each its own group), on
+# $DEV.  QD1 is one job (the latency of one stream); the others run
+# NUMJOBS jobs, so that every device can use both vCPUs; the 1M writers
+# each write their own part of the device.
 cat >$JOBS/matrix.fio <<EOF
 [global]
 filename=\${DEV}
@@ -164,18 +186,26 @@ stonewall
 rw=randwrite
 bs=4k
 iodepth=32
+numjobs=$NUMJOBS
+group_reporting=1
 
 [randread-4k-qd32]
 stonewall
 rw=randread
 bs=4k
 iodepth=32
+numjobs=$NUMJOBS
+group_reporting=1
 
 [write-1m-qd8]
 stonewall
 rw=write
 bs=1M
 iodepth=8
+numjobs=$NUMJOBS
+group_reporting=1
+size=$((COPY_MB / NUMJOBS))m
+offset_increment=$((COPY_MB / NUMJOBS))m
 EOF
 
 # The host load during a copy: 4k random writes, QD4, latency logged
@@ -313,6 +343,7 @@ echo 10000000 >/proc/sys/dev/raid/speed_limit_min
 	echo "rate_kib=$RATE_KIB"
 	echo "region_sectors=$REGION"
 	echo "backends=$BACKENDS"
+	echo "numjobs=$NUMJOBS"
 	echo "phases=$PHASES"
 	echo "guest_kernel=$(uname -r)"
 	echo "guest_cpus=$(nproc)"

@@ -10,10 +10,13 @@
 # Environment (all optional):
 #   BENCH_QUICK=1     tiny sizes, 1 run, 1 s per fio job: for development;
 #                     results go to bench/results/quick/, not latest.*
-#   BENCH_RUNS        repetitions of every measurement (default 3); medians
+#   BENCH_RUNS        repetitions of every measurement (default 5); medians,
+#                     and the spread of the per-run ratios
 #   BENCH_RUNTIME     seconds per fio job (default 5, plus 1 s ramp)
+#   BENCH_NUMJOBS     fio jobs of the QD32 and 1M workloads (default 2)
 #   BENCH_COPY_MB     size of the devices and of the full copy (default 1024)
-#   BENCH_BACKENDS    "null_blk brd" (default), or one of them
+#   BENCH_BACKENDS    "nullb-20us nullb-100us brd" (default), a subset, or
+#                     null_blk (no data, completion in the submitter)
 #   BENCH_PHASES      "fio copy rate load" (default), or a subset: development
 #   BENCH_MEM         VM memory in MiB (default 2 * BENCH_COPY_MB + 2048)
 #   BENCH_TIMEOUT     VM timeout in seconds (default 7200)
@@ -52,7 +55,7 @@ done
 mkdir -p "$OUT" "$RESULTS"
 OUT=$(cd "$OUT" && pwd -P)
 export BENCH_RAW=$OUT/raw SRCDIR=$ROOT
-export BENCH_QUICK BENCH_RUNS BENCH_RUNTIME BENCH_COPY_MB BENCH_BACKENDS BENCH_RATE_MB BENCH_PHASES
+export BENCH_QUICK BENCH_RUNS BENCH_RUNTIME BENCH_NUMJOBS BENCH_COPY_MB BENCH_BACKENDS BENCH_RATE_MB BENCH_PHASES
 {
 	echo "host_kernel=$(uname -r)"
 	echo "host_cpus=$(nproc)"
@@ -66,7 +69,7 @@ export BENCH_QUICK BENCH_RUNS BENCH_RUNTIME BENCH_COPY_MB BENCH_BACKENDS BENCH_R
 } >"$OUT/host.env"
 # The command line, for the report: the knobs that were set, then make bench.
 BENCH_CMD=
-for v in BENCH_QUICK BENCH_RUNS BENCH_RUNTIME BENCH_COPY_MB BENCH_BACKENDS BENCH_PHASES BENCH_RATE_MB; do
+for v in BENCH_QUICK BENCH_RUNS BENCH_RUNTIME BENCH_NUMJOBS BENCH_COPY_MB BENCH_BACKENDS BENCH_PHASES BENCH_RATE_MB; do
 	if [[ -n ${!v:-} ]]; then BENCH_CMD+="$v=${!v} "; fi
 done
 export BENCH_CMD="${BENCH_CMD}make bench"
@@ -74,7 +77,7 @@ export BENCH_CMD="${BENCH_CMD}make bench"
 echo "bench: VM with ${MEM} MiB, devices of ${COPY_MB} MiB, raw results in $OUT/raw" >&2
 cd "$ROOT"
 rc=0
-VM_ENV="BENCH_QUICK BENCH_RUNS BENCH_RUNTIME BENCH_COPY_MB BENCH_BACKENDS BENCH_RATE_MB BENCH_PHASES BENCH_RAW SRCDIR" \
+VM_ENV="BENCH_QUICK BENCH_RUNS BENCH_RUNTIME BENCH_NUMJOBS BENCH_COPY_MB BENCH_BACKENDS BENCH_RATE_MB BENCH_PHASES BENCH_RAW SRCDIR" \
 	"$ROOT/tests/vm/run.sh" --mem "$MEM" --timeout "$TIMEOUT" --out "$OUT" -- \
 	bash "$HERE/guest.sh" || rc=$?
 echo "host_load_end=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT/host.env"

@@ -9,7 +9,8 @@
 # both read zeroes after a discard and would not see either).
 #
 #  1. Discards race the copy (the mirror behind dm-delay, 200 ms per
-#     write, no write-zeroes), then discards of regions in sync: both legs
+#     write, no write-zeroes; the copy capped at 8 MiB/s so that it still
+#     runs on a loaded host), then discards of regions in sync: both legs
 #     discard, the region is copied again.
 #  2. The mirror advertises write-zeroes but fails it (scsi_debug takes a
 #     WRITE SAME of at most 8 blocks; sd is told it may send 65535): the
@@ -124,14 +125,16 @@ test() {
 	echo "== 1. discards race copies held by a dm-delay mirror over scsi_debug"
 	fill_random "$S" $SZ
 	delay_leg dly "$SD" 200
-	dmsetup create vm --table "0 $SZ vmirror $S 0 /dev/mapper/dly 0 2 region_size 1024"
+	dmsetup create vm --table "0 $SZ vmirror $S 0 /dev/mapper/dly 0 4 region_size 1024 max_copy_rate $(rate 8192)"
 	dm_mknodes
 	dev=$(dm_devname vm)
 	(($(queue "$dev" discard_max_bytes) > 0)) || die "vmirror does not advertise discard"
 	(($(queue "$dev" write_zeroes_max_bytes) == 0)) || die "dm-delay does write-zeroes now: see 86"
 	sleep 1
 	echo "   while copying: $(dmsetup status vm)"
+	[[ $(vmirror_field vm 1) == unsynchronized ]] || die "the copy ended before the discards"
 	discard_some "$dev"
+	dmsetup message vm 0 max_copy_rate 0
 	settle "$S" /dev/mapper/dly
 	echo "   discards of regions in sync: both legs discard, copied again"
 	fill_random "$dev" 8192 32768
