@@ -66,6 +66,8 @@ run_phase() {
 }
 
 cd "$HERE/../.." || exit 2 # run.sh runs the command in its cwd: the work tree
+# The guest loads $VMIRROR_KO (vmirror-lib.sh) when it is set, as make check does.
+export VM_ENV="${VM_ENV:-} VMIRROR_KO"
 for name in "${TESTS[@]}"; do
 	t=$HERE/crash/$name.sh
 	desc=$(bash -c '. "$1" >/dev/null 2>&1; printf %s "${DESCRIPTION:-}"' _ "$t")
