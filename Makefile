@@ -39,7 +39,7 @@ DKMS_SRC = /usr/src/dm-vmirror-$(VERSION)
 MODULE_SRC_FILES = VERSION LICENSE Kbuild dkms.conf uapi/linux/dm-vmirror.h kernel/Kbuild \
 	$(sort $(wildcard kernel/*.h) $(filter-out %.mod.c,$(wildcard kernel/*.c)))
 
-.PHONY: all module tools deps check check-debug unit fuzz soak vm-check demo bench install \
+.PHONY: all module tools deps check check-debug unit fuzz soak vm-check crash-check demo bench install \
 	deps-kernels check-kernels uninstall modules_install module-src dkms-install dkms-uninstall deb deb-check lint clean \
 	help print-kver print-version
 
@@ -60,6 +60,7 @@ help:
 	@echo "make unit      userspace unit tests only (ASan/UBSan)"
 	@echo "make fuzz      libFuzzer on the parser and state machine, 10 min each"
 	@echo "make vm-check  VM integration suite only (TESTS='names' to pick)"
+	@echo "make crash-check  the power-cut tests only (TESTS='names' of tests/vm/crash)"
 	@echo "make lint      W=1, sparse (C=2) and checkpatch on the kernel code"
 	@echo "make soak      fio verify under random operations, SOAK_SECONDS (600)"
 	@echo "make check-debug  VM suite on a KASAN/lockdep/kmemleak kernel (long)"
@@ -177,6 +178,11 @@ fuzz:
 
 vm-check: module tools
 	$(CURDIR)/tests/check.sh --vm-only $(TESTS)
+
+# The power-cut tests alone: two VM boots each on the same disk images
+# (tests/vm/crash.sh); make check runs only 05-synced-power-cut of them.
+crash-check: module tools
+	$(CURDIR)/tests/vm/crash.sh $(TESTS)
 
 # The soak test alone, for SOAK_SECONDS (make check runs it for 60 s).
 SOAK_SECONDS ?= 600

@@ -163,3 +163,18 @@ dm_cleanup() {
 	command -v dmsetup >/dev/null || return 0
 	dmsetup remove_all >/dev/null 2>&1 || dmsetup remove_all --force >/dev/null 2>&1 || true
 }
+
+# vm_power_cut  - end the VM as a power cut would: no sync, no unmount, no
+# flush of any cache (sysrq-b resets the machine at once; run.sh's QEMU has
+# -no-reboot, so the reset ends QEMU).  For a run started with
+# 'run.sh --power-cut': the kernel log so far is saved as dmesg.txt (run.sh
+# checks it), then the power_cut marker says the end was planned.  Files in
+# the output share are written through to the host (9p, no cache), so
+# whatever the command saved there before is kept.
+vm_power_cut() {
+	dmesg >"$VM_OUT/dmesg.txt"
+	: >"$VM_OUT/power_cut"
+	echo b >/proc/sysrq-trigger
+	sleep 60
+	die "vm_power_cut: still running 60 s after sysrq-b"
+}

@@ -13,6 +13,10 @@
 #   --out DIR        read-write output directory, mounted in the guest at the
 #                    same path (default: a fresh mktemp -d, printed at the end)
 #   --print-kernel   print the release and image it would boot, and exit
+#   --power-cut      the command ends by cutting the power (vm_power_cut in
+#                    lib.sh: sysrq-b, which -no-reboot turns into QEMU's
+#                    exit): a run that ends so, with no exit_code, is a
+#                    success (status 0) if dmesg has no bad lines
 #
 # Environment:
 #   VM_ENV="A B C"   names of host environment variables to pass to COMMAND
@@ -59,6 +63,7 @@ SMP=2
 TIMEOUT=1800
 OUT=
 PRINT_KERNEL=0
+POWER_CUT=0
 while (($#)); do
 	case $1 in
 	--mem) MEM=${2:?}; shift 2 ;;
@@ -67,6 +72,7 @@ while (($#)); do
 	--out) OUT=${2:?}; shift 2 ;;
 	--) shift; break ;;
 	--print-kernel) PRINT_KERNEL=1; shift ;;
+	--power-cut) POWER_CUT=1; shift ;;
 	-h | --help) usage ;;
 	*) echo "run.sh: unknown argument: $1" >&2; usage ;;
 	esac
@@ -122,7 +128,7 @@ OUT=$(cd "$OUT" && pwd -P) # absolute, symlinks resolved: the guest mounts it at
 [[ $OUT == / ]] && err "--out must not be /"
 [[ $OUT == *$'\n'* ]] && err "--out must not contain newlines"
 mkdir -p "$OUT/.vm"
-rm -f "$OUT/exit_code" "$OUT/dmesg.txt" "$OUT/console.log"
+rm -f "$OUT/exit_code" "$OUT/dmesg.txt" "$OUT/console.log" "$OUT/power_cut"
 printf '%s\n' "$OUT" >"$OUT/.vm/host_path"
 
 # ---- the guest-side command script ------------------------------------------------
@@ -270,7 +276,11 @@ ELAPSED=$(echo "$START $(date +%s.%N)" | awk '{ printf "%.1f", $2 - $1 }')
 if [[ -e $OUT/.vm/timed_out ]]; then
 	echo "run.sh: FAIL: VM killed after the ${TIMEOUT}s timeout" >&2
 	RC=124
+elif [[ ! -f $OUT/exit_code && $POWER_CUT == 1 && -f $OUT/power_cut ]]; then
+	echo "run.sh: the guest cut its power as planned" >&2
+	RC=0
 elif [[ ! -f $OUT/exit_code ]]; then
+	((POWER_CUT)) && echo "run.sh: FAIL: --power-cut, but the guest never reached its power cut" >&2
 	echo "run.sh: FAIL: the VM crashed or did not run the command (qemu status $QRC)" >&2
 	[[ -s $OUT/.vm/qemu.log ]] && sed 's/^/    qemu: /' "$OUT/.vm/qemu.log" >&2
 	RC=125
