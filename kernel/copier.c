@@ -1099,6 +1099,11 @@ void copier_start(struct vmirror_copier *c)
 	copier_kick(c);
 }
 
+bool copier_running(struct vmirror_copier *c)
+{
+	return READ_ONCE(c->run) == COPIER_RUNNING;
+}
+
 static void copier_set_run(struct vmirror_copier *c, enum copier_run run)
 {
 	spin_lock_irq(&c->lock);

@@ -150,6 +150,17 @@ void copier_start(struct vmirror_copier *c);
 void copier_quiesce(struct vmirror_copier *c);
 
 /**
+ * copier_running() - whether the thread may issue copies
+ * @c: the copier
+ *
+ * False from copier_quiesce() (presuspend) until copier_start() (resume).
+ * Safe from any context.
+ *
+ * Return: a snapshot.
+ */
+bool copier_running(struct vmirror_copier *c);
+
+/**
  * copier_kick() - wake the thread after the state or a setting changed
  * @c: the copier
  *

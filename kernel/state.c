@@ -297,6 +297,12 @@ void vmirror_state_write_done(struct vmirror_state *st,
 	done->unsync = diverged;
 }
 
+bool vmirror_state_async_writes(const struct vmirror_state *st)
+{
+	return st->copy_state == VMIRROR_COPY_STATE_SYNCHRONIZED &&
+	       vmirror_state_io_mode(st) == VMIRROR_IO_MIRRORED;
+}
+
 u16 vmirror_state_copy_state(const struct vmirror_state *st)
 {
 	return st->dm_suspended ? VMIRROR_COPY_STATE_SUSPENDED : st->copy_state;

@@ -227,6 +227,21 @@ bool vmirror_state_copying(const struct vmirror_state *st);
 enum vmirror_io_mode vmirror_state_io_mode(const struct vmirror_state *st);
 
 /**
+ * vmirror_state_async_writes() - whether sync_mode async may route a host
+ *	write to the source alone in this state
+ * @st: the state
+ *
+ * Only a synchronized pair whose mirror is written by the host lags: a
+ * first copy or a resync writes copied regions to both disks (so it
+ * converges under any write load), and once the mirror is the disk
+ * (failedover) or is not written, no write may miss it.  A split still
+ * quiescing is synchronized: the caller drains the lag for it.
+ *
+ * Return: true if async writes are allowed.
+ */
+bool vmirror_state_async_writes(const struct vmirror_state *st);
+
+/**
  * vmirror_state_methodology() - CopyMethodology as reported
  * @st: the state
  *

@@ -100,7 +100,12 @@
  * @mirror_errors: I/O errors seen on the mirror
  * @async: sync_mode async (table argument, "sync_mode" message): host
  *	writes to regions in sync complete on the source alone; written under
- *	@op_lock (or before the first resume), read with READ_ONCE()
+ *	@op_lock and @state_lock (or before the first resume), read with
+ *	READ_ONCE()
+ * @draining: break or split drains the lag: no async write meanwhile
+ *	(under @state_lock)
+ * @async_bound: the lag bound the region map routes by, 0 when writes go
+ *	to both disks (under @state_lock, see __vmirror_set_mode())
  * @no_activation: table argument, kept for the table line
  * @nosync: table argument, kept for the table line
  * @mirror_zeroed: table argument, kept for the table line
@@ -146,6 +151,8 @@ struct vmirror {
 	atomic64_t mirror_errors;
 
 	bool async;
+	bool draining;
+	u64 async_bound;
 	bool no_activation;
 	bool nosync;
 	bool mirror_zeroed;
@@ -236,16 +243,21 @@ void vmirror_mirror_failed(struct vmirror *vm, u64 region);
 /**
  * vmirror_set_write_mode() - route host writes as sync_mode says
  * @vm: the target
- * @async: writes to regions in sync complete on the source alone (within
- *	the lag bound, VMIRROR_ASYNC_MAX_LAG); false: on both disks
+ * @async: sync_mode async: while the pair is synchronized and mirrored,
+ *	writes to regions in sync complete on the source alone (within the
+ *	lag bound, VMIRROR_ASYNC_MAX_LAG); false: on both disks
+ * @draining: an operation drains the lag (break, split): writes go to
+ *	both disks whatever @async says
  *
- * Every write routed after this returns follows @async (the region map's
- * stripe locks order them).  Regions already out of sync stay so until the
- * copier has carried them.
+ * Sets @vm->async and @vm->draining under @vm->state_lock.  Every write
+ * routed after this returns follows them (the region map's stripe locks
+ * order them).  Regions already out of sync stay so until the copier has
+ * carried them.
  *
- * Context: op_lock held, or before the first resume.
+ * Context: op_lock held, or before the first resume; may not be called
+ * with state_lock held.
  */
-void vmirror_set_write_mode(struct vmirror *vm, bool async);
+void vmirror_set_write_mode(struct vmirror *vm, bool async, bool draining);
 
 /**
  * vmirror_lag_regions() - regions the mirror may lack acknowledged writes in

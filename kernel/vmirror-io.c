@@ -74,11 +74,42 @@ static void vmirror_changed(struct vmirror *vm)
 }
 
 /*
- * Make the I/O mode follow the state, with state_lock held: every change
- * of the state (an event, a write's verdict, a take-over) ends here, so
- * the bio path and the region map never disagree on it.  Writes are
- * routed by the map's track-only flag, read under the region's lock: none
- * routed after this returns uses the old mode.
+ * State lock held: the lag bound the region map routes writes by
+ * (Documentation/vmirror.rst, "Async mode").  Async writes only while the
+ * pair is synchronized and the mirror is written by the host: during a
+ * first copy or a resync a write to a copied region goes to both disks, so
+ * the copy converges under any write load; once the mirror is the disk
+ * (failedover), or while an operation drains the lag, never.
+ */
+static u64 __vmirror_async_bound(struct vmirror *vm)
+{
+	if (!vm->async || vm->draining ||
+	    !vmirror_state_async_writes(&vm->state))
+		return 0;
+	return max_t(u64, 1, VMIRROR_ASYNC_MAX_LAG >>
+			     (SECTOR_SHIFT + vm->region_shift));
+}
+
+/* State lock held: make the map route by @bound, if it does not yet. */
+static void __vmirror_set_async(struct vmirror *vm, u64 bound)
+{
+	lockdep_assert_held(&vm->state_lock);
+	if (bound == vm->async_bound)
+		return;
+	region_map_set_async(vm->rm, bound);
+	vm->async_bound = bound;
+}
+
+/*
+ * Make the I/O mode and the async bound follow the state, with state_lock
+ * held: every change of the state (an event, a write's verdict, a
+ * take-over, the sync_mode) ends here, so the bio path and the region map
+ * never disagree on it.  Writes are routed by the map's track-only flag
+ * and async bound, read under the region's lock: none routed after this
+ * returns uses the old mode.  A write that read the old @io_mode on the
+ * bio path is routed by the map as the new mode says: to both disks once
+ * the mirror is the disk (the bound is 0 then), where its verdict is the
+ * mirror's (vmirror_state_write_done()).
  * Lock order: state_lock -> region map stripe locks.
  */
 void __vmirror_set_mode(struct vmirror *vm)
@@ -86,14 +117,16 @@ void __vmirror_set_mode(struct vmirror *vm)
 	enum vmirror_io_mode mode = vmirror_state_io_mode(&vm->state);
 
 	lockdep_assert_held(&vm->state_lock);
-	if (mode == vm->io_mode)
-		return;
-	/* The mirror is written outside the map from now on. */
-	if (mode == VMIRROR_IO_MIRROR_ONLY)
-		region_map_mirror_zero_lost(vm->rm);
-	region_map_set_track_only(vm->rm, mode == VMIRROR_IO_SOURCE_TRACKED);
-	WRITE_ONCE(vm->io_mode, mode);
-	vm->mode_seq++;
+	if (mode != vm->io_mode) {
+		/* The mirror is written outside the map from now on. */
+		if (mode == VMIRROR_IO_MIRROR_ONLY)
+			region_map_mirror_zero_lost(vm->rm);
+		region_map_set_track_only(vm->rm,
+					  mode == VMIRROR_IO_SOURCE_TRACKED);
+		WRITE_ONCE(vm->io_mode, mode);
+		vm->mode_seq++;
+	}
+	__vmirror_set_async(vm, __vmirror_async_bound(vm));
 }
 
 /*
@@ -108,14 +141,15 @@ void __vmirror_set_mode(struct vmirror *vm)
  * bound writes go to both disks again: the host is throttled to the pace
  * of the mirror instead of falling further behind.
  */
-void vmirror_set_write_mode(struct vmirror *vm, bool async)
+void vmirror_set_write_mode(struct vmirror *vm, bool async, bool draining)
 {
-	u64 bound = 0;
-
-	if (async)
-		bound = max_t(u64, 1, VMIRROR_ASYNC_MAX_LAG >>
-				      (SECTOR_SHIFT + vm->region_shift));
-	region_map_set_async(vm->rm, bound);
+	spin_lock_irq(&vm->state_lock);
+	WRITE_ONCE(vm->async, async);
+	vm->draining = draining;
+	/* The map may come from the last table: set it in any case. */
+	vm->async_bound = U64_MAX;
+	__vmirror_set_mode(vm);
+	spin_unlock_irq(&vm->state_lock);
 	copier_kick(vm->copier);
 }
 
@@ -127,10 +161,8 @@ static u64 vmirror_unsynced(struct region_map *rm)
 
 u64 vmirror_lag_regions(struct vmirror *vm, const struct vmirror_state *s)
 {
-	if (vmirror_state_io_mode(s) != VMIRROR_IO_MIRRORED)
-		return 0;
-	if (s->copy_state != VMIRROR_COPY_STATE_SYNCHRONIZED &&
-	    !READ_ONCE(vm->async))
+	if (vmirror_state_io_mode(s) != VMIRROR_IO_MIRRORED ||
+	    s->copy_state != VMIRROR_COPY_STATE_SYNCHRONIZED)
 		return 0;
 	return vmirror_unsynced(READ_ONCE(vm->rm));
 }
@@ -148,6 +180,21 @@ static void __vmirror_note_behind(struct vmirror *vm)
 }
 
 /*
+ * Before an event that may make the mirror the disk (a source failure, a
+ * break), with state_lock held: no write may take a region out of sync
+ * from now on, so the count that allows it is final.  The bound is set to
+ * 0 under every stripe lock before the count is read, so a write that took
+ * its region out of sync before is counted, and one after goes to both
+ * disks.  __vmirror_set_mode() restores the bound if the pair stays
+ * mirrored.
+ */
+static void __vmirror_note_behind_final(struct vmirror *vm)
+{
+	__vmirror_set_async(vm, 0);
+	__vmirror_note_behind(vm);
+}
+
+/*
  * Apply @ev with state_lock held.  "synced" is refused (-EAGAIN) unless
  * every region is in sync now: a region that lost its status after the
  * copier looked (under this lock, see vmirror_write_both_done()) keeps
@@ -161,7 +208,10 @@ static int __vmirror_event(struct vmirror *vm, enum vmirror_event ev)
 	if (ev == VMIRROR_EV_SYNCED &&
 	    region_map_nr_synced(vm->rm) != region_map_nr_regions(vm->rm))
 		return -EAGAIN;
-	__vmirror_note_behind(vm);
+	if (ev == VMIRROR_EV_SOURCE_FAILED || ev == VMIRROR_EV_BREAK)
+		__vmirror_note_behind_final(vm);
+	else
+		__vmirror_note_behind(vm);
 	r = vmirror_state_apply(&vm->state, ev, ktime_get_real_ns());
 	__vmirror_set_mode(vm);
 	return r;
@@ -623,7 +673,10 @@ static void vmirror_write_both_done(struct vmirror *vm, struct bio *bio,
 	 * between, and nothing fails over onto a region that lost a write.
 	 */
 	spin_lock_irqsave(&vm->state_lock, flags);
-	__vmirror_note_behind(vm);
+	if (src == VMIRROR_LEG_FAILED)
+		__vmirror_note_behind_final(vm);
+	else
+		__vmirror_note_behind(vm);
 	vmirror_state_write_done(&vm->state, src, mir, flush,
 				 ktime_get_real_ns(), &done);
 	__vmirror_set_mode(vm);

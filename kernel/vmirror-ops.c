@@ -55,9 +55,15 @@ void vmirror_get_status(struct vmirror *vm, struct vmirror_status *st)
 	st->progress_status = vmirror_state_progress(&s);
 	st->requested_copy_state = s.requested_copy_state;
 	st->percent_synced = vmirror_percent(synced, total);
-	st->sync_maintained = s.sync_maintained;
 	st->sync_mode = READ_ONCE(vm->async) ? VMIRROR_COPY_TYPE_ASYNC :
 					       VMIRROR_COPY_TYPE_SYNC;
+	/*
+	 * Sync mode keeps the mirror equal to the source by every write: not
+	 * while a lag left by async mode is still being carried.
+	 */
+	st->sync_maintained = s.sync_maintained &&
+		(st->sync_mode == VMIRROR_COPY_TYPE_ASYNC ||
+		 !vmirror_lag_regions(vm, &s));
 	st->copy_type = st->sync_mode;
 	st->sync_type = VMIRROR_SYNC_TYPE_MIRROR;
 	st->replica_type = VMIRROR_REPLICA_TYPE_FULL_COPY;
@@ -313,33 +319,37 @@ static int vmirror_split_abort(struct vmirror *vm, const char *when, int r)
 
 /*
  * Before split and break: the mirror must hold every acknowledged write.
- * Writes go to both disks from now on (sync), and the copier carries the
- * regions async writes took out of sync (every write that can be
+ * Writes go to both disks from now on (draining), and the copier carries
+ * the regions async writes took out of sync (every write that can be
  * acknowledged has taken its region out of sync already: see
  * vmirror_set_write_mode()).  Polled, killably: the copier commits a
  * region after a mirror flush that may never come back.  A pair that
  * stops being synchronized meanwhile (a failed mirror) ends the wait, for
- * the caller's state change to refuse; a DM-suspended one (no copier)
- * refuses with -EBUSY.  Callers restore the write mode with
- * vmirror_undrain().
+ * the caller's state change to refuse.  The copier does not run while the
+ * device is suspended (or on its way to it: presuspend stops it), so a
+ * lag cannot drain then: -EAGAIN, at once or as soon as a suspend starts,
+ * never a wait that only a resume could end (and a resume waits for
+ * op_lock).  Callers restore the write mode with vmirror_undrain().
  */
-static int vmirror_drain_lag(struct vmirror *vm)
+static int vmirror_drain_lag(struct vmirror *vm, const char *op)
 {
 	struct vmirror_state s;
+	u64 lag;
 
-	vmirror_set_write_mode(vm, false);
+	vmirror_set_write_mode(vm, vm->async, true);
 	for (;;) {
 		spin_lock_irq(&vm->state_lock);
 		s = vm->state;
 		spin_unlock_irq(&vm->state_lock);
-		if (s.copy_state != VMIRROR_COPY_STATE_SYNCHRONIZED ||
-		    !vmirror_lag_regions(vm, &s))
+		if (s.copy_state != VMIRROR_COPY_STATE_SYNCHRONIZED)
 			return 0;
-		/* The copier is stopped until the DM resume. */
-		if (s.dm_suspended) {
-			DMWARN("%s: cannot drain the lag while suspended",
-			       vmirror_md_name(vm));
-			return -EBUSY;
+		lag = vmirror_lag_regions(vm, &s);
+		if (!lag)
+			return 0;
+		if (s.dm_suspended || !copier_running(vm->copier)) {
+			DMWARN("%s: %s refused: suspended with %llu regions to carry to the mirror",
+			       vmirror_md_name(vm), op, lag);
+			return -EAGAIN;
 		}
 		if (fatal_signal_pending(current))
 			return -EINTR;
@@ -350,7 +360,7 @@ static int vmirror_drain_lag(struct vmirror *vm)
 /* After split or break: writes follow sync_mode again. */
 static void vmirror_undrain(struct vmirror *vm)
 {
-	vmirror_set_write_mode(vm, vm->async);
+	vmirror_set_write_mode(vm, vm->async, false);
 }
 
 /*
@@ -369,7 +379,7 @@ static int vmirror_op_split(struct vmirror *vm)
 	if (r)
 		return r;
 	/* Async: the point in time is that of the last acknowledged write. */
-	r = vmirror_drain_lag(vm);
+	r = vmirror_drain_lag(vm, "split");
 	if (r) {
 		vmirror_undrain(vm);
 		return vmirror_split_abort(vm, "draining the lag", r);
@@ -443,7 +453,7 @@ static int __vmirror_op_break(struct vmirror *vm)
 		return vmirror_refuse(vm, "break");
 
 	/* Async: first the writes the mirror lacks (a killed wait: no-op). */
-	r = vmirror_drain_lag(vm);
+	r = vmirror_drain_lag(vm, "break");
 	if (r)
 		return r;
 
@@ -464,7 +474,7 @@ static int vmirror_op_break(struct vmirror *vm)
 {
 	int r = __vmirror_op_break(vm);
 
-	/* failedover: the map no longer routes; otherwise back to sync_mode */
+	/* failedover: no async write any more (__vmirror_set_mode()) */
 	vmirror_undrain(vm);
 	return r;
 }
@@ -478,8 +488,7 @@ static int vmirror_op_set_sync_mode(struct vmirror *vm, u32 mode)
 {
 	if (mode != VMIRROR_COPY_TYPE_SYNC && mode != VMIRROR_COPY_TYPE_ASYNC)
 		return -EINVAL;
-	WRITE_ONCE(vm->async, mode == VMIRROR_COPY_TYPE_ASYNC);
-	vmirror_set_write_mode(vm, vm->async);
+	vmirror_set_write_mode(vm, mode == VMIRROR_COPY_TYPE_ASYNC, false);
 	DMINFO("%s: sync_mode %s", vmirror_md_name(vm),
 	       vmirror_sync_mode_name(mode));
 	return 0;

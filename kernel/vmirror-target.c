@@ -507,7 +507,7 @@ static void vmirror_resume(struct dm_target *ti)
 	vmirror_activate(vm);
 	mutex_lock(&vm->op_lock);
 	/* This table's sync_mode, also on a map taken over from the last. */
-	vmirror_set_write_mode(vm, vm->async);
+	vmirror_set_write_mode(vm, vm->async, false);
 	vm->resumed = true;
 	mutex_unlock(&vm->op_lock);
 	vmirror_event(vm, VMIRROR_EV_DM_RESUME);

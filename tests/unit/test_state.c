@@ -169,6 +169,47 @@ static void source_failure_fails_over(void)
 	CHECK(vmirror_state_apply(&st, VMIRROR_EV_SOURCE_FAILED, 0) == 0);
 }
 
+/*
+ * sync_mode async routes writes to the source alone only while the pair
+ * is synchronized and mirrored: never during a first copy or a resync
+ * (they would not converge under writes), never once the mirror is the
+ * disk (a write to the source alone would be lost for good).
+ */
+static void async_writes_only_while_synchronized(void)
+{
+	struct vmirror_state st;
+
+	vmirror_state_init(&st, false);
+	CHECK(!vmirror_state_async_writes(&st));
+	vmirror_state_apply(&st, VMIRROR_EV_ACTIVATE, 0);
+	CHECK(!vmirror_state_async_writes(&st));	/* first copy */
+	vmirror_state_apply(&st, VMIRROR_EV_SYNCED, 3);
+	CHECK(vmirror_state_async_writes(&st));
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_SOURCE_FAILED, 0) == 0);
+	CHECK(!vmirror_state_async_writes(&st));	/* failedover */
+
+	vmirror_state_init(&st, false);
+	vmirror_state_apply(&st, VMIRROR_EV_ACTIVATE, 0);
+	vmirror_state_apply(&st, VMIRROR_EV_SYNCED, 3);
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_BREAK, 0) == 0);
+	CHECK(!vmirror_state_async_writes(&st));	/* break */
+
+	vmirror_state_init(&st, false);
+	vmirror_state_apply(&st, VMIRROR_EV_ACTIVATE, 0);
+	vmirror_state_apply(&st, VMIRROR_EV_SYNCED, 3);
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_DIVERGED, 0) == 0);
+	CHECK(!vmirror_state_async_writes(&st));	/* copied again */
+	vmirror_state_apply(&st, VMIRROR_EV_SYNCED, 4);
+	CHECK(vmirror_state_async_writes(&st));
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_FRACTURE, 0) == 0);
+	CHECK(!vmirror_state_async_writes(&st));	/* mirror not written */
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_RESYNC, 0) == 0);
+	CHECK(!vmirror_state_async_writes(&st));	/* resync */
+	vmirror_state_apply(&st, VMIRROR_EV_SYNCED, 5);
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_MIRROR_FAILED, 0) == 0);
+	CHECK(!vmirror_state_async_writes(&st));	/* broken */
+}
+
 static void synced(struct vmirror_state *st)
 {
 	vmirror_state_init(st, false);
@@ -494,6 +535,7 @@ int main(void)
 	RUN(mirror_failure_breaks);
 	RUN(copy_failure_breaks);
 	RUN(source_failure_fails_over);
+	RUN(async_writes_only_while_synchronized);
 	RUN(fracture_and_resync);
 	RUN(split_quiesces_first);
 	RUN(break_and_cancel);

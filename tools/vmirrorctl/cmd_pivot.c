@@ -18,12 +18,20 @@
  *
  * dmx_swap_table() runs the steps; if one fails, the linear table is
  * dropped and the old one resumed.
+ *
+ * break of a pair in sync_mode async first drains the lag (drain_lag()):
+ * the suspend does not carry it, and the kernel refuses to pivot to a
+ * mirror that lacks acknowledged writes.  Writes go to both disks from
+ * then on (sync_mode sync), and the tool waits until lag_bytes is 0; if
+ * the wait or the pivot fails, sync_mode async is restored.
  * break is refused on an LVM logical volume unless --force (LVM_REFUSED).
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "vmirrorctl.h"
 
@@ -177,13 +185,90 @@ static int pivot_refused(const struct target_dev *td, bool to_mirror, bool force
 	return EXIT_OK;
 }
 
+/* How long break waits for the lag of an async pair to drain */
+#define DRAIN_TIMEOUT_S		600
+
+static volatile sig_atomic_t drain_interrupted;
+
+static void on_drain_signal(int sig)
+{
+	(void)sig;
+	drain_interrupted = 1;
+}
+
+/*
+ * Before the break of an async pair: writes to both disks from now on, and
+ * wait (SIGINT, SIGTERM or DRAIN_TIMEOUT_S end it) until the mirror holds
+ * every acknowledged write.  On failure the caller restores async.
+ */
+static int drain_lag(const struct target_dev *td)
+{
+	struct sigaction sa = { .sa_handler = on_drain_signal }, old_int, old_term;
+	const char *name = td->info.name;
+	uint32_t major = td->info.major, minor = td->info.minor;
+	struct timespec nap = { .tv_nsec = 100 * 1000 * 1000 };
+	struct vmirror_status st;
+	time_t end = time(NULL) + DRAIN_TIMEOUT_S;
+	bool told = false;
+	int r;
+
+	r = ctl_control(major, minor, VMIRROR_OP_SET_SYNC_MODE, VMIRROR_COPY_TYPE_SYNC);
+	if (r)
+		return ctl_error(name, r);
+	sigemptyset(&sa.sa_mask);
+	drain_interrupted = 0;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	for (;;) {
+		r = ctl_status(major, minor, &st);
+		if (r) {
+			r = ctl_error(name, r);
+			break;
+		}
+		/* Not synchronized any more: commit_break() says why. */
+		if (!st.lag_bytes || st.copy_state != VMIRROR_COPY_STATE_SYNCHRONIZED)
+			break;
+		if (!told) {
+			fprintf(stderr, "%s: sync_mode sync until the break; waiting for the mirror to catch up (%llu bytes behind)\n",
+				name, (unsigned long long)st.lag_bytes);
+			told = true;
+		}
+		if (drain_interrupted) {
+			r = error("%s: interrupted while the mirror caught up (%llu bytes behind); the mirror stays as it was",
+				  name, (unsigned long long)st.lag_bytes);
+			break;
+		}
+		if (time(NULL) >= end) {
+			r = error("%s: the mirror is still %llu bytes behind after %d s; the mirror stays as it was",
+				  name, (unsigned long long)st.lag_bytes, DRAIN_TIMEOUT_S);
+			break;
+		}
+		nanosleep(&nap, NULL);
+	}
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	return r;
+}
+
+/* After a failed break: sync_mode async again. */
+static void restore_async(const struct target_dev *td)
+{
+	int r = ctl_control(td->info.major, td->info.minor, VMIRROR_OP_SET_SYNC_MODE,
+			    VMIRROR_COPY_TYPE_ASYNC);
+
+	if (r)
+		ctl_error(td->info.name, r);
+	else
+		fprintf(stderr, "%s: sync_mode async restored\n", td->info.name);
+}
+
 static int pivot(int argc, char **argv, bool to_mirror)
 {
 	struct target_dev td;
 	struct dmx_table tbl;
 	struct legs legs;
 	const char *name;
-	bool force = false;
+	bool force = false, drained;
 	int c, r;
 
 	while ((c = next_opt(argc, argv, "", pivot_options)) != -1)
@@ -201,11 +286,19 @@ static int pivot(int argc, char **argv, bool to_mirror)
 		r = linear_table(name, to_mirror, &tbl, &legs);
 	if (r)
 		return r;
-	r = dmx_swap_table(name, &tbl, "linear", to_mirror ? commit_break : commit_cancel,
-			   &td);
+	drained = to_mirror && td.st.sync_mode == VMIRROR_COPY_TYPE_ASYNC &&
+		  td.st.copy_state == VMIRROR_COPY_STATE_SYNCHRONIZED;
+	if (drained)
+		r = drain_lag(&td);
+	if (!r)
+		r = dmx_swap_table(name, &tbl, "linear",
+				   to_mirror ? commit_break : commit_cancel, &td);
 	dmx_table_free(&tbl);
-	if (r)
+	if (r) {
+		if (drained)
+			restore_async(&td);
 		return r;
+	}
 	if (to_mirror)
 		printf("%s: now on the mirror alone (linear %s %llu); the source %s is no longer used\n",
 		       name, legs.mirror, legs.moff, legs.source);
