@@ -31,7 +31,7 @@ test() {
 		die "status: $(dmsetup status vm)"
 	(($(vmirror_field vm 10) > 0)) || die "mirror_errors not counted"
 	[[ $(vmirror_field vm 9) == 0 ]] || die "source errors counted: $(dmsetup status vm)"
-	[[ $(dmesg | grep -c "mirror is broken") == 1 ]] || die "expected one 'mirror is broken' line"
+	[[ $(dmesg_since_mark | grep -c "mirror is broken") == 1 ]] || die "expected one 'mirror is broken' line"
 	echo "   $(dmsetup status vm)"
 	dmsetup remove vm bad_leg
 

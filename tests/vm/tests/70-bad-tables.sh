@@ -48,7 +48,7 @@ test() {
 	try_bad "0 $l vmirror $r0 0 $r1 0 2 region_size 4" "Invalid region size"
 	try_bad "0 $l vmirror $r0 0 $r1 0 2 region_size 4194304" "Invalid region size"
 	try_bad "0 $l vmirror $r0 0 $r1 0 2 region_size big" "Invalid region size"
-	try_bad "0 $l vmirror $r0 0 $r1 0 2 sync_mode async" "Sync mode async is not supported yet"
+	try_bad "0 $l vmirror $r0 0 $r1 0 2 sync_mode ASYNC" "Invalid sync mode"
 	try_bad "0 $l vmirror $r0 0 $r1 0 2 sync_mode lazy" "Invalid sync mode"
 	try_bad "0 $l vmirror $r0 0 $r1 0 2 copy_priority urgent" "Invalid copy priority"
 	try_bad "0 $l vmirror $r0 0 $r1 0 2 max_copy_rate fast" "Invalid max copy rate"
