@@ -113,8 +113,10 @@ link_loss() {
 	local mode=$1 pid start copied t
 	echo "== $mode: link loss under fio"
 	dmsetup message vm 0 sync_mode "$mode"
-	# Writes to the first 8 MiB only: what resync must copy.
-	fio_run "loss-$mode" --size=8M --io_size=16M --randseed=$RANDOM &
+	# Writes to the first 8 MiB only: what resync must copy.  For 60 s, so
+	# host writes are still coming when the transport gives up (15-35 s
+	# on a loaded TCG VM, a few seconds on a quiet one).
+	fio_run "loss-$mode" --size=8M --time_based --runtime=60 --randseed=$RANDOM &
 	pid=$!
 	sleep 1
 	start=$SECONDS
