@@ -99,6 +99,9 @@ for t in "${TESTS[@]}"; do
 	rm -rf "$scratch" && mkdir -p "$scratch"
 
 	dmesg_mark "start $name"
+	# The test runs in its own bash: hand it the mark, so its
+	# dmesg_since_mark sees only its own lines.
+	export VM_DMESG_MARK
 	start=$(date +%s)
 	# Each test in its own bash process (a subshell that cannot leak state),
 	# under a timeout.  timeout signals the whole process group on expiry.
