@@ -141,6 +141,25 @@ struct region_map *region_map_create(u64 nr_regions, bool in_sync)
 	return rm;
 }
 
+void region_map_load_synced(struct region_map *rm, const unsigned long *bits)
+{
+	u64 region, n = 0;
+
+	for (region = 0; region < rm->nr_regions; region++) {
+		if (!test_bit(region, bits))
+			continue;
+		rm->state[region] = REGION_SYNCED;
+		set_bit(region, rm->synced);
+		n++;
+	}
+	atomic64_set(&rm->nr_synced, n);
+}
+
+const unsigned long *region_map_synced_bits(const struct region_map *rm)
+{
+	return rm->synced;
+}
+
 void region_map_destroy(struct region_map *rm)
 {
 	if (!rm)

@@ -12,8 +12,9 @@
  *     vmirror_devs_lock (dev.c)
  *       dev->lock (dev.c)
  *         vmirror->op_lock (operations; held across their killable waits)
- *           vmirror->state_lock (spinlock, irq-safe)
- *             region map stripe locks (region-map.c)
+ *           vmirror->md_lock (metadata commits, which sleep)
+ *             vmirror->state_lock (spinlock, irq-safe)
+ *               region map stripe locks (region-map.c)
  *
  *   vmirror->op_lock -> copier->lock (copier_set_map() at take-over)
  *   copier->lock -> region map stripe locks, -> copier_stale_lock (copier.c)
@@ -40,6 +41,7 @@
 #include "compat.h"
 #include "copier.h"
 #include "dev.h"
+#include "metadata.h"
 #include "region-map.h"
 #include "state.h"
 #include "vmirror.h"
@@ -109,6 +111,11 @@
  * @no_activation: table argument, kept for the table line
  * @nosync: table argument, kept for the table line
  * @mirror_zeroed: table argument, kept for the table line
+ * @meta: the metadata device (table argument metadata_dev), or NULL
+ * @md: its handle (metadata.c), or NULL; a reload onto the same metadata
+ *	device takes it over
+ * @md_lock: serialises commits to @md and its take-over
+ * @md_work: commits a state change made where it cannot sleep
  */
 struct vmirror {
 	struct dm_target *ti;
@@ -156,6 +163,11 @@ struct vmirror {
 	bool no_activation;
 	bool nosync;
 	bool mirror_zeroed;
+
+	struct dm_dev *meta;
+	struct vmirror_md *md;
+	struct mutex md_lock;		/* serialises commits to md */
+	struct work_struct md_work;
 };
 
 static inline sector_t vmirror_region_sectors(const struct vmirror *vm)
@@ -230,6 +242,32 @@ void __vmirror_set_mode(struct vmirror *vm);
  * Return: as vmirror_state_apply().
  */
 int vmirror_event(struct vmirror *vm, enum vmirror_event ev);
+
+/**
+ * vmirror_commit() - make the association's state and in-sync bitmap
+ *	durable on the metadata device
+ * @vm: the target
+ * @st: the state to record instead of the current one (a change about to
+ *	be applied), or NULL
+ *
+ * Nothing to do without a metadata device.  Context: process, may sleep;
+ * takes md_lock (not with state_lock held).
+ * Return: 0 or -EIO.
+ */
+int vmirror_commit(struct vmirror *vm, const struct vmirror_state *st);
+
+/**
+ * vmirror_event_durable() - apply an event once its result is durable
+ * @vm: the target
+ * @ev: the event
+ *
+ * The state the event leads to is committed first, then applied: nothing
+ * is reported (failedover, synchronized) before a crash would remember
+ * it.  Context: process, may sleep.
+ * Return: as vmirror_event(), or -EIO if the commit failed (nothing
+ * changed).
+ */
+int vmirror_event_durable(struct vmirror *vm, enum vmirror_event ev);
 
 /**
  * vmirror_mirror_failed() - a write or flush to the mirror failed

@@ -66,11 +66,99 @@ static void vmirror_notify_later(struct vmirror *vm, int bit)
 	schedule_work(&vm->notify_work);
 }
 
-/* The state changed: tell the world, and the copier. */
+/*
+ * Persistence (metadata_dev): the state and the in-sync bitmap are
+ * committed at the copier's flush point (vmirror_copied()), by every
+ * operation before it returns, at postsuspend, and from md_work after a
+ * state change made where a commit cannot sleep.  See Documentation/
+ * vmirror.rst, "Persistence".
+ */
+
+/* The state of @st as recorded: flags and all.  state_lock held. */
+static void vmirror_md_state(struct vmirror *vm, const struct vmirror_state *st,
+			     struct vmirror_md_state *ms)
+{
+	*ms = (struct vmirror_md_state) {
+		.copy_state = st->copy_state,
+		.sync_time_ns = st->sync_time_ns,
+		.bytes_copied = atomic64_read(&vm->bytes_copied),
+	};
+	/* Suspended: no host I/O in flight, no copy: the bitmap is exact. */
+	if (st->dm_suspended)
+		ms->flags |= VMIRROR_MD_CLEAN;
+	if (st->resyncing)
+		ms->flags |= VMIRROR_MD_RESYNCING;
+	if (st->paused)
+		ms->flags |= VMIRROR_MD_PAUSED;
+	if (st->requires_activate)
+		ms->flags |= VMIRROR_MD_REQUIRES_ACTIVATE;
+	if (vm->activated)
+		ms->flags |= VMIRROR_MD_ACTIVATED;
+}
+
+int vmirror_commit(struct vmirror *vm, const struct vmirror_state *st)
+{
+	struct vmirror_md_state ms;
+	struct region_map *rm;
+	bool none;
+	int r;
+
+	if (!vm->meta)
+		return 0;
+	mutex_lock(&vm->md_lock);
+	/* A table whose handle a reload took over records nothing. */
+	if (!vm->md) {
+		mutex_unlock(&vm->md_lock);
+		return 0;
+	}
+	spin_lock_irq(&vm->state_lock);
+	vmirror_md_state(vm, st ?: &vm->state, &ms);
+	rm = vm->rm;
+	spin_unlock_irq(&vm->state_lock);
+	/* A failed mirror flush: none in sync until the sweep, none recorded. */
+	none = region_map_sweep_pending(rm);
+	r = vmirror_md_commit(vm->md, &ms, region_map_synced_bits(rm), none);
+	if (r)
+		DMERR_LIMIT("%s: cannot write metadata device %s: the state is no longer recorded",
+			    vmirror_md_name(vm), vm->meta->name);
+	mutex_unlock(&vm->md_lock);
+	return r;
+}
+
+static void vmirror_md_work(struct work_struct *ws)
+{
+	vmirror_commit(container_of(ws, struct vmirror, md_work), NULL);
+}
+
+int vmirror_event_durable(struct vmirror *vm, enum vmirror_event ev)
+{
+	struct vmirror_state s;
+	int r;
+
+	if (!vm->meta)
+		return vmirror_event(vm, ev);
+	spin_lock_irq(&vm->state_lock);
+	s = vm->state;
+	r = vmirror_state_apply(&s, ev, ktime_get_real_ns());
+	spin_unlock_irq(&vm->state_lock);
+	if (r)
+		return r;
+	if (vmirror_commit(vm, &s))
+		return -EIO;
+	r = vmirror_event(vm, ev);
+	/* Something else changed the state meanwhile: record the truth. */
+	if (r)
+		vmirror_commit(vm, NULL);
+	return r;
+}
+
+/* The state changed: tell the world, and the copier; record it. */
 static void vmirror_changed(struct vmirror *vm)
 {
 	vmirror_notify_later(vm, VMIRROR_NOTIFY_STATE);
 	copier_kick(vm->copier);
+	if (vm->meta)
+		schedule_work(&vm->md_work);
 }
 
 /*
@@ -262,12 +350,17 @@ static void vmirror_note_percent(struct vmirror *vm)
 		vmirror_notify_later(vm, VMIRROR_NOTIFY_PERCENT);
 }
 
+/*
+ * The copier's flush point: the regions of a flushed batch are in sync.
+ * They are recorded before percent_synced moves.
+ */
 static void vmirror_copied(void *ctx, u64 bytes, u64 zeroed)
 {
 	struct vmirror *vm = ctx;
 
 	atomic64_add(bytes, &vm->bytes_copied);
 	atomic64_add(zeroed, &vm->bytes_zeroed);
+	vmirror_commit(vm, NULL);
 	vmirror_note_percent(vm);
 }
 
@@ -349,8 +442,23 @@ static u64 vmirror_mode_seq(void *ctx)
 static void vmirror_synced(void *ctx, u64 seq)
 {
 	struct vmirror *vm = ctx;
+	struct vmirror_state s;
 	unsigned long flags;
 	int r = -EAGAIN;
+
+	/* "synchronized" is recorded before it is reported. */
+	if (vm->meta) {
+		spin_lock_irqsave(&vm->state_lock, flags);
+		s = vm->state;
+		if (seq == vm->mode_seq &&
+		    region_map_nr_synced(vm->rm) == region_map_nr_regions(vm->rm))
+			r = vmirror_state_apply(&s, VMIRROR_EV_SYNCED,
+						ktime_get_real_ns());
+		spin_unlock_irqrestore(&vm->state_lock, flags);
+		if (r || vmirror_commit(vm, &s))
+			return;
+		r = -EAGAIN;
+	}
 
 	spin_lock_irqsave(&vm->state_lock, flags);
 	if (seq == vm->mode_seq)
@@ -358,6 +466,8 @@ static void vmirror_synced(void *ctx, u64 seq)
 	spin_unlock_irqrestore(&vm->state_lock, flags);
 	if (!r)
 		vmirror_changed(vm);
+	else if (vm->meta)
+		vmirror_commit(vm, NULL);
 }
 
 static void vmirror_copier_mirror_failed(void *ctx, u64 region)
@@ -825,4 +935,6 @@ void vmirror_io_init_target(struct vmirror *vm)
 	spin_lock_init(&vm->retry_lock);
 	bio_list_init(&vm->retry_reads);
 	INIT_WORK(&vm->retry_work, vmirror_retry_reads);
+	mutex_init(&vm->md_lock);
+	INIT_WORK(&vm->md_work, vmirror_md_work);
 }

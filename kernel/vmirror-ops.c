@@ -74,6 +74,10 @@ void vmirror_get_status(struct vmirror *vm, struct vmirror_status *st)
 	st->source_minor = MINOR(vm->source->bdev->bd_dev);
 	st->target_major = MAJOR(vm->mirror->bdev->bd_dev);
 	st->target_minor = MINOR(vm->mirror->bdev->bd_dev);
+	if (vm->meta) {
+		st->metadata_major = MAJOR(vm->meta->bdev->bd_dev);
+		st->metadata_minor = MINOR(vm->meta->bdev->bd_dev);
+	}
 	st->sync_time_ns = s.sync_time_ns;
 	st->region_size = region_bytes;
 	st->regions_total = total;
@@ -144,6 +148,7 @@ static void vmirror_status_table(struct vmirror *vm, char *result,
 	nr_opts += rate ? 2 : 0;
 	nr_opts += vm->nosync + vm->no_activation + vm->mirror_zeroed;
 	nr_opts += READ_ONCE(vm->async) ? 2 : 0;
+	nr_opts += vm->meta ? 2 : 0;
 
 	DMEMIT("%s %llu %s %llu %u region_size %llu",
 	       vm->source->name, (unsigned long long)vm->source_start,
@@ -161,6 +166,8 @@ static void vmirror_status_table(struct vmirror *vm, char *result,
 		DMEMIT(" no_activation");
 	if (vm->mirror_zeroed)
 		DMEMIT(" mirror_zeroed");
+	if (vm->meta)
+		DMEMIT(" metadata_dev %s", vm->meta->name);
 }
 
 void vmirror_status(struct dm_target *ti, status_type_t type,
@@ -178,8 +185,11 @@ void vmirror_status(struct dm_target *ti, status_type_t type,
 		break;
 	case STATUSTYPE_IMA:
 		DMEMIT_TARGET_NAME_VERSION(ti->type);
-		DMEMIT(",source_name=%s,mirror_name=%s;", vm->source->name,
+		DMEMIT(",source_name=%s,mirror_name=%s", vm->source->name,
 		       vm->mirror->name);
+		if (vm->meta)
+			DMEMIT(",metadata_name=%s", vm->meta->name);
+		DMEMIT(";");
 		break;
 	}
 }
@@ -466,8 +476,17 @@ static int __vmirror_op_break(struct vmirror *vm)
 		vmirror_mirror_failed(vm, U64_MAX);
 		return -EIO;
 	}
-	/* Refused if the mirror is behind again (state.c: mirror_behind). */
-	return vmirror_op(vm, VMIRROR_EV_BREAK);
+	/*
+	 * failedover is recorded before any I/O goes to the mirror alone;
+	 * refused if the mirror is behind again (state.c: mirror_behind).
+	 */
+	r = vmirror_event_durable(vm, VMIRROR_EV_BREAK);
+	if (r == -EIO)
+		DMERR("%s: break failed, the metadata device cannot record it",
+		      vmirror_md_name(vm));
+	else if (r)
+		return vmirror_refuse(vm, "break");
+	return r;
 }
 
 static int vmirror_op_break(struct vmirror *vm)
@@ -551,6 +570,9 @@ int vmirror_control(struct vmirror *vm, u32 op, u32 value)
 		r = -EAGAIN;
 	} else {
 		r = vmirror_control_op(vm, op, value);
+		/* What the operation changed is durable when it returns. */
+		if (!r && vmirror_commit(vm, NULL))
+			r = -EIO;
 	}
 	mutex_unlock(&vm->op_lock);
 	return r;

@@ -12,6 +12,7 @@
  * model in state.c.
  */
 
+#include <linux/bitmap.h>
 #include <linux/blkdev.h>
 #include <linux/device-mapper.h>
 #include <linux/module.h>
@@ -165,6 +166,31 @@ static void vmirror_take_over(struct vmirror *vm, struct vmirror *old)
 	       region_map_nr_regions(vm->rm));
 }
 
+/*
+ * Preresume, @old retired and suspended (its last commit is clean): if
+ * both tables name the same metadata device, @vm takes @old's handle, the
+ * one that knows what is on the device (the sequence number of the last
+ * commit).  Lock order: @old's md_lock, then @vm's (@vm is not live).
+ */
+static void vmirror_take_over_md(struct vmirror *vm, struct vmirror *old)
+{
+	struct vmirror_md *md;
+
+	if (!vm->meta || !old->meta ||
+	    vm->meta->bdev->bd_dev != old->meta->bdev->bd_dev)
+		return;
+	mutex_lock(&old->md_lock);
+	mutex_lock_nested(&vm->md_lock, SINGLE_DEPTH_NESTING);
+	md = vm->md;
+	vm->md = old->md;
+	/* @old commits nothing from now on (vmirror_commit()). */
+	old->md = NULL;
+	mutex_unlock(&vm->md_lock);
+	mutex_unlock(&old->md_lock);
+	/* Read at @vm's load, never written since: closing writes nothing. */
+	vmirror_md_close(md);
+}
+
 /* No operation runs on @old any more: a new table replaces it. */
 static void vmirror_retire(struct vmirror *old)
 {
@@ -197,8 +223,10 @@ static char *vmirror_successor_error(struct vmirror *vm, bool retire)
 			return VMIRROR_ABANDONED_ERROR;
 		return NULL;
 	}
-	if (retire)
+	if (retire) {
 		vmirror_retire(old);
+		vmirror_take_over_md(vm, old);
+	}
 	why = vmirror_replace_error(vm, old);
 	vmirror_dev_put(&old->link);
 	return why;
@@ -276,10 +304,131 @@ out_put_source:
 	return -EINVAL;
 }
 
+/*
+ * ti->error is read after the constructor returns: a message with a
+ * number lives in one of these, reused round robin.
+ */
+#define VMIRROR_ERRORS		8
+#define VMIRROR_ERROR_LEN	128
+static char vmirror_errors[VMIRROR_ERRORS][VMIRROR_ERROR_LEN];
+static atomic_t vmirror_error_next = ATOMIC_INIT(0);
+
+static char *vmirror_error_buf(void)
+{
+	unsigned int i = atomic_inc_return(&vmirror_error_next);
+
+	return vmirror_errors[i % VMIRROR_ERRORS];
+}
+
+/* What identifies a leg across reboots: size, block size, DM uuid. */
+static void vmirror_leg_identity(struct dm_dev *leg, struct vmirror_md_leg *id)
+{
+	struct mapped_device *md = dm_get_md(leg->bdev->bd_dev);
+
+	id->sectors = bdev_nr_sectors(leg->bdev);
+	id->lbs = bdev_logical_block_size(leg->bdev);
+	id->id[0] = 0;
+	if (md) {
+		char *name = kmalloc(DM_NAME_LEN, GFP_KERNEL);
+
+		if (!name || dm_copy_name_and_uuid(md, name, id->id))
+			id->id[0] = 0;
+		kfree(name);
+		dm_put(md);
+	}
+}
+
+/*
+ * Open the metadata device and read the association back, or format it.
+ * Fills @in_sync with the regions recorded in sync (NULL: none).
+ */
+static int vmirror_get_metadata(struct vmirror *vm, const struct vmirror_args *a,
+				struct vmirror_md_sb *sb)
+{
+	struct dm_target *ti = vm->ti;
+	struct vmirror_md_geometry geo = {
+		.len = ti->len,
+		.region_sectors = a->region_size,
+		.nr_regions = DIV_ROUND_UP_ULL(ti->len, a->region_size),
+		.source_start = vm->source_start,
+		.mirror_start = vm->mirror_start,
+	};
+	char *err = vmirror_error_buf();
+	dev_t dev;
+
+	if (dm_get_device(ti, a->metadata_path, dm_table_get_mode(ti->table),
+			  &vm->meta)) {
+		ti->error = "Metadata device lookup failed";
+		return -EINVAL;
+	}
+	dev = vm->meta->bdev->bd_dev;
+	if (dev == vm->source->bdev->bd_dev || dev == vm->mirror->bdev->bd_dev) {
+		ti->error = "Metadata device is a leg";
+		goto out_put;
+	}
+	vmirror_leg_identity(vm->source, &geo.source);
+	vmirror_leg_identity(vm->mirror, &geo.mirror);
+	vm->md = vmirror_md_open(vm->meta->bdev, &geo, a->nosync,
+				 ktime_get_real_ns(), sb, err,
+				 VMIRROR_ERROR_LEN);
+	if (!IS_ERR(vm->md))
+		return 0;
+	ti->error = err;
+	vm->md = NULL;
+out_put:
+	dm_put_device(ti, vm->meta);
+	vm->meta = NULL;
+	return -EINVAL;
+}
+
+/* The association as its metadata recorded it: map and state. */
+static void vmirror_restore(struct vmirror *vm, const struct vmirror_md_sb *sb)
+{
+	u64 nr = region_map_nr_regions(vm->rm);
+	unsigned long *bits;
+	bool all;
+
+	if (vmirror_md_formatted(vm->md))
+		return;
+	bits = bitmap_zalloc(nr, GFP_KERNEL);
+	if (bits && (sb->flags & VMIRROR_MD_CLEAN)) {
+		vmirror_md_get_bits(vm->md, bits);
+		region_map_load_synced(vm->rm, bits);
+	} else if (sb->copy_state != VMIRROR_COPY_STATE_FAILEDOVER &&
+		   sb->copy_state != VMIRROR_COPY_STATE_INITIALIZED) {
+		DMWARN("%s: metadata %s was not closed cleanly (crash?): every region is copied again",
+		       vmirror_md_name(vm), vm->meta->name);
+	}
+	bitmap_free(bits);
+	if (vmirror_md_bad_blocks(vm->md))
+		DMWARN("%s: metadata %s: %llu bitmap blocks corrupt, their regions are copied again",
+		       vmirror_md_name(vm), vm->meta->name,
+		       vmirror_md_bad_blocks(vm->md));
+
+	all = region_map_nr_synced(vm->rm) == nr;
+	vm->activated = vmirror_state_restore(&vm->state, sb->copy_state,
+					      sb->flags & VMIRROR_MD_RESYNCING,
+					      sb->flags & VMIRROR_MD_PAUSED,
+					      all, sb->sync_time_ns);
+	vm->io_mode = vmirror_state_io_mode(&vm->state);
+	region_map_set_track_only(vm->rm,
+				  vm->io_mode == VMIRROR_IO_SOURCE_TRACKED);
+	if (vm->io_mode == VMIRROR_IO_MIRROR_ONLY)
+		region_map_mirror_zero_lost(vm->rm);
+	atomic64_set(&vm->bytes_copied, sb->bytes_copied);
+	atomic_set(&vm->last_percent,
+		   vmirror_percent(region_map_nr_synced(vm->rm), nr));
+	DMINFO("%s: metadata %s: %s, %llu of %llu regions in sync",
+	       vmirror_md_name(vm), vm->meta->name,
+	       vmirror_copy_state_name(sb->copy_state),
+	       region_map_nr_synced(vm->rm), nr);
+}
+
 static int vmirror_ctr_core(struct vmirror *vm, const struct vmirror_args *a)
 {
 	struct dm_target *ti = vm->ti;
 	u64 nr_regions = DIV_ROUND_UP_ULL(ti->len, a->region_size);
+	bool recorded = vm->md && !vmirror_md_formatted(vm->md);
 	struct copier_legs legs = {
 		.source = vm->source,
 		.mirror = vm->mirror,
@@ -291,13 +440,16 @@ static int vmirror_ctr_core(struct vmirror *vm, const struct vmirror_args *a)
 	};
 	int r;
 
-	vm->rm = region_map_create(nr_regions, a->nosync);
+	/* A recorded association has its own idea of what is in sync. */
+	vm->rm = region_map_create(nr_regions, a->nosync && !recorded);
 	if (!vm->rm) {
 		ti->error = nr_regions > INT_MAX ? "Too many regions" :
 						   "Cannot allocate region map";
 		return -ENOMEM;
 	}
-	if (a->mirror_zeroed && region_map_set_mirror_zeroed(vm->rm)) {
+	/* ...and its mirror no longer reads zeroes where it was copied. */
+	if (a->mirror_zeroed && !recorded &&
+	    region_map_set_mirror_zeroed(vm->rm)) {
 		ti->error = "Cannot allocate region map";
 		r = -ENOMEM;
 		goto out_destroy_map;
@@ -371,6 +523,7 @@ static struct vmirror *vmirror_alloc(struct dm_target *ti,
 
 static int vmirror_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 {
+	struct vmirror_md_sb sb;
 	struct vmirror_args args;
 	struct vmirror *vm;
 	int r;
@@ -403,13 +556,26 @@ static int vmirror_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		goto out_put_legs;
 	}
 
+	if (args.metadata_path) {
+		r = vmirror_get_metadata(vm, &args, &sb);
+		if (r)
+			goto out_put_legs;
+	}
+
 	r = vmirror_ctr_core(vm, &args);
 	if (r)
-		goto out_put_legs;
+		goto out_put_meta;
+	if (vm->md)
+		vmirror_restore(vm, &sb);
 
 	vmirror_init_target(ti, vm);
 	return 0;
 
+out_put_meta:
+	if (vm->meta) {
+		vmirror_md_close(vm->md);
+		dm_put_device(ti, vm->meta);
+	}
 out_put_legs:
 	dm_put_device(ti, vm->mirror);
 	dm_put_device(ti, vm->source);
@@ -434,9 +600,15 @@ static void vmirror_dtr(struct dm_target *ti)
 	copier_destroy(vm->copier);
 	cancel_work_sync(&vm->notify_work);
 	flush_work(&vm->retry_work);
+	/* Nothing is written here: postsuspend made the last commit. */
+	cancel_work_sync(&vm->md_work);
 	vmirror_dev_detach(&vm->link);
 	bioset_exit(&vm->mirror_bs);
 	region_map_destroy(vm->rm);
+	if (vm->meta) {
+		vmirror_md_close(vm->md);
+		dm_put_device(ti, vm->meta);
+	}
 	dm_put_device(ti, vm->mirror);
 	dm_put_device(ti, vm->source);
 	kfree(vm);
@@ -477,6 +649,11 @@ static void vmirror_postsuspend(struct dm_target *ti)
 	struct vmirror *vm = ti->private;
 
 	vmirror_event(vm, VMIRROR_EV_DM_SUSPEND);
+	/*
+	 * No host I/O, no copy: the map is exact, and the commit says so
+	 * (VMIRROR_MD_CLEAN).  A change made while suspended commits again.
+	 */
+	vmirror_commit(vm, NULL);
 }
 
 /*
@@ -490,11 +667,27 @@ static void vmirror_postsuspend(struct dm_target *ti)
 static int vmirror_preresume(struct dm_target *ti)
 {
 	struct vmirror *vm = ti->private;
+	int r;
 
 	if (!vm->refused)
 		vm->refused = vmirror_successor_error(vm, true);
-	if (!vm->refused)
+	if (!vm->refused) {
+		/*
+		 * From now on the bitmap may be behind the disks (host writes
+		 * to regions recorded in sync): a crash must not trust it.
+		 */
+		if (vm->meta) {
+			mutex_lock(&vm->md_lock);
+			r = vm->md ? vmirror_md_set_clean(vm->md, false) : 0;
+			mutex_unlock(&vm->md_lock);
+			if (r) {
+				DMERR("%s: cannot write metadata device %s: not resumed",
+				      vmirror_md_name(vm), vm->meta->name);
+				return -EIO;
+			}
+		}
 		return 0;
+	}
 	DMERR("%s: %s: not resumed, load another table (e.g. linear on the mirror %s)",
 	      vmirror_md_name(vm), vm->refused, vm->mirror->name);
 	return -EINVAL;

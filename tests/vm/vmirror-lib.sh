@@ -10,6 +10,10 @@ vmirror_load() {
 	modprobe dm-mod
 	modprobe dm-delay
 	modprobe dm-flakey
+	# What dm-vmirror.ko links against (metadata_dev): insmod loads no
+	# dependency.
+	modprobe dm-bufio
+	modprobe libcrc32c
 	if [[ ! -d /sys/module/dm_vmirror ]]; then
 		insmod "$VMIRROR_KO" || die "insmod $VMIRROR_KO failed"
 	fi

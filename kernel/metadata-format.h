@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * On-disk format of the dm-vmirror metadata device (metadata_dev), version
+ * 1.  Pure encoding and checking: no I/O, unit-tested in userspace.  The
+ * layout, in blocks of VMIRROR_MD_BLOCK_SIZE bytes, all little endian:
+ *
+ *   0, 1       superblock copies A and B, written alternately; the valid
+ *              copy with the higher sequence number is the current one
+ *   2 .. 255   reserved (zero): room for a write-intent log
+ *   256 ..     in-sync bitmap: VMIRROR_MD_BM_BITS regions per block, each
+ *              block with its own crc32c and block number
+ *
+ * See Documentation/vmirror.rst, "Persistence".
+ */
+#ifndef DM_VMIRROR_METADATA_FORMAT_H
+#define DM_VMIRROR_METADATA_FORMAT_H
+
+#include <linux/types.h>
+
+#define VMIRROR_MD_MAGIC	0x4154454d52494d56ULL	/* "VMIRMETA" */
+#define VMIRROR_MD_VERSION	1
+#define VMIRROR_MD_BLOCK_SIZE	4096
+#define VMIRROR_MD_BITMAP_START	256
+/* Header of a bitmap block: crc32c, magic, block number (16 bytes). */
+#define VMIRROR_MD_BM_WORDS	510
+#define VMIRROR_MD_BM_BITS	(VMIRROR_MD_BM_WORDS * 64)
+#define VMIRROR_MD_BM_MAGIC	0x4d424d56		/* "VMBM" */
+/* A DM uuid with its NUL (DM_UUID_LEN) */
+#define VMIRROR_MD_ID_LEN	129
+
+/* Superblock flags */
+#define VMIRROR_MD_CLEAN		(1U << 0)	/* suspended: bitmap exact */
+#define VMIRROR_MD_RESYNCING		(1U << 1)
+#define VMIRROR_MD_PAUSED		(1U << 2)
+#define VMIRROR_MD_ACTIVATED		(1U << 3)	/* first resume happened */
+#define VMIRROR_MD_REQUIRES_ACTIVATE	(1U << 4)
+#define VMIRROR_MD_FLAGS		0x1f
+
+/**
+ * struct vmirror_md_leg - what identifies a leg across reboots
+ * @sectors: size of the whole leg device
+ * @lbs: its logical block size
+ * @id: its DM uuid if it is a DM device that has one, else empty
+ *
+ * Device numbers are not kept: they change across reboots.
+ */
+struct vmirror_md_leg {
+	u64 sectors;
+	u32 lbs;
+	char id[VMIRROR_MD_ID_LEN];
+};
+
+/**
+ * struct vmirror_md_geometry - the association a metadata device belongs to
+ * @len: target length in sectors
+ * @region_sectors: region size in sectors
+ * @nr_regions: number of regions
+ * @source_start: first sector on the source
+ * @mirror_start: first sector on the mirror
+ * @source: identity of the source leg
+ * @mirror: identity of the mirror leg
+ */
+struct vmirror_md_geometry {
+	u64 len;
+	u32 region_sectors;
+	u64 nr_regions;
+	u64 source_start;
+	u64 mirror_start;
+	struct vmirror_md_leg source;
+	struct vmirror_md_leg mirror;
+};
+
+/**
+ * struct vmirror_md_sb - a superblock, decoded
+ * @seq: commit sequence number; copy A holds even ones, B odd ones
+ * @uuid: random at format: the association
+ * @created_ns: CLOCK_REALTIME at format
+ * @geo: the association's geometry
+ * @copy_state: VMIRROR_COPY_STATE_* (never SUSPENDED)
+ * @flags: VMIRROR_MD_*
+ * @sync_time_ns: CLOCK_REALTIME of the last synchronization, 0 if never
+ * @bytes_copied: bytes copied by the background copy so far
+ */
+struct vmirror_md_sb {
+	u64 seq;
+	u8 uuid[16];
+	u64 created_ns;
+	struct vmirror_md_geometry geo;
+	u16 copy_state;
+	u32 flags;
+	u64 sync_time_ns;
+	u64 bytes_copied;
+};
+
+/**
+ * vmirror_md_bitmap_blocks() - bitmap blocks for a number of regions
+ * @nr_regions: the regions
+ *
+ * Return: the number of blocks.
+ */
+u64 vmirror_md_bitmap_blocks(u64 nr_regions);
+
+/**
+ * vmirror_md_size() - bytes a metadata device needs
+ * @nr_regions: the regions
+ *
+ * Never more than 1 MiB + 2 * ceil(@nr_regions / 8), rounded up to 4 KiB.
+ *
+ * Return: the size in bytes.
+ */
+u64 vmirror_md_size(u64 nr_regions);
+
+/**
+ * vmirror_md_sb_encode() - write a superblock into a block
+ * @sb: the superblock
+ * @block: VMIRROR_MD_BLOCK_SIZE bytes, overwritten (crc included)
+ */
+void vmirror_md_sb_encode(const struct vmirror_md_sb *sb, void *block);
+
+/**
+ * vmirror_md_sb_decode() - read and check a superblock block
+ * @block: VMIRROR_MD_BLOCK_SIZE bytes
+ * @sb: filled in on success
+ *
+ * Return: 0, -ENODATA (the block is all zeroes), -EINVAL (no magic, not
+ * all zeroes), -EBADMSG (magic, bad checksum or a bad field), -EPROTO
+ * (checksum good, unknown version).
+ */
+int vmirror_md_sb_decode(const void *block, struct vmirror_md_sb *sb);
+
+/**
+ * vmirror_md_sb_pick() - the current superblock of the two copies
+ * @a: block 0
+ * @b: block 1
+ * @sb: filled in with the current one on success
+ * @why: on error, set to a one-line reason for ti->error
+ *
+ * Return: 0, -ENODATA when both blocks read all zeroes (a new device, if
+ * the rest is zeroes too), or -EINVAL (refuse the device, @why says why).
+ */
+int vmirror_md_sb_pick(const void *a, const void *b, struct vmirror_md_sb *sb,
+		       const char **why);
+
+/**
+ * vmirror_md_geometry_differs() - compare the association of a superblock
+ *	with that of a table line
+ * @disk: from the superblock
+ * @table: from the table line and its legs
+ *
+ * A leg id that is empty on either side is not compared.
+ *
+ * Return: NULL if they are the same, else a one-line reason.
+ */
+const char *vmirror_md_geometry_differs(const struct vmirror_md_geometry *disk,
+					const struct vmirror_md_geometry *table);
+
+/**
+ * vmirror_md_bm_encode() - write a bitmap block
+ * @index: its number in the bitmap (0 for the first)
+ * @words: its VMIRROR_MD_BM_WORDS words of bits (region r of the block is
+ *	bit r % 64 of word r / 64), CPU order
+ * @block: VMIRROR_MD_BLOCK_SIZE bytes, overwritten
+ */
+void vmirror_md_bm_encode(u64 index, const u64 *words, void *block);
+
+/**
+ * vmirror_md_bm_decode() - read and check a bitmap block
+ * @index: its expected number
+ * @block: VMIRROR_MD_BLOCK_SIZE bytes
+ * @words: filled with VMIRROR_MD_BM_WORDS words; all zero (no region in
+ *	sync) if the block is not valid
+ *
+ * Return: true if the block is valid.
+ */
+bool vmirror_md_bm_decode(u64 index, const void *block, u64 *words);
+
+/**
+ * vmirror_md_zero() - whether a block reads all zeroes
+ * @block: VMIRROR_MD_BLOCK_SIZE bytes
+ *
+ * Return: true if every byte is zero.
+ */
+bool vmirror_md_zero(const void *block);
+
+#endif /* DM_VMIRROR_METADATA_FORMAT_H */

@@ -1,0 +1,384 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The metadata device of dm-vmirror, read and written with dm-bufio (the
+ * block cache of device-mapper, as dm-verity, dm-integrity and the
+ * persistent-data library use it).  persistent-data itself is not used:
+ * its headers are not shipped with the kernel's development files, and a
+ * flat bitmap with two superblock copies needs no B-trees.
+ */
+
+#include <linux/bitmap.h>
+#include <linux/dm-bufio.h>
+#include <linux/err.h>
+#include <linux/slab.h>
+#include <linux/uuid.h>
+
+#include "../uapi/linux/dm-vmirror.h"
+#include "metadata.h"
+
+#define DM_MSG_PREFIX "vmirror"
+
+/* Blocks written between two waits while formatting (bounds the cache). */
+#define VMIRROR_MD_FORMAT_BATCH	256
+
+struct vmirror_md {
+	struct dm_bufio_client *bufio;
+	struct vmirror_md_sb sb;	/* the last committed superblock */
+	u64 nr_blocks;			/* bitmap blocks */
+	u64 *words;			/* the bitmap as on disk, block order */
+	u64 *tmp;			/* one block's words */
+	u64 bad_blocks;
+	bool formatted;
+	bool failed;
+};
+
+static sector_t vmirror_md_bm_block(u64 index)
+{
+	return VMIRROR_MD_BITMAP_START + index;
+}
+
+/* Bits of bitmap block @index in the association's bitmap */
+static unsigned int vmirror_md_block_bits(const struct vmirror_md *md,
+					  u64 index)
+{
+	u64 first = index * VMIRROR_MD_BM_BITS;
+
+	return min_t(u64, VMIRROR_MD_BM_BITS, md->sb.geo.nr_regions - first);
+}
+
+/* Write block @block with @fill(@ctx, data): through the cache, dirty. */
+static int vmirror_md_write_block(struct vmirror_md *md, sector_t block,
+				  void (*fill)(struct vmirror_md *, u64, void *),
+				  u64 arg)
+{
+	struct dm_buffer *b;
+	void *data;
+
+	data = dm_bufio_new(md->bufio, block, &b);
+	if (IS_ERR(data))
+		return PTR_ERR(data);
+	fill(md, arg, data);
+	dm_bufio_mark_buffer_dirty(b);
+	dm_bufio_release(b);
+	return 0;
+}
+
+static void vmirror_md_fill_sb(struct vmirror_md *md, u64 unused, void *data)
+{
+	vmirror_md_sb_encode(&md->sb, data);
+}
+
+static void vmirror_md_fill_bm(struct vmirror_md *md, u64 index, void *data)
+{
+	vmirror_md_bm_encode(index, md->words + index * VMIRROR_MD_BM_WORDS,
+			     data);
+}
+
+static int vmirror_md_sync(struct vmirror_md *md)
+{
+	int r = dm_bufio_write_dirty_buffers(md->bufio);
+
+	if (!r)
+		r = dm_bufio_issue_flush(md->bufio);
+	return r;
+}
+
+/* Whether every block the association needs reads zeroes. */
+static int vmirror_md_all_zero(struct vmirror_md *md, u64 nr_blocks)
+{
+	struct dm_buffer *b;
+	void *data;
+	bool zero;
+	u64 i;
+
+	for (i = 0; i < nr_blocks; i++) {
+		data = dm_bufio_read(md->bufio, i, &b);
+		if (IS_ERR(data))
+			return PTR_ERR(data);
+		zero = vmirror_md_zero(data);
+		dm_bufio_release(b);
+		dm_bufio_forget(md->bufio, i);
+		if (!zero)
+			return 0;
+		cond_resched();
+	}
+	return 1;
+}
+
+static int vmirror_md_format(struct vmirror_md *md,
+			     const struct vmirror_md_geometry *geo,
+			     bool nosync, u64 now_ns)
+{
+	u64 i;
+	int r;
+
+	md->sb = (struct vmirror_md_sb) {
+		.geo = *geo,
+		.created_ns = now_ns,
+		.copy_state = VMIRROR_COPY_STATE_INITIALIZED,
+	};
+	generate_random_uuid(md->sb.uuid);
+	if (nosync) {
+		/* Every region in sync, no bit beyond the last one. */
+		memset(md->words, 0xff, geo->nr_regions / 64 * sizeof(u64));
+		if (geo->nr_regions % 64)
+			md->words[geo->nr_regions / 64] =
+				(1ULL << (geo->nr_regions % 64)) - 1;
+	}
+	for (i = 0; i < md->nr_blocks; i++) {
+		r = vmirror_md_write_block(md, vmirror_md_bm_block(i),
+					   vmirror_md_fill_bm, i);
+		if (!r && !((i + 1) % VMIRROR_MD_FORMAT_BATCH))
+			r = dm_bufio_write_dirty_buffers(md->bufio);
+		if (r)
+			return r;
+		cond_resched();
+	}
+	r = vmirror_md_sync(md);
+	if (r)
+		return r;
+	/* The superblock last: a device with none is still "zeroes". */
+	r = vmirror_md_write_block(md, 0, vmirror_md_fill_sb, 0);
+	if (!r)
+		r = vmirror_md_sync(md);
+	md->formatted = true;
+	return r;
+}
+
+static int vmirror_md_load(struct vmirror_md *md, const void *a,
+			   const void *b, char *err, size_t errlen)
+{
+	const char *why = NULL;
+	struct dm_buffer *buf;
+	void *data;
+	u64 i;
+	int r;
+
+	r = vmirror_md_sb_pick(a, b, &md->sb, &why);
+	if (r) {
+		if (why)
+			strscpy(err, why, errlen);
+		return r;
+	}
+	for (i = 0; i < md->nr_blocks; i++) {
+		data = dm_bufio_read(md->bufio, vmirror_md_bm_block(i), &buf);
+		if (IS_ERR(data)) {
+			strscpy(err, "Cannot read metadata bitmap", errlen);
+			return PTR_ERR(data);
+		}
+		if (!vmirror_md_bm_decode(i, data,
+					  md->words + i * VMIRROR_MD_BM_WORDS))
+			md->bad_blocks++;
+		dm_bufio_release(buf);
+		dm_bufio_forget(md->bufio, vmirror_md_bm_block(i));
+		cond_resched();
+	}
+	return 0;
+}
+
+/* Read both superblocks; then load them, or format an all-zero device. */
+static int vmirror_md_open_blocks(struct vmirror_md *md,
+				  const struct vmirror_md_geometry *geo,
+				  bool nosync, u64 now_ns, char *err,
+				  size_t errlen)
+{
+	struct dm_buffer *ba, *bb;
+	void *a, *b;
+	const char *differs;
+	int r;
+
+	a = dm_bufio_read(md->bufio, 0, &ba);
+	if (IS_ERR(a))
+		goto out_io;
+	b = dm_bufio_read(md->bufio, 1, &bb);
+	if (IS_ERR(b)) {
+		dm_bufio_release(ba);
+		goto out_io;
+	}
+	r = vmirror_md_load(md, a, b, err, errlen);
+	dm_bufio_release(bb);
+	dm_bufio_release(ba);
+
+	if (r == -ENODATA) {
+		r = vmirror_md_all_zero(md, vmirror_md_size(geo->nr_regions) /
+					    VMIRROR_MD_BLOCK_SIZE);
+		if (r < 0)
+			goto out_io;
+		if (!r) {
+			strscpy(err, "Metadata device holds other data (no vmirror superblock, not all zeroes)",
+				errlen);
+			return -EINVAL;
+		}
+		r = vmirror_md_format(md, geo, nosync, now_ns);
+		if (r)
+			strscpy(err, "Cannot format metadata device", errlen);
+		return r;
+	}
+	if (r)
+		return r;
+	differs = vmirror_md_geometry_differs(&md->sb.geo, geo);
+	if (differs) {
+		strscpy(err, differs, errlen);
+		return -EINVAL;
+	}
+	return 0;
+
+out_io:
+	strscpy(err, "Cannot read metadata device", errlen);
+	return -EIO;
+}
+
+struct vmirror_md *vmirror_md_open(struct block_device *bdev,
+				   const struct vmirror_md_geometry *geo,
+				   bool nosync, u64 now_ns,
+				   struct vmirror_md_sb *sb, char *err,
+				   size_t errlen)
+{
+	u64 need = vmirror_md_size(geo->nr_regions);
+	struct vmirror_md *md;
+	int r;
+
+	if (bdev_nr_bytes(bdev) < need) {
+		snprintf(err, errlen, "Metadata device too small: %llu bytes needed",
+			 need);
+		return ERR_PTR(-EINVAL);
+	}
+	md = kzalloc(sizeof(*md), GFP_KERNEL);
+	if (!md)
+		goto out_nomem;
+	md->nr_blocks = vmirror_md_bitmap_blocks(geo->nr_regions);
+	md->words = kvcalloc(md->nr_blocks * VMIRROR_MD_BM_WORDS, sizeof(u64),
+			     GFP_KERNEL);
+	md->tmp = kcalloc(VMIRROR_MD_BM_WORDS, sizeof(u64), GFP_KERNEL);
+	if (!md->words || !md->tmp)
+		goto out_free;
+	md->bufio = dm_bufio_client_create(bdev, VMIRROR_MD_BLOCK_SIZE, 1, 0,
+					   NULL, NULL, 0);
+	if (IS_ERR(md->bufio)) {
+		md->bufio = NULL;
+		goto out_free;
+	}
+	r = vmirror_md_open_blocks(md, geo, nosync, now_ns, err, errlen);
+	if (r) {
+		vmirror_md_close(md);
+		return ERR_PTR(r);
+	}
+	*sb = md->sb;
+	return md;
+
+out_free:
+	vmirror_md_close(md);
+out_nomem:
+	strscpy(err, "Cannot allocate metadata", errlen);
+	return ERR_PTR(-ENOMEM);
+}
+
+bool vmirror_md_formatted(const struct vmirror_md *md)
+{
+	return md->formatted;
+}
+
+u64 vmirror_md_bad_blocks(const struct vmirror_md *md)
+{
+	return md->bad_blocks;
+}
+
+void vmirror_md_get_bits(const struct vmirror_md *md, unsigned long *dst)
+{
+	bitmap_from_arr64(dst, md->words, md->sb.geo.nr_regions);
+}
+
+/* Write the bitmap blocks that differ from @synced (NULL: none in sync). */
+static int vmirror_md_write_bitmap(struct vmirror_md *md,
+				   const unsigned long *synced)
+{
+	u64 *words;
+	u64 i;
+	int r;
+
+	for (i = 0; i < md->nr_blocks; i++) {
+		unsigned int nbits = vmirror_md_block_bits(md, i);
+
+		memset(md->tmp, 0, VMIRROR_MD_BM_WORDS * sizeof(u64));
+		/* VMIRROR_MD_BM_BITS is a multiple of the bits of a long. */
+		if (synced)
+			bitmap_to_arr64(md->tmp, synced +
+					i * (VMIRROR_MD_BM_BITS / BITS_PER_LONG),
+					nbits);
+		words = md->words + i * VMIRROR_MD_BM_WORDS;
+		if (!memcmp(words, md->tmp, VMIRROR_MD_BM_WORDS * sizeof(u64)))
+			continue;
+		memcpy(words, md->tmp, VMIRROR_MD_BM_WORDS * sizeof(u64));
+		r = vmirror_md_write_block(md, vmirror_md_bm_block(i),
+					   vmirror_md_fill_bm, i);
+		if (r)
+			return r;
+		cond_resched();
+	}
+	return 0;
+}
+
+static int vmirror_md_write_sb(struct vmirror_md *md)
+{
+	int r;
+
+	md->sb.seq++;
+	r = vmirror_md_write_block(md, md->sb.seq & 1, vmirror_md_fill_sb, 0);
+	if (!r)
+		r = vmirror_md_sync(md);
+	return r;
+}
+
+int vmirror_md_commit(struct vmirror_md *md, const struct vmirror_md_state *st,
+		      const unsigned long *synced, bool none_synced)
+{
+	int r;
+
+	if (md->failed)
+		return -EIO;
+	if (synced || none_synced) {
+		r = vmirror_md_write_bitmap(md, none_synced ? NULL : synced);
+		if (!r)
+			r = vmirror_md_sync(md);
+		if (r)
+			goto out_failed;
+	}
+	md->sb.copy_state = st->copy_state;
+	md->sb.flags = st->flags;
+	md->sb.sync_time_ns = st->sync_time_ns;
+	md->sb.bytes_copied = st->bytes_copied;
+	r = vmirror_md_write_sb(md);
+	if (r)
+		goto out_failed;
+	return 0;
+
+out_failed:
+	md->failed = true;
+	return -EIO;
+}
+
+int vmirror_md_set_clean(struct vmirror_md *md, bool clean)
+{
+	if (md->failed)
+		return -EIO;
+	if (clean)
+		md->sb.flags |= VMIRROR_MD_CLEAN;
+	else
+		md->sb.flags &= ~VMIRROR_MD_CLEAN;
+	if (vmirror_md_write_sb(md)) {
+		md->failed = true;
+		return -EIO;
+	}
+	return 0;
+}
+
+void vmirror_md_close(struct vmirror_md *md)
+{
+	if (!md)
+		return;
+	if (md->bufio)
+		dm_bufio_client_destroy(md->bufio);
+	kfree(md->tmp);
+	kvfree(md->words);
+	kfree(md);
+}
