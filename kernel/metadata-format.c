@@ -217,7 +217,7 @@ int vmirror_md_sb_pick(const void *a, const void *b, struct vmirror_md_sb *sb,
 	if (ra == -EBADMSG || rb == -EBADMSG)
 		*why = "Metadata superblocks are both corrupt";
 	else
-		*why = "Metadata device holds other data (no vmirror superblock, not all zeroes)";
+		*why = VMIRROR_MD_OTHER_DATA;
 	return -EINVAL;
 }
 

@@ -15,6 +15,7 @@
 #ifndef DM_VMIRROR_METADATA_FORMAT_H
 #define DM_VMIRROR_METADATA_FORMAT_H
 
+#include <linux/bits.h>
 #include <linux/types.h>
 
 #define VMIRROR_MD_MAGIC	0x4154454d52494d56ULL	/* "VMIRMETA" */
@@ -28,12 +29,16 @@
 /* A DM uuid with its NUL (DM_UUID_LEN) */
 #define VMIRROR_MD_ID_LEN	129
 
+/* Why a device that is neither zeroes nor vmirror metadata is refused */
+#define VMIRROR_MD_OTHER_DATA \
+	"Metadata device holds other data (no vmirror superblock, not all zeroes)"
+
 /* Superblock flags */
-#define VMIRROR_MD_CLEAN		(1U << 0)	/* suspended: bitmap exact */
-#define VMIRROR_MD_RESYNCING		(1U << 1)
-#define VMIRROR_MD_PAUSED		(1U << 2)
-#define VMIRROR_MD_ACTIVATED		(1U << 3)	/* first resume happened */
-#define VMIRROR_MD_REQUIRES_ACTIVATE	(1U << 4)
+#define VMIRROR_MD_CLEAN		BIT(0)	/* suspended: bitmap exact */
+#define VMIRROR_MD_RESYNCING		BIT(1)
+#define VMIRROR_MD_PAUSED		BIT(2)
+#define VMIRROR_MD_ACTIVATED		BIT(3)	/* first resume happened */
+#define VMIRROR_MD_REQUIRES_ACTIVATE	BIT(4)
 #define VMIRROR_MD_FLAGS		0x1f
 
 /**

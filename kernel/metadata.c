@@ -205,8 +205,7 @@ static int vmirror_md_open_blocks(struct vmirror_md *md,
 		if (r < 0)
 			goto out_io;
 		if (!r) {
-			strscpy(err, "Metadata device holds other data (no vmirror superblock, not all zeroes)",
-				errlen);
+			strscpy(err, VMIRROR_MD_OTHER_DATA, errlen);
 			return -EINVAL;
 		}
 		r = vmirror_md_format(md, geo, nosync, now_ns);

@@ -396,12 +396,12 @@ static void vmirror_restore(struct vmirror *vm, const struct vmirror_md_sb *sb)
 		region_map_load_synced(vm->rm, bits);
 	} else if (sb->copy_state != VMIRROR_COPY_STATE_FAILEDOVER &&
 		   sb->copy_state != VMIRROR_COPY_STATE_INITIALIZED) {
-		DMWARN("%s: metadata %s was not closed cleanly (crash?): every region is copied again",
+		DMWARN("%s: metadata %s not closed cleanly: every region is copied again",
 		       vmirror_md_name(vm), vm->meta->name);
 	}
 	bitmap_free(bits);
 	if (vmirror_md_bad_blocks(vm->md))
-		DMWARN("%s: metadata %s: %llu bitmap blocks corrupt, their regions are copied again",
+		DMWARN("%s: metadata %s: %llu bitmap blocks corrupt, their regions copied again",
 		       vmirror_md_name(vm), vm->meta->name,
 		       vmirror_md_bad_blocks(vm->md));
 
