@@ -382,16 +382,18 @@ out_put:
 }
 
 /* The association as its metadata recorded it: map and state. */
-static void vmirror_restore(struct vmirror *vm, const struct vmirror_md_sb *sb)
+static int vmirror_restore(struct vmirror *vm, const struct vmirror_md_sb *sb)
 {
 	u64 nr = region_map_nr_regions(vm->rm);
 	unsigned long *bits;
 	bool all;
 
 	if (vmirror_md_formatted(vm->md))
-		return;
+		return 0;
 	bits = bitmap_zalloc(nr, GFP_KERNEL);
-	if (bits && (sb->flags & VMIRROR_MD_CLEAN)) {
+	if (!bits)
+		return -ENOMEM;
+	if (sb->flags & VMIRROR_MD_CLEAN) {
 		vmirror_md_get_bits(vm->md, bits);
 		region_map_load_synced(vm->rm, bits);
 	} else if (sb->copy_state != VMIRROR_COPY_STATE_FAILEDOVER &&
@@ -422,6 +424,7 @@ static void vmirror_restore(struct vmirror *vm, const struct vmirror_md_sb *sb)
 	       vmirror_md_name(vm), vm->meta->name,
 	       vmirror_copy_state_name(sb->copy_state),
 	       region_map_nr_synced(vm->rm), nr);
+	return 0;
 }
 
 static int vmirror_ctr_core(struct vmirror *vm, const struct vmirror_args *a)
@@ -565,12 +568,19 @@ static int vmirror_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	r = vmirror_ctr_core(vm, &args);
 	if (r)
 		goto out_put_meta;
-	if (vm->md)
-		vmirror_restore(vm, &sb);
+	if (vm->md && vmirror_restore(vm, &sb)) {
+		ti->error = "Cannot allocate region map";
+		r = -ENOMEM;
+		goto out_destroy_core;
+	}
 
 	vmirror_init_target(ti, vm);
 	return 0;
 
+out_destroy_core:
+	copier_destroy(vm->copier);
+	bioset_exit(&vm->mirror_bs);
+	region_map_destroy(vm->rm);
 out_put_meta:
 	if (vm->meta) {
 		vmirror_md_close(vm->md);

@@ -91,6 +91,8 @@ test() {
 	# Regions 10 and 200.
 	dd if=/dev/urandom of=/dev/mapper/vm bs=64k count=1 seek=10 oflag=direct status=none
 	dd if=/dev/urandom of=/dev/mapper/vm bs=64k count=1 seek=200 oflag=direct status=none
+	# What a crash would leave: the metadata of a table still live.
+	dd if=/dev/ram2 of=/dev/ram3 bs=1M iflag=direct oflag=direct status=none
 	dmsetup remove vm
 	dmsetup create vm --table "$t"
 	dm_mknodes
@@ -104,6 +106,26 @@ test() {
 	dmsetup suspend vm
 	cmp_devices /dev/ram0 0 /dev/ram1 0 $SZ || die "legs differ after resync"
 	dmsetup resume vm
+	dmsetup remove vm
+
+	echo "after a crash: the state is kept, no region is trusted"
+	dmesg_mark
+	dmsetup create vm --table "${t/ram2/ram3}"
+	dm_mknodes
+	sys=$(vmirror_sysfs vm)
+	dmesg_since_mark | grep -q "not closed cleanly" || die "no log line"
+	[[ $(<"$sys/copy_state") == fractured ]] || die "state $(<"$sys/copy_state"), want fractured"
+	[[ $(<"$sys/regions_synced") == 0 ]] || die "$(<"$sys/regions_synced") in sync after a crash"
+	echo "   fractured, 0 of 256 in sync"
+	dmsetup message vm 0 resync
+	vmirror_wait vm synchronized 60
+	dmsetup suspend vm
+	cmp_devices /dev/ram0 0 /dev/ram1 0 $SZ || die "legs differ after the crash's resync"
+	dmsetup resume vm
+	dmsetup remove vm
+	dmsetup create vm --table "$t"
+	dm_mknodes
+	[[ $(vmirror_field vm 1) == synchronized ]] || die "$(dmsetup status vm)"
 
 	echo "break is remembered: the mirror alone, whatever table follows"
 	dmsetup message vm 0 break
