@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# 87-metadata: with metadata_dev the association outlives its table: a
+# 68-metadata: with metadata_dev the association outlives its table: a
 # copy interrupted by "dmsetup remove" goes on where it stopped, fracture
 # and its tracking and a failover are remembered; metadata of another
 # association, a device holding other data, corrupt superblocks and a
