@@ -34,7 +34,7 @@
 	"Metadata device holds other data (no vmirror superblock, not all zeroes)"
 
 /* Superblock flags */
-#define VMIRROR_MD_CLEAN		BIT(0)	/* suspended: bitmap exact */
+#define VMIRROR_MD_CLEAN		BIT(0)	/* never set; ignored at load */
 #define VMIRROR_MD_RESYNCING		BIT(1)
 #define VMIRROR_MD_PAUSED		BIT(2)
 #define VMIRROR_MD_ACTIVATED		BIT(3)	/* first resume happened */

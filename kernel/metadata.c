@@ -74,13 +74,10 @@ static void vmirror_md_fill_bm(struct vmirror_md *md, u64 index, void *data)
 			     data);
 }
 
+/* Write the dirty blocks and wait: dm-bufio ends this with one flush. */
 static int vmirror_md_sync(struct vmirror_md *md)
 {
-	int r = dm_bufio_write_dirty_buffers(md->bufio);
-
-	if (!r)
-		r = dm_bufio_issue_flush(md->bufio);
-	return r;
+	return dm_bufio_write_dirty_buffers(md->bufio);
 }
 
 /* Whether every block the association needs reads zeroes. */
@@ -287,7 +284,7 @@ void vmirror_md_get_bits(const struct vmirror_md *md, unsigned long *dst)
 	bitmap_from_arr64(dst, md->words, md->sb.geo.nr_regions);
 }
 
-/* Write the bitmap blocks that differ from @synced (NULL: none in sync). */
+/* Write the bitmap blocks that differ from @synced. */
 static int vmirror_md_write_bitmap(struct vmirror_md *md,
 				   const unsigned long *synced)
 {
@@ -300,10 +297,8 @@ static int vmirror_md_write_bitmap(struct vmirror_md *md,
 
 		memset(md->tmp, 0, VMIRROR_MD_BM_WORDS * sizeof(u64));
 		/* VMIRROR_MD_BM_BITS is a multiple of the bits of a long. */
-		if (synced)
-			bitmap_to_arr64(md->tmp, synced +
-					i * (VMIRROR_MD_BM_BITS / BITS_PER_LONG),
-					nbits);
+		bitmap_to_arr64(md->tmp, synced +
+				i * (VMIRROR_MD_BM_BITS / BITS_PER_LONG), nbits);
 		words = md->words + i * VMIRROR_MD_BM_WORDS;
 		if (!memcmp(words, md->tmp, VMIRROR_MD_BM_WORDS * sizeof(u64)))
 			continue;
@@ -329,19 +324,21 @@ static int vmirror_md_write_sb(struct vmirror_md *md)
 }
 
 int vmirror_md_commit(struct vmirror_md *md, const struct vmirror_md_state *st,
-		      const unsigned long *synced, bool none_synced)
+		      const unsigned long *synced)
 {
 	int r;
 
 	if (md->failed)
 		return -EIO;
-	if (synced || none_synced) {
-		r = vmirror_md_write_bitmap(md, none_synced ? NULL : synced);
-		if (!r)
-			r = vmirror_md_sync(md);
-		if (r)
-			goto out_failed;
-	}
+	/*
+	 * The bitmap blocks first, written and flushed, then the superblock:
+	 * a superblock never names a bitmap that is not on disk.
+	 */
+	r = vmirror_md_write_bitmap(md, synced);
+	if (!r)
+		r = vmirror_md_sync(md);
+	if (r)
+		goto out_failed;
 	md->sb.copy_state = st->copy_state;
 	md->sb.flags = st->flags;
 	md->sb.sync_time_ns = st->sync_time_ns;
@@ -354,21 +351,6 @@ int vmirror_md_commit(struct vmirror_md *md, const struct vmirror_md_state *st,
 out_failed:
 	md->failed = true;
 	return -EIO;
-}
-
-int vmirror_md_set_clean(struct vmirror_md *md, bool clean)
-{
-	if (md->failed)
-		return -EIO;
-	if (clean)
-		md->sb.flags |= VMIRROR_MD_CLEAN;
-	else
-		md->sb.flags &= ~VMIRROR_MD_CLEAN;
-	if (vmirror_md_write_sb(md)) {
-		md->failed = true;
-		return -EIO;
-	}
-	return 0;
 }
 
 void vmirror_md_close(struct vmirror_md *md)

@@ -19,8 +19,7 @@ struct vmirror_md;
 /**
  * struct vmirror_md_state - what a commit records besides the bitmap
  * @copy_state: VMIRROR_COPY_STATE_* (not SUSPENDED)
- * @flags: VMIRROR_MD_* (VMIRROR_MD_CLEAN: the bitmap is exact, no host
- *	I/O can be in flight)
+ * @flags: VMIRROR_MD_*
  * @sync_time_ns: CLOCK_REALTIME of the last synchronization, 0 if never
  * @bytes_copied: bytes copied so far
  */
@@ -78,29 +77,20 @@ u64 vmirror_md_bad_blocks(const struct vmirror_md *md);
 void vmirror_md_get_bits(const struct vmirror_md *md, unsigned long *dst);
 
 /**
- * vmirror_md_commit() - make a state (and a bitmap) durable
+ * vmirror_md_commit() - make a state and a bitmap durable
  * @md: the handle
  * @st: the state for the next superblock
- * @synced: the in-sync bitmap to record, NULL to keep the recorded one
- * @none_synced: record no region in sync (@synced is ignored)
+ * @synced: the bitmap to record (b(R), intent.h); bits may be set (never
+ *	cleared) while it is written
  *
- * Bitmap blocks that changed are written and flushed first, then the next
- * superblock copy, flushed.  After a failure every later commit fails.
+ * Bitmap blocks that changed are written and flushed first (one flush),
+ * then the next superblock copy (one flush).  After a failure every
+ * later commit fails.
  *
  * Return: 0 or -EIO.
  */
 int vmirror_md_commit(struct vmirror_md *md, const struct vmirror_md_state *st,
-		      const unsigned long *synced, bool none_synced);
-
-/**
- * vmirror_md_set_clean() - commit the last superblock again with or
- *	without VMIRROR_MD_CLEAN
- * @md: the handle
- * @clean: the flag
- *
- * Return: 0 or -EIO.
- */
-int vmirror_md_set_clean(struct vmirror_md *md, bool clean);
+		      const unsigned long *synced);
 
 /**
  * vmirror_md_close() - release a handle; writes nothing

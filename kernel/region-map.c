@@ -309,6 +309,21 @@ enum region_write_route region_map_write_begin(struct region_map *rm,
 	return route;
 }
 
+bool region_map_region_idle(struct region_map *rm, u64 region, bool *synced)
+{
+	struct region_stripe *s = region_stripe(rm, region);
+	unsigned long flags;
+	bool idle;
+	u8 state;
+
+	spin_lock_irqsave(&s->lock, flags);
+	state = rm->state[region];
+	*synced = state == REGION_SYNCED || region_copied(state);
+	idle = *synced && !rm->inflight[region];
+	spin_unlock_irqrestore(&s->lock, flags);
+	return idle;
+}
+
 bool region_map_write_end(struct region_map *rm, u64 region)
 {
 	struct region_stripe *s = region_stripe(rm, region);

@@ -179,6 +179,19 @@ enum region_write_route region_map_write_begin(struct region_map *rm,
 					       struct region_waiter *w);
 
 /**
+ * region_map_region_idle() - whether a region is in sync and unwritten now
+ * @rm: the map
+ * @region: the region
+ * @synced: set to whether it is in sync, or copied and waiting for the
+ *	mirror flush that makes it so
+ *
+ * Safe from any context (takes the region's stripe lock).
+ *
+ * Return: true if *@synced and no host write to it is in flight.
+ */
+bool region_map_region_idle(struct region_map *rm, u64 region, bool *synced);
+
+/**
  * region_map_write_end() - account the completion of a host write
  * @rm: the map
  * @region: its region

@@ -15,6 +15,8 @@
  *           vmirror->md_lock (metadata commits, which sleep)
  *             vmirror->state_lock (spinlock, irq-safe)
  *               region map stripe locks (region-map.c)
+ *             intent->lock (intent.c, irq-safe; never with state_lock)
+ *               region map stripe locks
  *
  *   vmirror->op_lock -> copier->lock (copier_set_map() at take-over)
  *   copier->lock -> region map stripe locks, -> copier_stale_lock (copier.c)
@@ -41,6 +43,7 @@
 #include "compat.h"
 #include "copier.h"
 #include "dev.h"
+#include "intent.h"
 #include "metadata.h"
 #include "region-map.h"
 #include "state.h"
@@ -115,7 +118,15 @@
  * @md: its handle (metadata.c), or NULL; a reload onto the same metadata
  *	device takes it over
  * @md_lock: serialises commits to @md and its take-over
- * @md_work: commits a state change made where it cannot sleep
+ * @md_work: the commit worker: clears the on-disk bits of the regions
+ *	parked writes wait for (rule W), then issues them; commits a state
+ *	change made where it cannot sleep (@md_state_pending)
+ * @intent: the write-intent bookkeeping (intent.c), with @md, or NULL;
+ *	handed over with @md
+ * @clean_work: the cleaner (rule C), every second while regions are hot
+ * @md_state_pending: a state change waits for @md_work to record it
+ * @md_failed: a metadata write failed: nothing more is recorded (logged
+ *	once, a DM event, the status says so)
  */
 struct vmirror {
 	struct dm_target *ti;
@@ -168,6 +179,10 @@ struct vmirror {
 	struct vmirror_md *md;
 	struct mutex md_lock;		/* serialises commits to md */
 	struct work_struct md_work;
+	struct vmirror_intent *intent;
+	struct delayed_work clean_work;
+	unsigned long md_state_pending;
+	bool md_failed;
 };
 
 static inline sector_t vmirror_region_sectors(const struct vmirror *vm)
@@ -204,6 +219,7 @@ struct vmirror_bio {
 	bool mirror_only;
 	bool discard;
 	bool discard_unsync;
+	bool md_error;
 };
 
 static inline const char *vmirror_md_name(struct vmirror *vm)
@@ -255,6 +271,48 @@ int vmirror_event(struct vmirror *vm, enum vmirror_event ev);
  * Return: 0 or -EIO.
  */
 int vmirror_commit(struct vmirror *vm, const struct vmirror_state *st);
+
+/**
+ * vmirror_intent_init() - the write-intent bookkeeping of a target with a
+ *	metadata device
+ * @vm: the target, being constructed, with @vm->md and @vm->rm
+ * @bits: the regions recorded in sync (b(R) = 1)
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int vmirror_intent_init(struct vmirror *vm, const unsigned long *bits);
+
+/**
+ * vmirror_intent_take_over() - a reload onto the same metadata device:
+ *	@vm takes @old's write-intent state with its handle
+ * @vm: the new table, not live
+ * @old: the old one, suspended
+ *
+ * Context: both md_locks held.
+ */
+void vmirror_intent_take_over(struct vmirror *vm, struct vmirror *old);
+
+/**
+ * vmirror_md_suspend() - postsuspend: record every region that can be
+ * @vm: the target, no host I/O, the copier quiesced
+ *
+ * Stops the cleaner, runs a forced clean pass (a flush of both legs, then
+ * every hot region not written since recorded in sync) and commits the
+ * state.  Context: may sleep.
+ */
+void vmirror_md_suspend(struct vmirror *vm);
+
+/**
+ * vmirror_md_resume() - resume: the cleaner may run again
+ * @vm: the target
+ */
+void vmirror_md_resume(struct vmirror *vm);
+
+/**
+ * vmirror_md_stop() - destructor: no commit and no cleaner any more
+ * @vm: the target
+ */
+void vmirror_md_stop(struct vmirror *vm);
 
 /**
  * vmirror_event_durable() - apply an event once its result is durable

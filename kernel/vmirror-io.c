@@ -67,12 +67,31 @@ static void vmirror_notify_later(struct vmirror *vm, int bit)
 }
 
 /*
- * Persistence (metadata_dev): the state and the in-sync bitmap are
- * committed at the copier's flush point (vmirror_copied()), by every
- * operation before it returns, at postsuspend, and from md_work after a
- * state change made where a commit cannot sleep.  See Documentation/
- * vmirror.rst, "Persistence".
+ * Persistence (metadata_dev), Documentation/vmirror.rst "Persistence".
+ * The on-disk bit b(R) of a region says: in sync, and every write to it
+ * ever issued completed and flushed on both legs.  It is kept by intent.c
+ * under two rules:
+ *
+ *   W  a host write to a region whose bit is set is parked
+ *      (vmirror_map_write()); the commit worker (vmirror_md_work())
+ *      clears the bits of the parked writes' regions, commits, and issues
+ *      them again.  One commit serves every write parked meanwhile.
+ *   C  the cleaner (vmirror_clean_work(), every second while regions are
+ *      hot; forced at postsuspend and at the hot cap) and the copier's
+ *      flush point (vmirror_record_*()) set bits only after a flush of
+ *      both legs issued after a snapshot of the regions not written.
+ *
+ * After a crash, the load trusts b(R) alone.  The state (copy_state,
+ * tracking, failedover) is in the superblock: operations commit the
+ * state they lead to before applying it (vmirror_event_durable()); state
+ * changes made where a commit cannot sleep are committed by the commit
+ * worker (@md_state_pending).  Commits and the cleaner run on
+ * vmirror_md_wq (WQ_MEM_RECLAIM: host writes wait for them).
  */
+static struct workqueue_struct *vmirror_md_wq;
+
+/* Bit of vmirror->md_state_pending */
+#define VMIRROR_MD_STATE	0
 
 /* The state of @st as recorded: flags and all.  state_lock held. */
 static void vmirror_md_state(struct vmirror *vm, const struct vmirror_state *st,
@@ -83,9 +102,6 @@ static void vmirror_md_state(struct vmirror *vm, const struct vmirror_state *st,
 		.sync_time_ns = st->sync_time_ns,
 		.bytes_copied = atomic64_read(&vm->bytes_copied),
 	};
-	/* Suspended: no host I/O in flight, no copy: the bitmap is exact. */
-	if (st->dm_suspended)
-		ms->flags |= VMIRROR_MD_CLEAN;
 	if (st->resyncing)
 		ms->flags |= VMIRROR_MD_RESYNCING;
 	if (st->paused)
@@ -96,11 +112,20 @@ static void vmirror_md_state(struct vmirror *vm, const struct vmirror_state *st,
 		ms->flags |= VMIRROR_MD_ACTIVATED;
 }
 
+/* A metadata write failed: say so once, loudly. */
+static void vmirror_md_failed(struct vmirror *vm)
+{
+	if (xchg(&vm->md_failed, true))
+		return;
+	DMERR("%s: cannot write metadata device %s: nothing recorded from now on",
+	      vmirror_md_name(vm), vm->meta->name);
+	/* A DM event and a poll() wake-up: the status shows it. */
+	vmirror_notify_later(vm, VMIRROR_NOTIFY_STATE);
+}
+
 int vmirror_commit(struct vmirror *vm, const struct vmirror_state *st)
 {
 	struct vmirror_md_state ms;
-	struct region_map *rm;
-	bool none;
 	int r;
 
 	if (!vm->meta)
@@ -113,21 +138,221 @@ int vmirror_commit(struct vmirror *vm, const struct vmirror_state *st)
 	}
 	spin_lock_irq(&vm->state_lock);
 	vmirror_md_state(vm, st ?: &vm->state, &ms);
-	rm = vm->rm;
 	spin_unlock_irq(&vm->state_lock);
-	/* A failed mirror flush: none in sync until the sweep, none recorded. */
-	none = region_map_sweep_pending(rm);
-	r = vmirror_md_commit(vm->md, &ms, region_map_synced_bits(rm), none);
-	if (r)
-		DMERR_LIMIT("%s: cannot write metadata device %s: the state is no longer recorded",
-			    vmirror_md_name(vm), vm->meta->name);
+	r = vmirror_md_commit(vm->md, &ms, intent_bits(vm->intent));
 	mutex_unlock(&vm->md_lock);
+	if (r)
+		vmirror_md_failed(vm);
 	return r;
 }
 
+/* Regions recorded in sync, for intent.c: in sync in memory, not written. */
+static bool vmirror_region_idle(void *ctx, u64 region, bool *synced)
+{
+	struct vmirror *vm = ctx;
+
+	return region_map_region_idle(READ_ONCE(vm->rm), region, synced);
+}
+
+int vmirror_intent_init(struct vmirror *vm, const unsigned long *bits)
+{
+	vm->intent = intent_create(region_map_nr_regions(vm->rm),
+				   VMIRROR_HOT_MAX, vmirror_region_idle, vm);
+	if (!vm->intent)
+		return -ENOMEM;
+	intent_load(vm->intent, bits);
+	return 0;
+}
+
+void vmirror_intent_take_over(struct vmirror *vm, struct vmirror *old)
+{
+	swap(vm->intent, old->intent);
+	intent_set_idle(vm->intent, vmirror_region_idle, vm);
+	if (old->intent)
+		intent_set_idle(old->intent, vmirror_region_idle, old);
+}
+
+static int vmirror_map_write(struct vmirror *vm, struct bio *bio);
+
+/* Issue the parked writes of @batch again (or fail them: @error). */
+static void vmirror_unpark(struct vmirror *vm, struct list_head *batch,
+			   bool error)
+{
+	struct region_waiter *w, *tmp;
+
+	list_for_each_entry_safe(w, tmp, batch, list) {
+		struct vmirror_bio *pb = container_of(w, struct vmirror_bio,
+						      waiter);
+		struct bio *bio = dm_bio_from_per_bio_data(pb, sizeof(*pb));
+
+		list_del_init(&w->list);
+		if (error) {
+			/* As dm-raid1 with a failed log: no record, no write. */
+			pb->md_error = true;
+			bio_io_error(bio);
+		} else if (vmirror_map_write(vm, bio) == DM_MAPIO_REMAPPED) {
+			dm_submit_bio_remap(bio, NULL);
+		}
+	}
+}
+
+/*
+ * One cleaner pass (rule C): the snapshot's regions are recorded in sync
+ * after a flush of both legs, if no write reached them since.  Only while
+ * the host writes both legs: otherwise the mirror may lack writes since
+ * the last flush and nothing is recorded.
+ */
+static void vmirror_clean_pass(struct vmirror *vm, bool forced)
+{
+	struct vmirror_intent *in = vm->intent;
+	bool flushed = false;
+	int r;
+
+	if (!intent_clean_begin(in, forced))
+		return;
+	if (READ_ONCE(vm->io_mode) == VMIRROR_IO_MIRRORED) {
+		r = blkdev_issue_flush(vm->source->bdev);
+		if (r)
+			atomic64_inc(&vm->source_errors);
+		if (!r) {
+			r = blkdev_issue_flush(vm->mirror->bdev);
+			if (r)
+				vmirror_mirror_failed(vm, U64_MAX);
+		}
+		flushed = !r;
+	}
+	if (intent_clean_end(in, flushed))
+		vmirror_commit(vm, NULL);
+}
+
+static void vmirror_clean_work(struct work_struct *ws)
+{
+	struct vmirror *vm = container_of(to_delayed_work(ws), struct vmirror,
+					  clean_work);
+	bool forced = READ_ONCE(vm->intent->want_clean);
+
+	vmirror_clean_pass(vm, forced);
+	/* Writes wait for room under the hot cap. */
+	if (forced)
+		queue_work(vmirror_md_wq, &vm->md_work);
+	if (intent_nr_hot(vm->intent))
+		queue_delayed_work(vmirror_md_wq, &vm->clean_work, HZ);
+}
+
+/*
+ * The commit worker: rule W for the parked writes, and the state changes
+ * made where a commit cannot sleep.  A write is issued only after a commit
+ * that began after its region's bit was cleared; if that commit fails,
+ * the write fails.
+ */
 static void vmirror_md_work(struct work_struct *ws)
 {
-	vmirror_commit(container_of(ws, struct vmirror, md_work), NULL);
+	struct vmirror *vm = container_of(ws, struct vmirror, md_work);
+	struct vmirror_intent *in;
+	LIST_HEAD(batch);
+	bool state;
+	u64 cleared = 0;
+	int r = 0;
+
+	/* Pairs with set_bit() before queue_work() in vmirror_changed(). */
+	state = test_and_clear_bit(VMIRROR_MD_STATE, &vm->md_state_pending);
+	mutex_lock(&vm->md_lock);
+	in = vm->intent;
+	mutex_unlock(&vm->md_lock);
+	if (in)
+		cleared = intent_take_parked(in, &batch);
+	if (cleared || state)
+		r = vmirror_commit(vm, NULL);
+	/* A bit cleared before a failed commit may still be set on disk. */
+	if (READ_ONCE(vm->md_failed))
+		r = -EIO;
+	if (!list_empty(&batch)) {
+		if (!r)
+			intent_commit_done(in, &batch);
+		vmirror_unpark(vm, &batch, r != 0);
+	}
+	if (!in)
+		return;
+	/* At the hot cap: a forced pass frees room, then this runs again. */
+	if (READ_ONCE(in->want_clean))
+		mod_delayed_work(vmirror_md_wq, &vm->clean_work, 0);
+	else if (cleared)
+		queue_delayed_work(vmirror_md_wq, &vm->clean_work, HZ);
+}
+
+void vmirror_md_suspend(struct vmirror *vm)
+{
+	if (!vm->meta)
+		return;
+	cancel_delayed_work_sync(&vm->clean_work);
+	flush_work(&vm->md_work);
+	if (vm->intent && !vm->md_failed)
+		vmirror_clean_pass(vm, true);
+	vmirror_commit(vm, NULL);
+}
+
+void vmirror_md_resume(struct vmirror *vm)
+{
+	if (vm->intent && intent_nr_hot(vm->intent))
+		queue_delayed_work(vmirror_md_wq, &vm->clean_work, HZ);
+}
+
+void vmirror_md_stop(struct vmirror *vm)
+{
+	cancel_delayed_work_sync(&vm->clean_work);
+	cancel_work_sync(&vm->md_work);
+}
+
+/*
+ * The copier's flush point (struct copier_ops): the regions of a batch
+ * are recorded in sync after the mirror flush, a flush of the source, and
+ * before the region map counts them (progress is never reported before it
+ * is recorded).
+ */
+static void vmirror_record_snapshot(void *ctx, u64 region, u64 nr)
+{
+	struct vmirror *vm = ctx;
+
+	if (vm->intent)
+		intent_copy_snapshot(vm->intent, region, nr);
+}
+
+static void vmirror_record_range(void *ctx, u64 region, u64 nr, bool ok)
+{
+	struct vmirror *vm = ctx;
+
+	if (vm->intent)
+		intent_copy_record(vm->intent, region, nr, ok);
+}
+
+static int vmirror_record_flush(void *ctx)
+{
+	struct vmirror *vm = ctx;
+	int r;
+
+	if (!vm->intent)
+		return 0;
+	if (READ_ONCE(vm->md_failed))
+		return -EIO;
+	/* The copy read what the source holds: make it durable there too. */
+	r = blkdev_issue_flush(vm->source->bdev);
+	if (r)
+		atomic64_inc(&vm->source_errors);
+	return r;
+}
+
+static int vmirror_record_commit(void *ctx)
+{
+	struct vmirror *vm = ctx;
+	int r;
+
+	if (!vm->intent)
+		return 0;
+	r = vmirror_commit(vm, NULL);
+	/* Copied regions the host wrote since are the cleaner's. */
+	if (intent_nr_hot(vm->intent))
+		queue_delayed_work(vmirror_md_wq, &vm->clean_work, HZ);
+	return r;
 }
 
 int vmirror_event_durable(struct vmirror *vm, enum vmirror_event ev)
@@ -157,8 +382,10 @@ static void vmirror_changed(struct vmirror *vm)
 {
 	vmirror_notify_later(vm, VMIRROR_NOTIFY_STATE);
 	copier_kick(vm->copier);
-	if (vm->meta)
-		schedule_work(&vm->md_work);
+	if (vm->meta) {
+		set_bit(VMIRROR_MD_STATE, &vm->md_state_pending);
+		queue_work(vmirror_md_wq, &vm->md_work);
+	}
 }
 
 /*
@@ -330,6 +557,9 @@ static bool vmirror_copy_allowed(void *ctx)
 	unsigned long flags;
 	bool allowed;
 
+	/* Progress never moves past what is recorded. */
+	if (READ_ONCE(vm->md_failed))
+		return false;
 	spin_lock_irqsave(&vm->state_lock, flags);
 	allowed = vmirror_state_copying(&vm->state);
 	/* A synchronized pair with a lag (async mode): carry it. */
@@ -351,8 +581,8 @@ static void vmirror_note_percent(struct vmirror *vm)
 }
 
 /*
- * The copier's flush point: the regions of a flushed batch are in sync.
- * They are recorded before percent_synced moves.
+ * The copier's flush point: the regions of a flushed batch are in sync
+ * (recorded before, vmirror_record_commit()).
  */
 static void vmirror_copied(void *ctx, u64 bytes, u64 zeroed)
 {
@@ -360,7 +590,6 @@ static void vmirror_copied(void *ctx, u64 bytes, u64 zeroed)
 
 	atomic64_add(bytes, &vm->bytes_copied);
 	atomic64_add(zeroed, &vm->bytes_zeroed);
-	vmirror_commit(vm, NULL);
 	vmirror_note_percent(vm);
 }
 
@@ -490,6 +719,10 @@ const struct copier_ops vmirror_copier_ops = {
 	.mirror_failed = vmirror_copier_mirror_failed,
 	.mirror_unknown = vmirror_mirror_unknown,
 	.release_writes = vmirror_copier_release_writes,
+	.record_snapshot = vmirror_record_snapshot,
+	.record_flush = vmirror_record_flush,
+	.record_range = vmirror_record_range,
+	.record_commit = vmirror_record_commit,
 };
 
 /*---------------------------------------------------------------------------*/
@@ -594,17 +827,47 @@ static void vmirror_discard_both(struct vmirror *vm, struct bio *bio)
 	}
 }
 
+/* A write rule W lets go, counted in flight under the intent lock. */
+struct vmirror_issue {
+	struct region_map *rm;
+	struct region_waiter *w;
+	enum region_write_route route;
+};
+
+static void vmirror_issue(void *arg)
+{
+	struct vmirror_issue *is = arg;
+
+	is->route = region_map_write_begin(is->rm, is->w);
+}
+
 static int vmirror_map_write(struct vmirror *vm, struct bio *bio)
 {
 	struct vmirror_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
 	sector_t offset = dm_target_offset(vm->ti, bio->bi_iter.bi_sector);
 	enum vmirror_io_mode mode = READ_ONCE(vm->io_mode);
+	struct vmirror_issue is = { .rm = vm->rm, .w = &pb->waiter };
 
 	/* A write held by a copy or a split may come back after break. */
 	if (mode == VMIRROR_IO_MIRROR_ONLY)
 		return vmirror_map_mirror_only(vm, bio, offset);
 
-	switch (region_map_write_begin(vm->rm, &pb->waiter)) {
+	if (vm->intent) {
+		/*
+		 * Rule W: not issued while its region is recorded in sync.
+		 * Counted in flight under the intent lock, so that the
+		 * snapshots (intent.c, same lock) see it.
+		 */
+		if (!intent_write_begin(vm->intent, &pb->waiter, vmirror_issue,
+					&is)) {
+			queue_work(vmirror_md_wq, &vm->md_work);
+			return DM_MAPIO_SUBMITTED;
+		}
+	} else {
+		vmirror_issue(&is);
+	}
+
+	switch (is.route) {
 	case REGION_WRITE_HELD:
 		return DM_MAPIO_SUBMITTED;
 	case REGION_WRITE_BOTH:
@@ -658,6 +921,7 @@ int vmirror_map(struct dm_target *ti, struct bio *bio)
 	pb->mirror_only = false;
 	pb->discard = bio_op(bio) == REQ_OP_DISCARD;
 	pb->discard_unsync = false;
+	pb->md_error = false;
 
 	/* After break or failover the mirror is the disk: all goes there. */
 	if (mode == VMIRROR_IO_MIRROR_ONLY)
@@ -885,6 +1149,9 @@ int vmirror_end_io(struct dm_target *ti, struct bio *bio,
 	struct vmirror *vm = ti->private;
 	struct vmirror_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
 
+	/* Failed before it was issued: the metadata cannot record it. */
+	if (unlikely(pb->md_error))
+		return DM_ENDIO_DONE;
 	if (pb->mirror_only) {
 		/* The mirror is the disk: its errors are the host's. */
 		if (unlikely(vmirror_leg_result(bio, *error) == VMIRROR_LEG_FAILED))
@@ -921,11 +1188,20 @@ int __init vmirror_io_init(void)
 {
 	/* Reads go through it after a failover: it must make progress. */
 	vmirror_retry_wq = alloc_workqueue("kvmirror_retry", WQ_MEM_RECLAIM, 0);
-	return vmirror_retry_wq ? 0 : -ENOMEM;
+	if (!vmirror_retry_wq)
+		return -ENOMEM;
+	/* Host writes wait for its commits: it must make progress too. */
+	vmirror_md_wq = alloc_workqueue("kvmirror_md", WQ_MEM_RECLAIM, 0);
+	if (!vmirror_md_wq) {
+		destroy_workqueue(vmirror_retry_wq);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 void vmirror_io_exit(void)
 {
+	destroy_workqueue(vmirror_md_wq);
 	destroy_workqueue(vmirror_retry_wq);
 }
 
@@ -937,4 +1213,5 @@ void vmirror_io_init_target(struct vmirror *vm)
 	INIT_WORK(&vm->retry_work, vmirror_retry_reads);
 	mutex_init(&vm->md_lock);
 	INIT_WORK(&vm->md_work, vmirror_md_work);
+	INIT_DELAYED_WORK(&vm->clean_work, vmirror_clean_work);
 }

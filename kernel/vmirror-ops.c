@@ -210,9 +210,20 @@ static int vmirror_refuse(struct vmirror *vm, const char *op)
 	return -EBUSY;
 }
 
+/*
+ * Apply @ev once the state it leads to is recorded (metadata_dev): a
+ * commit that fails changes nothing and fails the operation with -EIO.
+ */
 static int vmirror_op(struct vmirror *vm, enum vmirror_event ev)
 {
-	if (vmirror_event(vm, ev))
+	int r = vmirror_event_durable(vm, ev);
+
+	if (r == -EIO) {
+		DMERR("%s: %s failed: the metadata device cannot record it",
+		      vmirror_md_name(vm), vmirror_event_name(ev));
+		return r;
+	}
+	if (r)
 		return vmirror_refuse(vm, vmirror_event_name(ev));
 	return 0;
 }

@@ -185,6 +185,8 @@ static void vmirror_take_over_md(struct vmirror *vm, struct vmirror *old)
 	vm->md = old->md;
 	/* @old commits nothing from now on (vmirror_commit()). */
 	old->md = NULL;
+	/* The write-intent state goes with the handle that recorded it. */
+	vmirror_intent_take_over(vm, old);
 	mutex_unlock(&vm->md_lock);
 	mutex_unlock(&old->md_lock);
 	/* Read at @vm's load, never written since: closing writes nothing. */
@@ -381,27 +383,29 @@ out_put:
 	return -EINVAL;
 }
 
-/* The association as its metadata recorded it: map and state. */
+/*
+ * The association as its metadata recorded it: map and state.  A region
+ * is in sync if and only if its bit is set (rule C: in sync, and every
+ * write to it ever issued completed and flushed on both legs); nothing
+ * else is trusted, so a crash at any point loads a true map.
+ */
 static int vmirror_restore(struct vmirror *vm, const struct vmirror_md_sb *sb)
 {
 	u64 nr = region_map_nr_regions(vm->rm);
 	unsigned long *bits;
 	bool all;
+	int r;
 
-	if (vmirror_md_formatted(vm->md))
-		return 0;
 	bits = bitmap_zalloc(nr, GFP_KERNEL);
 	if (!bits)
 		return -ENOMEM;
-	if (sb->flags & VMIRROR_MD_CLEAN) {
-		vmirror_md_get_bits(vm->md, bits);
+	vmirror_md_get_bits(vm->md, bits);
+	r = vmirror_intent_init(vm, bits);
+	if (!r && !vmirror_md_formatted(vm->md))
 		region_map_load_synced(vm->rm, bits);
-	} else if (sb->copy_state != VMIRROR_COPY_STATE_FAILEDOVER &&
-		   sb->copy_state != VMIRROR_COPY_STATE_INITIALIZED) {
-		DMWARN("%s: metadata %s not closed cleanly: every region is copied again",
-		       vmirror_md_name(vm), vm->meta->name);
-	}
 	bitmap_free(bits);
+	if (r || vmirror_md_formatted(vm->md))
+		return r;
 	if (vmirror_md_bad_blocks(vm->md))
 		DMWARN("%s: metadata %s: %llu bitmap blocks corrupt, their regions copied again",
 		       vmirror_md_name(vm), vm->meta->name,
@@ -583,6 +587,7 @@ out_destroy_core:
 	region_map_destroy(vm->rm);
 out_put_meta:
 	if (vm->meta) {
+		intent_destroy(vm->intent);
 		vmirror_md_close(vm->md);
 		dm_put_device(ti, vm->meta);
 	}
@@ -611,11 +616,12 @@ static void vmirror_dtr(struct dm_target *ti)
 	cancel_work_sync(&vm->notify_work);
 	flush_work(&vm->retry_work);
 	/* Nothing is written here: postsuspend made the last commit. */
-	cancel_work_sync(&vm->md_work);
+	vmirror_md_stop(vm);
 	vmirror_dev_detach(&vm->link);
 	bioset_exit(&vm->mirror_bs);
 	region_map_destroy(vm->rm);
 	if (vm->meta) {
+		intent_destroy(vm->intent);
 		vmirror_md_close(vm->md);
 		dm_put_device(ti, vm->meta);
 	}
@@ -660,10 +666,11 @@ static void vmirror_postsuspend(struct dm_target *ti)
 
 	vmirror_event(vm, VMIRROR_EV_DM_SUSPEND);
 	/*
-	 * No host I/O, no copy: the map is exact, and the commit says so
-	 * (VMIRROR_MD_CLEAN).  A change made while suspended commits again.
+	 * No host I/O, no copy: a forced clean pass (a flush of both legs)
+	 * records every hot region in sync, and the state is committed.  A
+	 * change made while suspended commits again.
 	 */
-	vmirror_commit(vm, NULL);
+	vmirror_md_suspend(vm);
 }
 
 /*
@@ -677,27 +684,11 @@ static void vmirror_postsuspend(struct dm_target *ti)
 static int vmirror_preresume(struct dm_target *ti)
 {
 	struct vmirror *vm = ti->private;
-	int r;
 
 	if (!vm->refused)
 		vm->refused = vmirror_successor_error(vm, true);
-	if (!vm->refused) {
-		/*
-		 * From now on the bitmap may be behind the disks (host writes
-		 * to regions recorded in sync): a crash must not trust it.
-		 */
-		if (vm->meta) {
-			mutex_lock(&vm->md_lock);
-			r = vm->md ? vmirror_md_set_clean(vm->md, false) : 0;
-			mutex_unlock(&vm->md_lock);
-			if (r) {
-				DMERR("%s: cannot write metadata device %s: not resumed",
-				      vmirror_md_name(vm), vm->meta->name);
-				return -EIO;
-			}
-		}
+	if (!vm->refused)
 		return 0;
-	}
 	DMERR("%s: %s: not resumed, load another table (e.g. linear on the mirror %s)",
 	      vmirror_md_name(vm), vm->refused, vm->mirror->name);
 	return -EINVAL;
@@ -714,6 +705,7 @@ static void vmirror_resume(struct dm_target *ti)
 	vm->resumed = true;
 	mutex_unlock(&vm->op_lock);
 	vmirror_event(vm, VMIRROR_EV_DM_RESUME);
+	vmirror_md_resume(vm);
 	if (!vm->activated) {
 		vm->activated = true;
 		if (!vm->no_activation)

@@ -152,6 +152,16 @@ static inline unsigned long find_next_zero_bit(const unsigned long *addr,
 	return size;
 }
 
+static inline unsigned long find_next_bit(const unsigned long *addr,
+					  unsigned long size,
+					  unsigned long offset)
+{
+	for (; offset < size; offset++)
+		if (test_bit(offset, addr))
+			return offset;
+	return size;
+}
+
 static inline void bitmap_fill(unsigned long *dst, unsigned long nbits)
 {
 	unsigned long i;
