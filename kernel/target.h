@@ -127,6 +127,11 @@
  * @md_state_pending: a state change waits for @md_work to record it
  * @md_failed: a metadata write failed: nothing more is recorded (logged
  *	once, a DM event, the status says so)
+ * @fo_lock: protects @fo_pending (set) and @fo_parked
+ * @fo_pending: a failover on a source error is not recorded yet: the
+ *	completions of I/O served by the mirror alone wait (@fo_parked)
+ * @fo_parked: those completions, ended by @md_work once "failedover" is
+ *	durable (with an error if it cannot be recorded)
  */
 struct vmirror {
 	struct dm_target *ti;
@@ -183,6 +188,9 @@ struct vmirror {
 	struct delayed_work clean_work;
 	unsigned long md_state_pending;
 	bool md_failed;
+	spinlock_t fo_lock;		/* protects fo_parked */
+	bool fo_pending;
+	struct bio_list fo_parked;
 };
 
 static inline sector_t vmirror_region_sectors(const struct vmirror *vm)
@@ -220,6 +228,9 @@ struct vmirror_bio {
 	bool discard;
 	bool discard_unsync;
 	bool md_error;
+	bool host_mirror;
+	bool fo_parked;
+	blk_status_t fo_status;
 };
 
 static inline const char *vmirror_md_name(struct vmirror *vm)

@@ -240,6 +240,39 @@ static void vmirror_clean_work(struct work_struct *ws)
 }
 
 /*
+ * The commit worker's end: the completions parked by a failover.  @fo:
+ * the worker saw the failover pending before its commit, which then read
+ * the state (under state_lock, where the failover set both): "failedover"
+ * is durable if the commit succeeded, and they complete as the mirror
+ * answered.  If it failed, they fail, and so will later ones.
+ */
+static void vmirror_fo_release(struct vmirror *vm, bool fo, int r)
+{
+	struct bio_list done;
+	struct bio *bio;
+
+	if (!fo)
+		return;
+	spin_lock_irq(&vm->fo_lock);
+	if (!r)
+		WRITE_ONCE(vm->fo_pending, false);
+	done = vm->fo_parked;
+	bio_list_init(&vm->fo_parked);
+	spin_unlock_irq(&vm->fo_lock);
+
+	if (r && !bio_list_empty(&done))
+		DMERR_LIMIT("%s: failover not recorded: I/O served by mirror %s fails",
+			    vmirror_md_name(vm), vm->mirror->name);
+	while ((bio = bio_list_pop(&done))) {
+		struct vmirror_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
+
+		bio->bi_status = r ? BLK_STS_IOERR : pb->fo_status;
+		/* Back to DM core's clone_endio(): vmirror_end_io() is done. */
+		bio_endio(bio);
+	}
+}
+
+/*
  * The commit worker: rule W for the parked writes, and the state changes
  * made where a commit cannot sleep.  A write is issued only after a commit
  * that began after its region's bit was cleared; if that commit fails,
@@ -250,22 +283,25 @@ static void vmirror_md_work(struct work_struct *ws)
 	struct vmirror *vm = container_of(ws, struct vmirror, md_work);
 	struct vmirror_intent *in;
 	LIST_HEAD(batch);
-	bool state;
+	bool state, fo;
 	u64 cleared = 0;
 	int r = 0;
 
 	/* Pairs with set_bit() before queue_work() in vmirror_changed(). */
 	state = test_and_clear_bit(VMIRROR_MD_STATE, &vm->md_state_pending);
+	/* Before the commit reads the state: see vmirror_fo_release(). */
+	fo = READ_ONCE(vm->fo_pending);
 	mutex_lock(&vm->md_lock);
 	in = vm->intent;
 	mutex_unlock(&vm->md_lock);
 	if (in)
 		cleared = intent_take_parked(in, &batch);
-	if (cleared || state)
+	if (cleared || state || fo)
 		r = vmirror_commit(vm, NULL);
 	/* A bit cleared before a failed commit may still be set on disk. */
 	if (READ_ONCE(vm->md_failed))
 		r = -EIO;
+	vmirror_fo_release(vm, fo, r);
 	if (!list_empty(&batch)) {
 		if (!r)
 			intent_commit_done(in, &batch);
@@ -416,6 +452,27 @@ static void __vmirror_set_async(struct vmirror *vm, u64 bound)
 }
 
 /*
+ * A failover on a source error, with state_lock held, before the I/O mode
+ * changes: until "failedover" is durable, no I/O served by the mirror
+ * alone completes (vmirror_fo_park()); an unrecorded pivot must not be
+ * acknowledged.  The smp_wmb() orders the flag before the new mode
+ * (WRITE_ONCE(vm->io_mode) in __vmirror_set_mode()); it pairs with the
+ * smp_rmb() in vmirror_fo_park(), on the completion of a bio mapped by
+ * that mode.
+ */
+static void __vmirror_failover_pending(struct vmirror *vm)
+{
+	lockdep_assert_held(&vm->state_lock);
+	if (!vm->meta)
+		return;
+	WRITE_ONCE(vm->fo_pending, true);
+	/* Pairs with smp_rmb() in vmirror_fo_park(). */
+	smp_wmb();
+	set_bit(VMIRROR_MD_STATE, &vm->md_state_pending);
+	queue_work(vmirror_md_wq, &vm->md_work);
+}
+
+/*
  * Make the I/O mode and the async bound follow the state, with state_lock
  * held: every change of the state (an event, a write's verdict, a
  * take-over, the sync_mode) ends here, so the bio path and the region map
@@ -528,6 +585,8 @@ static int __vmirror_event(struct vmirror *vm, enum vmirror_event ev)
 	else
 		__vmirror_note_behind(vm);
 	r = vmirror_state_apply(&vm->state, ev, ktime_get_real_ns());
+	if (!r && ev == VMIRROR_EV_SOURCE_FAILED)
+		__vmirror_failover_pending(vm);
 	__vmirror_set_mode(vm);
 	return r;
 }
@@ -922,6 +981,8 @@ int vmirror_map(struct dm_target *ti, struct bio *bio)
 	pb->discard = bio_op(bio) == REQ_OP_DISCARD;
 	pb->discard_unsync = false;
 	pb->md_error = false;
+	pb->host_mirror = false;
+	pb->fo_parked = false;
 
 	/* After break or failover the mirror is the disk: all goes there. */
 	if (mode == VMIRROR_IO_MIRROR_ONLY)
@@ -1053,6 +1114,8 @@ static void vmirror_write_both_done(struct vmirror *vm, struct bio *bio,
 		__vmirror_note_behind(vm);
 	vmirror_state_write_done(&vm->state, src, mir, flush,
 				 ktime_get_real_ns(), &done);
+	if (done.changed && done.ev == VMIRROR_EV_SOURCE_FAILED)
+		__vmirror_failover_pending(vm);
 	__vmirror_set_mode(vm);
 	if (done.unsync && !flush)
 		region_map_mark_unsynced(vm->rm, pb->waiter.region);
@@ -1065,8 +1128,10 @@ static void vmirror_write_both_done(struct vmirror *vm, struct bio *bio,
 		vmirror_note_percent(vm);
 		copier_kick(vm->copier);
 	}
-	if (done.host_mirror)
+	if (done.host_mirror) {
 		*error = mir_status;
+		pb->host_mirror = true;
+	}
 	if (done.changed) {
 		vmirror_changed(vm);
 		vmirror_log_change(vm, &done, src_status, mir_status);
@@ -1121,6 +1186,34 @@ static void vmirror_queue_retry(struct vmirror *vm, struct bio *bio)
 	queue_work(vmirror_retry_wq, &vm->retry_work);
 }
 
+/*
+ * The completion of a bio served by the mirror alone: held while a
+ * failover is not recorded (__vmirror_failover_pending()), ended by the
+ * commit worker.  Return: DM_ENDIO_INCOMPLETE if held.
+ */
+static int vmirror_fo_park(struct vmirror *vm, struct bio *bio,
+			   blk_status_t error)
+{
+	struct vmirror_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
+	unsigned long flags;
+
+	/* Pairs with smp_wmb() in __vmirror_failover_pending(). */
+	smp_rmb();
+	if (likely(!READ_ONCE(vm->fo_pending)))
+		return DM_ENDIO_DONE;
+	spin_lock_irqsave(&vm->fo_lock, flags);
+	if (!READ_ONCE(vm->fo_pending)) {
+		spin_unlock_irqrestore(&vm->fo_lock, flags);
+		return DM_ENDIO_DONE;
+	}
+	pb->fo_parked = true;
+	pb->fo_status = error;
+	bio_list_add(&vm->fo_parked, bio);
+	spin_unlock_irqrestore(&vm->fo_lock, flags);
+	queue_work(vmirror_md_wq, &vm->md_work);
+	return DM_ENDIO_INCOMPLETE;
+}
+
 /* Return: DM_ENDIO_INCOMPLETE if the read is being read again. */
 static int vmirror_read_done(struct vmirror *vm, struct bio *bio,
 			     blk_status_t *error)
@@ -1149,14 +1242,14 @@ int vmirror_end_io(struct dm_target *ti, struct bio *bio,
 	struct vmirror *vm = ti->private;
 	struct vmirror_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
 
-	/* Failed before it was issued: the metadata cannot record it. */
-	if (unlikely(pb->md_error))
+	/* Failed before it was issued, or parked and ended once (above). */
+	if (unlikely(pb->md_error || pb->fo_parked))
 		return DM_ENDIO_DONE;
 	if (pb->mirror_only) {
 		/* The mirror is the disk: its errors are the host's. */
 		if (unlikely(vmirror_leg_result(bio, *error) == VMIRROR_LEG_FAILED))
 			atomic64_inc(&vm->mirror_errors);
-		return DM_ENDIO_DONE;
+		return vmirror_fo_park(vm, bio, *error);
 	}
 	if (bio_data_dir(bio) == READ)
 		return vmirror_read_done(vm, bio, error);
@@ -1179,6 +1272,8 @@ int vmirror_end_io(struct dm_target *ti, struct bio *bio,
 		if (unlikely(READ_ONCE(vm->quiescing)))
 			wake_up(&vm->quiesce_wait);
 	}
+	if (unlikely(pb->host_mirror))
+		return vmirror_fo_park(vm, bio, *error);
 	return DM_ENDIO_DONE;
 }
 
@@ -1213,5 +1308,7 @@ void vmirror_io_init_target(struct vmirror *vm)
 	INIT_WORK(&vm->retry_work, vmirror_retry_reads);
 	mutex_init(&vm->md_lock);
 	INIT_WORK(&vm->md_work, vmirror_md_work);
+	spin_lock_init(&vm->fo_lock);
+	bio_list_init(&vm->fo_parked);
 	INIT_DELAYED_WORK(&vm->clean_work, vmirror_clean_work);
 }
