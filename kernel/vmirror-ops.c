@@ -463,6 +463,8 @@ out_thaw:
 static int __vmirror_op_break(struct vmirror *vm)
 {
 	struct vmirror_state s;
+	LIST_HEAD(released);
+	bool quiesce = vm->meta;
 	int r;
 
 	spin_lock_irq(&vm->state_lock);
@@ -478,14 +480,32 @@ static int __vmirror_op_break(struct vmirror *vm)
 	if (r)
 		return r;
 
+	/*
+	 * With metadata, host writes are held from before the commit of
+	 * failedover until it is applied: a write whose mirror half fails
+	 * in between would be acknowledged from the source alone while the
+	 * record says the mirror is the disk.  The quiesce pairs with
+	 * READ_ONCE(vm->quiescing) in vmirror_end_io(), as for split.
+	 */
+	if (quiesce) {
+		WRITE_ONCE(vm->quiescing, true);
+		region_map_freeze(vm->rm);
+		if (wait_event_killable(vm->quiesce_wait,
+					!region_map_writes_in_flight(vm->rm))) {
+			r = -EINTR;
+			goto out_thaw;
+		}
+	}
+
 	r = vmirror_flush_killable(vm->mirror);
 	if (r == -EINTR || r == -ENOMEM)
-		return r;
+		goto out_thaw;
 	if (r) {
 		DMERR("%s: break failed, flushing the mirror failed: %d",
 		      vmirror_md_name(vm), r);
 		vmirror_mirror_failed(vm, U64_MAX);
-		return -EIO;
+		r = -EIO;
+		goto out_thaw;
 	}
 	/*
 	 * failedover is recorded before any I/O goes to the mirror alone;
@@ -496,7 +516,14 @@ static int __vmirror_op_break(struct vmirror *vm)
 		DMERR("%s: break failed, the metadata device cannot record it",
 		      vmirror_md_name(vm));
 	else if (r)
-		return vmirror_refuse(vm, "break");
+		r = vmirror_refuse(vm, "break");
+
+out_thaw:
+	if (quiesce) {
+		WRITE_ONCE(vm->quiescing, false);
+		region_map_thaw(vm->rm, &released);
+		vmirror_release_writes(vm, &released);
+	}
 	return r;
 }
 
