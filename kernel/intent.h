@@ -128,8 +128,11 @@ void intent_load(struct vmirror_intent *in, const unsigned long *bits);
  * intent_bits() - what a commit records
  * @in: the object
  *
- * Read it with vmirror->md_lock held: bits are cleared only under it
- * (intent_take_parked()), and a bit set at any time is already true.
+ * Read it while committing: a bit set at any time is already true (rule
+ * C), and a write waits for a commit that began after its bit was
+ * cleared (intent_take_parked(), then the commit, then
+ * intent_commit_done()), so a commit that reads a bit a moment before it
+ * is cleared covers no write.
  *
  * Return: the @clean bitmap.
  */
