@@ -123,7 +123,7 @@
  *	change made where it cannot sleep (@md_state_pending)
  * @intent: the write-intent bookkeeping (intent.c), with @md, or NULL;
  *	handed over with @md
- * @clean_work: the cleaner (rule C), every second while regions are hot
+ * @clean_work: the cleaner (rule C), every 5 s while regions are hot
  * @md_state_pending: a state change waits for @md_work to record it
  * @md_failed: a metadata write failed: nothing more is recorded (logged
  *	once, a DM event, the status says so)

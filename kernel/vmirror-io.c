@@ -76,7 +76,7 @@ static void vmirror_notify_later(struct vmirror *vm, int bit)
  *      (vmirror_map_write()); the commit worker (vmirror_md_work())
  *      clears the bits of the parked writes' regions, commits, and issues
  *      them again.  One commit serves every write parked meanwhile.
- *   C  the cleaner (vmirror_clean_work(), every second while regions are
+ *   C  the cleaner (vmirror_clean_work(), every 5 s while regions are
  *      hot; forced at postsuspend and at the hot cap) and the copier's
  *      flush point (vmirror_record_*()) set bits only after a flush of
  *      both legs issued after a snapshot of the regions not written.
@@ -89,6 +89,13 @@ static void vmirror_notify_later(struct vmirror *vm, int bit)
  * vmirror_md_wq (WQ_MEM_RECLAIM: host writes wait for them).
  */
 static struct workqueue_struct *vmirror_md_wq;
+
+/*
+ * The cleaner's period: a region is recorded in sync again once no write
+ * reached it for a whole period.  Longer: fewer commits for regions
+ * written again and again; the crash bound is the hot cap either way.
+ */
+#define VMIRROR_CLEAN_INTERVAL	(5 * HZ)
 
 /* Bit of vmirror->md_state_pending */
 #define VMIRROR_MD_STATE	0
@@ -236,7 +243,8 @@ static void vmirror_clean_work(struct work_struct *ws)
 	if (forced)
 		queue_work(vmirror_md_wq, &vm->md_work);
 	if (intent_nr_hot(vm->intent))
-		queue_delayed_work(vmirror_md_wq, &vm->clean_work, HZ);
+		queue_delayed_work(vmirror_md_wq, &vm->clean_work,
+				   VMIRROR_CLEAN_INTERVAL);
 }
 
 /*
@@ -313,7 +321,8 @@ static void vmirror_md_work(struct work_struct *ws)
 	if (READ_ONCE(in->want_clean))
 		mod_delayed_work(vmirror_md_wq, &vm->clean_work, 0);
 	else if (cleared)
-		queue_delayed_work(vmirror_md_wq, &vm->clean_work, HZ);
+		queue_delayed_work(vmirror_md_wq, &vm->clean_work,
+				   VMIRROR_CLEAN_INTERVAL);
 }
 
 void vmirror_md_suspend(struct vmirror *vm)
@@ -330,7 +339,8 @@ void vmirror_md_suspend(struct vmirror *vm)
 void vmirror_md_resume(struct vmirror *vm)
 {
 	if (vm->intent && intent_nr_hot(vm->intent))
-		queue_delayed_work(vmirror_md_wq, &vm->clean_work, HZ);
+		queue_delayed_work(vmirror_md_wq, &vm->clean_work,
+				   VMIRROR_CLEAN_INTERVAL);
 }
 
 void vmirror_md_stop(struct vmirror *vm)
@@ -387,7 +397,8 @@ static int vmirror_record_commit(void *ctx)
 	r = vmirror_commit(vm, NULL);
 	/* Copied regions the host wrote since are the cleaner's. */
 	if (intent_nr_hot(vm->intent))
-		queue_delayed_work(vmirror_md_wq, &vm->clean_work, HZ);
+		queue_delayed_work(vmirror_md_wq, &vm->clean_work,
+				   VMIRROR_CLEAN_INTERVAL);
 	return r;
 }
 
