@@ -87,6 +87,8 @@
  * @refused: why the table is never resumed (it would read a source
  *	abandoned by a failover of the table it replaces), or NULL;
  *	preresume only
+ * @taken_over: preresume took the replaced table's progress over;
+ *	preresume only
  * @quiescing: a split waits for host writes to drain
  * @quiesce_wait: woken by completing writes while @quiescing
  * @notify_work: raises the notifications of a state change
@@ -142,6 +144,7 @@ struct vmirror {
 	bool resumed;
 	bool retired;
 	char *refused;
+	bool taken_over;
 	bool quiescing;
 	wait_queue_head_t quiesce_wait;
 	struct work_struct notify_work;
