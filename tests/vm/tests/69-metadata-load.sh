@@ -208,6 +208,13 @@ test() {
 	[[ $(vmirror_field vm 1) == failedover ]] || die "$(dmsetup status vm)"
 	dmsetup remove vm
 	refused "$(line /dev/ram0 /dev/ram1 /dev/ram2 nosync)" "detached from its association by a reload" /dev/ram2
+	# Both copies say so: the newest one corrupt, the other still does.
+	if (($(seq_of /dev/ram2 0) > $(seq_of /dev/ram2 1))); then
+		poke /dev/ram2 200
+	else
+		poke /dev/ram2 $((4096 + 200))
+	fi
+	refused "$(line /dev/ram0 /dev/ram1 /dev/ram2 nosync)" "detached from its association by a reload" /dev/ram2
 	created "$(line /dev/ram0 /dev/ram1 /dev/ram3 nosync)"
 	[[ $(vmirror_field vm 1) == failedover ]] || die "not failedover on the new metadata: $(dmsetup status vm)"
 	cmp_devices /dev/mapper/vm 0 /dev/ram1 0 $SZ || die "not serving the mirror"
