@@ -42,7 +42,8 @@ struct vmirror_extent {
  *	vmirror_dev_get_live(), vmirror_dev_get_kobj()); the target is
  *	destroyed only once they are gone
  * @meta: the range of the metadata device the target uses (length 0 if
- *	none), see vmirror_dev_claim_meta(); under the registry's lock
+ *	none), see vmirror_dev_claim(); under the registry's lock
+ * @legs: the ranges its source and mirror map, likewise
  */
 struct vmirror_link {
 	struct vmirror_dev *dev;
@@ -50,6 +51,7 @@ struct vmirror_link {
 	struct dm_target *ti;
 	atomic_t users;
 	struct vmirror_extent meta;
+	struct vmirror_extent legs[2];
 };
 
 /**
@@ -85,22 +87,27 @@ bool vmirror_extents_overlap(const struct vmirror_extent *a,
 			     const struct vmirror_extent *b);
 
 /**
- * vmirror_dev_claim_meta() - record the metadata device a target uses
+ * vmirror_dev_claim() - record the legs and metadata device a target uses
  * @link: the target's link (attached)
- * @meta: the range of the whole disk the metadata device covers
- * @owner: on -EBUSY, filled with the name of the DM device using it
+ * @legs: the ranges of their whole disks its source and mirror map
+ * @meta: the range of the whole disk its metadata device covers (length
+ *	0 for none)
+ * @owner: on error, filled with the name of the DM device in the way
  * @len: room in @owner
  *
  * A metadata device is used by the targets of one DM device at a time:
  * its live table, and a new table of the same device that is to take it
- * over at its resume.  The claim goes with the target (vmirror_dev_detach()).
+ * over at its resume; and it is nobody's leg.  The claim goes with the
+ * target (vmirror_dev_detach()); a later call replaces it.
  *
- * Return: 0, or -EBUSY if a target of another DM device uses a range of
- * the same disk that overlaps @meta.
+ * Return: 0; -EBUSY if a target of another DM device uses a range of the
+ * same disk that overlaps @meta as its metadata device or a leg; -EEXIST
+ * if one of @legs overlaps another DM device's metadata device.
  */
-int vmirror_dev_claim_meta(struct vmirror_link *link,
-			   const struct vmirror_extent *meta, char *owner,
-			   size_t len);
+int vmirror_dev_claim(struct vmirror_link *link,
+		      const struct vmirror_extent *legs,
+		      const struct vmirror_extent *meta, char *owner,
+		      size_t len);
 
 /**
  * vmirror_dev_deactivate() - sysfs and ioctls no longer reach this target

@@ -77,6 +77,16 @@ static void vmirror_source_extent(struct vmirror *vm, struct vmirror_extent *e)
 	e->len = vm->ti->len;
 }
 
+/* The range of its whole disk that @dev covers from @start, @len long. */
+static void vmirror_dev_range(struct dm_dev *dev, sector_t start,
+			      sector_t len, struct vmirror_extent *e)
+{
+	e->devt = disk_devt(dev->bdev->bd_disk);
+	e->diskseq = READ_ONCE(dev->bdev->bd_disk->diskseq);
+	e->start = get_start_sect(dev->bdev) + start;
+	e->len = len;
+}
+
 /* Whether @vm failed over, and the source it abandoned then. */
 static bool vmirror_abandoned_source(struct vmirror *vm,
 				     struct vmirror_extent *src)
@@ -179,7 +189,9 @@ static void vmirror_take_over(struct vmirror *vm, struct vmirror *old)
  */
 static int vmirror_hand_over_md(struct vmirror *vm, struct vmirror *old)
 {
+	struct vmirror_extent e;
 	struct vmirror_md *md;
+	bool leg;
 	int r = 0;
 
 	if (vm->meta && old->meta &&
@@ -203,17 +215,21 @@ static int vmirror_hand_over_md(struct vmirror *vm, struct vmirror *old)
 	}
 	if (!old->meta)
 		return 0;
+	/* A leg of @vm now: data, not to be written (registered at its ctr). */
+	vmirror_dev_range(old->meta, 0, bdev_nr_sectors(old->meta->bdev), &e);
+	leg = vmirror_extents_overlap(&e, &vm->link.legs[0]) ||
+	      vmirror_extents_overlap(&e, &vm->link.legs[1]);
 	mutex_lock(&old->md_lock);
 	md = old->md;
 	old->md = NULL;
-	if (md)
+	if (md && !leg)
 		r = vmirror_md_detach(md);
 	mutex_unlock(&old->md_lock);
 	vmirror_md_close(md);
 	if (r)
 		DMERR("%s: cannot mark metadata device %s detached: zero it before reuse",
 		      vmirror_md_name(vm), old->meta->name);
-	else if (md)
+	else if (md && !leg)
 		DMINFO("%s: metadata device %s detached: the new table does not use it",
 		       vmirror_md_name(vm), old->meta->name);
 	return 0;
@@ -418,44 +434,42 @@ static int vmirror_leg_identity(struct dm_dev *leg, struct vmirror_md_leg *id)
 	return 0;
 }
 
-/* The range of its whole disk that @dev covers from @start, @len long. */
-static void vmirror_dev_range(struct dm_dev *dev, sector_t start,
-			      sector_t len, struct vmirror_extent *e)
-{
-	e->devt = disk_devt(dev->bdev->bd_disk);
-	e->diskseq = READ_ONCE(dev->bdev->bd_disk->diskseq);
-	e->start = get_start_sect(dev->bdev) + start;
-	e->len = len;
-}
-
 /*
- * Why the metadata device cannot be used by @vm, or NULL: it overlaps a
- * leg's mapped range on the same disk (a partition and its disk are seen
+ * Record @vm's legs and metadata device (NULL: none) in the registry:
+ * NULL, or why they cannot be used: the metadata device overlaps a leg's
+ * mapped range on the same disk (a partition and its disk are seen
  * through; a stacked device is not), it is this very DM device, or
- * another DM device's table uses it.
+ * another DM device uses it (as metadata or a leg); or a leg is another
+ * DM device's metadata device.
  */
-static char *vmirror_meta_conflict(struct vmirror *vm)
+static char *vmirror_claim(struct vmirror *vm, struct dm_dev *meta_dev)
 {
 	struct dm_target *ti = vm->ti;
-	struct block_device *bdev = vm->meta->bdev;
-	struct vmirror_extent meta, leg;
+	struct vmirror_extent meta = { .len = 0 }, legs[2];
 	char owner[DM_NAME_LEN];
 	char *err;
+	int r;
 
-	if (bdev->bd_dev == disk_devt(dm_disk(dm_table_get_md(ti->table))))
-		return "Metadata device is this vmirror device";
-	vmirror_dev_range(vm->meta, 0, bdev_nr_sectors(bdev), &meta);
-	vmirror_dev_range(vm->source, vm->source_start, ti->len, &leg);
-	if (vmirror_extents_overlap(&meta, &leg))
-		return "Metadata device overlaps the source";
-	vmirror_dev_range(vm->mirror, vm->mirror_start, ti->len, &leg);
-	if (vmirror_extents_overlap(&meta, &leg))
-		return "Metadata device overlaps the mirror";
-	if (!vmirror_dev_claim_meta(&vm->link, &meta, owner, sizeof(owner)))
+	vmirror_dev_range(vm->source, vm->source_start, ti->len, &legs[0]);
+	vmirror_dev_range(vm->mirror, vm->mirror_start, ti->len, &legs[1]);
+	if (meta_dev) {
+		struct block_device *bdev = meta_dev->bdev;
+
+		if (bdev->bd_dev == disk_devt(dm_disk(dm_table_get_md(ti->table))))
+			return "Metadata device is this vmirror device";
+		vmirror_dev_range(meta_dev, 0, bdev_nr_sectors(bdev), &meta);
+		if (vmirror_extents_overlap(&meta, &legs[0]))
+			return "Metadata device overlaps the source";
+		if (vmirror_extents_overlap(&meta, &legs[1]))
+			return "Metadata device overlaps the mirror";
+	}
+	r = vmirror_dev_claim(&vm->link, legs, &meta, owner, sizeof(owner));
+	if (!r)
 		return NULL;
 	err = vmirror_error_buf();
-	snprintf(err, VMIRROR_ERROR_LEN, "Metadata device is in use by %s",
-		 owner);
+	snprintf(err, VMIRROR_ERROR_LEN, r == -EBUSY ?
+		 "Metadata device is in use by %s" :
+		 "A leg is the metadata device of %s", owner);
 	return err;
 }
 
@@ -482,7 +496,7 @@ static int vmirror_get_metadata(struct vmirror *vm, const struct vmirror_args *a
 		ti->error = "Metadata device lookup failed";
 		return -EINVAL;
 	}
-	ti->error = vmirror_meta_conflict(vm);
+	ti->error = vmirror_claim(vm, vm->meta);
 	if (ti->error)
 		goto out_put;
 	if (vmirror_leg_identity(vm->source, &geo.source) ||
@@ -692,6 +706,8 @@ static int vmirror_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		goto out_detach;
 
 	ti->error = vmirror_successor_error(vm, false);
+	if (!ti->error)
+		ti->error = vmirror_claim(vm, NULL);
 	if (ti->error) {
 		r = -EINVAL;
 		goto out_put_legs;

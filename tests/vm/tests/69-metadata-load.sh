@@ -2,11 +2,12 @@
 # 69-metadata-load: loading a table with metadata_dev.  A refused line
 # writes nothing (checked before anything is opened or formatted); a
 # metadata device that overlaps a leg, is this very DM device, or is used
-# by another DM device is refused; legs are known by DM uuid or partition
-# UUID (swapped legs refused, a grown leg accepted); a format that never
-# completed counts as new; a corrupt newest superblock is logged; a reload
-# onto another metadata device records the state there and marks the old
-# one detached.
+# by another DM device (as metadata or a leg) is refused, and so is a leg
+# that is another DM device's metadata; legs are known by DM uuid or
+# partition UUID (swapped legs refused, a grown leg accepted); a format
+# that never completed counts as new; a corrupt newest superblock is
+# logged; a reload onto another metadata device records the state there
+# and marks the old one detached.
 DESCRIPTION="metadata_dev load: nothing written when refused, overlap, in use, leg identity, detached"
 
 . "$VM_SUITE_DIR/vmirror-lib.sh"
@@ -140,6 +141,10 @@ test() {
 	echo "a metadata device in use by another DM device is refused"
 	dmsetup suspend vm
 	refused "$(line /dev/ram3 /dev/ram4 /dev/ram2)" "Metadata device is in use by vm" /dev/ram2
+	# Another DM device's leg as metadata, its metadata as a leg.
+	refused "$(line /dev/ram3 /dev/ram4 /dev/ram1)" "Metadata device is in use by vm" /dev/ram1
+	refused "0 $SZ vmirror /dev/ram3 0 /dev/ram2 0 2 region_size 128" \
+		"A leg is the metadata device of vm" /dev/ram2
 	dmsetup resume vm
 	echo "   ...but a reload of the same device takes it over"
 	dm_reload vm "$(line /dev/ram0 /dev/ram1 /dev/ram2)"
