@@ -20,7 +20,6 @@ struct vmirror_md_disk_leg {
 	__le64 sectors;
 	__le32 lbs;
 	char id[VMIRROR_MD_ID_LEN];
-	u8 pad[3];
 } __packed;
 
 struct vmirror_md_disk_sb {
@@ -194,7 +193,7 @@ int vmirror_md_sb_decode(const void *block, struct vmirror_md_sb *sb)
 }
 
 int vmirror_md_sb_pick(const void *a, const void *b, struct vmirror_md_sb *sb,
-		       const char **why)
+		       const char **why, bool *fell_back)
 {
 	struct vmirror_md_sb sa, sbb;
 	int ra = vmirror_md_sb_decode(a, &sa);
@@ -206,13 +205,16 @@ int vmirror_md_sb_pick(const void *a, const void *b, struct vmirror_md_sb *sb,
 	}
 	if (!ra && (rb || sa.seq > sbb.seq)) {
 		*sb = sa;
+		*fell_back = rb && rb != -ENODATA;
 		return 0;
 	}
 	if (!rb) {
 		*sb = sbb;
+		*fell_back = ra && ra != -ENODATA;
 		return 0;
 	}
-	if (ra == -ENODATA && rb == -ENODATA)
+	/* Never formatted, or a format torn in its one superblock write. */
+	if ((ra == -ENODATA || ra == -EBADMSG) && rb == -ENODATA)
 		return -ENODATA;
 	if (ra == -EBADMSG || rb == -EBADMSG)
 		*why = "Metadata superblocks are both corrupt";
@@ -221,12 +223,11 @@ int vmirror_md_sb_pick(const void *a, const void *b, struct vmirror_md_sb *sb,
 	return -EINVAL;
 }
 
+/* Whole sizes are not compared: a leg may grow under its mapped range. */
 static bool vmirror_md_leg_differs(const struct vmirror_md_leg *d,
 				   const struct vmirror_md_leg *t)
 {
-	if (d->sectors != t->sectors || d->lbs != t->lbs)
-		return true;
-	return d->id[0] && t->id[0] && strcmp(d->id, t->id);
+	return d->lbs != t->lbs || strcmp(d->id, t->id);
 }
 
 const char *vmirror_md_geometry_differs(const struct vmirror_md_geometry *disk,
@@ -244,6 +245,26 @@ const char *vmirror_md_geometry_differs(const struct vmirror_md_geometry *disk,
 	if (vmirror_md_leg_differs(&disk->mirror, &table->mirror))
 		return "Metadata belongs to another association: mirror leg differs";
 	return NULL;
+}
+
+const char *vmirror_md_sb_mismatch(const struct vmirror_md_sb *sb,
+				   const struct vmirror_md_geometry *table)
+{
+	if (sb->flags & VMIRROR_MD_DETACHED)
+		return VMIRROR_MD_DETACHED_ERROR;
+	return vmirror_md_geometry_differs(&sb->geo, table);
+}
+
+bool vmirror_md_block_blank(u64 nr, const void *block)
+{
+	const struct vmirror_md_disk_bm *d = block;
+
+	if (vmirror_md_zero(block))
+		return true;
+	return nr >= VMIRROR_MD_BITMAP_START &&
+	       le32_to_cpu(d->magic) == VMIRROR_MD_BM_MAGIC &&
+	       le64_to_cpu(d->index) == nr - VMIRROR_MD_BITMAP_START &&
+	       vmirror_md_crc(block, VMIRROR_MD_BM_CRC) == le32_to_cpu(d->crc);
 }
 
 void vmirror_md_bm_encode(u64 index, const u64 *words, void *block)

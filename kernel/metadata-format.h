@@ -26,8 +26,12 @@
 #define VMIRROR_MD_BM_WORDS	510
 #define VMIRROR_MD_BM_BITS	(VMIRROR_MD_BM_WORDS * 64)
 #define VMIRROR_MD_BM_MAGIC	0x4d424d56		/* "VMBM" */
-/* A DM uuid with its NUL (DM_UUID_LEN) */
-#define VMIRROR_MD_ID_LEN	129
+/*
+ * A leg's identity string with its NUL: "dm:" and a DM uuid (DM_UUID_LEN
+ * with its NUL), "part:" and a partition UUID, or "naa:", "eui:", "t10:"
+ * and a disk's unique id in hex; see vmirror_md_leg.
+ */
+#define VMIRROR_MD_ID_LEN	136
 
 /* Why a device that is neither zeroes nor vmirror metadata is refused */
 #define VMIRROR_MD_OTHER_DATA \
@@ -39,13 +43,28 @@
 #define VMIRROR_MD_PAUSED		BIT(2)
 #define VMIRROR_MD_ACTIVATED		BIT(3)	/* first resume happened */
 #define VMIRROR_MD_REQUIRES_ACTIVATE	BIT(4)
-#define VMIRROR_MD_FLAGS		0x1f
+/*
+ * A reload moved the association to another metadata device (or to none):
+ * this device is no longer kept up to date, and a table naming it is
+ * refused (VMIRROR_MD_DETACHED_ERROR).
+ */
+#define VMIRROR_MD_DETACHED		BIT(5)
+#define VMIRROR_MD_FLAGS		0x3f
+
+/* Why a detached metadata device is refused */
+#define VMIRROR_MD_DETACHED_ERROR \
+	"Metadata device was detached from its association by a reload (zero it to reuse it)"
 
 /**
  * struct vmirror_md_leg - what identifies a leg across reboots
- * @sectors: size of the whole leg device
+ * @sectors: size of the whole leg device when recorded (not compared: a
+ *	leg may grow; the mapped range is checked against its size anyway)
  * @lbs: its logical block size
- * @id: its DM uuid if it is a DM device that has one, else empty
+ * @id: "dm:<uuid>" for a DM device ("dm:" if it has no uuid),
+ *	"part:<PARTUUID>" for a partition ("part:" if its table gives none),
+ *	"naa:", "eui:" or "t10:" and the hex of a whole disk's unique id
+ *	where its driver reports one (SCSI, NVMe), else empty (loop, virtio,
+ *	brd: such a leg is known by its geometry only)
  *
  * Device numbers are not kept: they change across reboots.
  */
@@ -139,12 +158,45 @@ int vmirror_md_sb_decode(const void *block, struct vmirror_md_sb *sb);
  * @b: block 1
  * @sb: filled in with the current one on success
  * @why: on error, set to a one-line reason for ti->error
+ * @fell_back: set to true on success when the other copy is not valid
+ *	(corrupt, or overwritten) although it is not zeroes: the copy used
+ *	may be older than the last commit (log it)
  *
- * Return: 0, -ENODATA when both blocks read all zeroes (a new device, if
- * the rest is zeroes too), or -EINVAL (refuse the device, @why says why).
+ * A format writes copy A last, B is written first by the commit after it:
+ * A corrupt and B all zeroes is a format that never completed (torn),
+ * nothing was recorded on such a device.
+ *
+ * Return: 0, -ENODATA when both blocks read all zeroes or the format never
+ * completed (a new device, if the rest is blank too, see
+ * vmirror_md_block_blank()), or -EINVAL (refuse the device, @why says why).
  */
 int vmirror_md_sb_pick(const void *a, const void *b, struct vmirror_md_sb *sb,
-		       const char **why);
+		       const char **why, bool *fell_back);
+
+/**
+ * vmirror_md_sb_mismatch() - whether a superblock may be used by a table
+ * @sb: the current superblock of the device
+ * @table: the association of the table line
+ *
+ * Return: NULL if it may, else a one-line reason (detached, or another
+ * association: vmirror_md_geometry_differs()).
+ */
+const char *vmirror_md_sb_mismatch(const struct vmirror_md_sb *sb,
+				   const struct vmirror_md_geometry *table);
+
+/**
+ * vmirror_md_block_blank() - whether a block past the superblocks is what
+ *	a device that never recorded anything may hold
+ * @nr: its block number (2 or more)
+ * @block: VMIRROR_MD_BLOCK_SIZE bytes
+ *
+ * The reserved blocks read zeroes; a bitmap block reads zeroes or is a
+ * valid bitmap block with its own number (a format writes the bitmap
+ * before the superblock, so a format that stopped half way leaves these).
+ *
+ * Return: true if the block is blank.
+ */
+bool vmirror_md_block_blank(u64 nr, const void *block);
 
 /**
  * vmirror_md_geometry_differs() - compare the association of a superblock
@@ -152,7 +204,9 @@ int vmirror_md_sb_pick(const void *a, const void *b, struct vmirror_md_sb *sb,
  * @disk: from the superblock
  * @table: from the table line and its legs
  *
- * A leg id that is empty on either side is not compared.
+ * Legs are compared by logical block size and identity string (equal,
+ * empty included: a leg that had an id must have the same one); their
+ * whole size is not compared.
  *
  * Return: NULL if they are the same, else a one-line reason.
  */

@@ -8,6 +8,7 @@
  */
 
 #include <linux/bitmap.h>
+#include <linux/device-mapper.h>
 #include <linux/dm-bufio.h>
 #include <linux/err.h>
 #include <linux/slab.h>
@@ -23,6 +24,7 @@
 
 struct vmirror_md {
 	struct dm_bufio_client *bufio;
+	struct block_device *bdev;	/* for the log */
 	struct vmirror_md_sb sb;	/* the last committed superblock */
 	u64 nr_blocks;			/* bitmap blocks */
 	u64 *words;			/* the bitmap as on disk, block order */
@@ -80,40 +82,42 @@ static int vmirror_md_sync(struct vmirror_md *md)
 	return dm_bufio_write_dirty_buffers(md->bufio);
 }
 
-/* Whether every block the association needs reads zeroes. */
-static int vmirror_md_all_zero(struct vmirror_md *md, u64 nr_blocks)
+/*
+ * Whether every block past the superblocks that the association needs is
+ * blank (vmirror_md_block_blank()): 1 if so, 0 if not, or an error.
+ */
+static int vmirror_md_all_blank(struct vmirror_md *md, u64 nr_blocks)
 {
 	struct dm_buffer *b;
 	void *data;
-	bool zero;
+	bool blank;
 	u64 i;
 
-	for (i = 0; i < nr_blocks; i++) {
+	for (i = 2; i < nr_blocks; i++) {
 		data = dm_bufio_read(md->bufio, i, &b);
 		if (IS_ERR(data))
 			return PTR_ERR(data);
-		zero = vmirror_md_zero(data);
+		blank = vmirror_md_block_blank(i, data);
 		dm_bufio_release(b);
 		dm_bufio_forget(md->bufio, i);
-		if (!zero)
+		if (!blank)
 			return 0;
 		cond_resched();
 	}
 	return 1;
 }
 
-static int vmirror_md_format(struct vmirror_md *md,
-			     const struct vmirror_md_geometry *geo,
-			     bool nosync, u64 now_ns)
+int vmirror_md_format(struct vmirror_md *md, bool nosync, u64 now_ns,
+		      struct vmirror_md_sb *sb)
 {
+	const struct vmirror_md_geometry *geo = &md->sb.geo;
 	u64 i;
 	int r;
 
-	md->sb = (struct vmirror_md_sb) {
-		.geo = *geo,
-		.created_ns = now_ns,
-		.copy_state = VMIRROR_COPY_STATE_INITIALIZED,
-	};
+	if (!md->formatted || md->sb.created_ns)
+		return -EINVAL;
+	md->sb.created_ns = now_ns;
+	md->sb.copy_state = VMIRROR_COPY_STATE_INITIALIZED;
 	generate_random_uuid(md->sb.uuid);
 	if (nosync) {
 		/* Every region in sync, no bit beyond the last one. */
@@ -138,8 +142,10 @@ static int vmirror_md_format(struct vmirror_md *md,
 	r = vmirror_md_write_block(md, 0, vmirror_md_fill_sb, 0);
 	if (!r)
 		r = vmirror_md_sync(md);
-	md->formatted = true;
-	return r;
+	if (r)
+		return r;
+	*sb = md->sb;
+	return 0;
 }
 
 static int vmirror_md_load(struct vmirror_md *md, const void *a,
@@ -147,16 +153,22 @@ static int vmirror_md_load(struct vmirror_md *md, const void *a,
 {
 	const char *why = NULL;
 	struct dm_buffer *buf;
+	bool fell_back;
 	void *data;
 	u64 i;
 	int r;
 
-	r = vmirror_md_sb_pick(a, b, &md->sb, &why);
+	r = vmirror_md_sb_pick(a, b, &md->sb, &why, &fell_back);
 	if (r) {
 		if (why)
 			strscpy(err, why, errlen);
 		return r;
 	}
+	if (fell_back)
+		DMWARN("metadata %pg: superblock copy %c is corrupt, copy %c (commit %llu) is used",
+		       md->bdev,
+		       md->sb.seq & 1 ? 'A' : 'B', md->sb.seq & 1 ? 'B' : 'A',
+		       md->sb.seq);
 	for (i = 0; i < md->nr_blocks; i++) {
 		data = dm_bufio_read(md->bufio, vmirror_md_bm_block(i), &buf);
 		if (IS_ERR(data)) {
@@ -173,11 +185,13 @@ static int vmirror_md_load(struct vmirror_md *md, const void *a,
 	return 0;
 }
 
-/* Read both superblocks; then load them, or format an all-zero device. */
+/*
+ * Read both superblocks; then load them, or find a new device (blank):
+ * nothing is written here.
+ */
 static int vmirror_md_open_blocks(struct vmirror_md *md,
 				  const struct vmirror_md_geometry *geo,
-				  bool nosync, u64 now_ns, char *err,
-				  size_t errlen)
+				  char *err, size_t errlen)
 {
 	struct dm_buffer *ba, *bb;
 	void *a, *b;
@@ -195,24 +209,27 @@ static int vmirror_md_open_blocks(struct vmirror_md *md,
 	r = vmirror_md_load(md, a, b, err, errlen);
 	dm_bufio_release(bb);
 	dm_bufio_release(ba);
+	/* A format (later) writes them through the cache: read again then. */
+	dm_bufio_forget(md->bufio, 0);
+	dm_bufio_forget(md->bufio, 1);
 
 	if (r == -ENODATA) {
-		r = vmirror_md_all_zero(md, vmirror_md_size(geo->nr_regions) /
-					    VMIRROR_MD_BLOCK_SIZE);
+		r = vmirror_md_all_blank(md, vmirror_md_size(geo->nr_regions) /
+					      VMIRROR_MD_BLOCK_SIZE);
 		if (r < 0)
 			goto out_io;
 		if (!r) {
 			strscpy(err, VMIRROR_MD_OTHER_DATA, errlen);
 			return -EINVAL;
 		}
-		r = vmirror_md_format(md, geo, nosync, now_ns);
-		if (r)
-			strscpy(err, "Cannot format metadata device", errlen);
-		return r;
+		/* New: vmirror_md_format() writes it once the table is good. */
+		md->sb = (struct vmirror_md_sb) { .geo = *geo };
+		md->formatted = true;
+		return 0;
 	}
 	if (r)
 		return r;
-	differs = vmirror_md_geometry_differs(&md->sb.geo, geo);
+	differs = vmirror_md_sb_mismatch(&md->sb, geo);
 	if (differs) {
 		strscpy(err, differs, errlen);
 		return -EINVAL;
@@ -226,7 +243,6 @@ out_io:
 
 struct vmirror_md *vmirror_md_open(struct block_device *bdev,
 				   const struct vmirror_md_geometry *geo,
-				   bool nosync, u64 now_ns,
 				   struct vmirror_md_sb *sb, char *err,
 				   size_t errlen)
 {
@@ -242,6 +258,7 @@ struct vmirror_md *vmirror_md_open(struct block_device *bdev,
 	md = kzalloc(sizeof(*md), GFP_KERNEL);
 	if (!md)
 		goto out_nomem;
+	md->bdev = bdev;
 	md->nr_blocks = vmirror_md_bitmap_blocks(geo->nr_regions);
 	md->words = kvcalloc(md->nr_blocks * VMIRROR_MD_BM_WORDS, sizeof(u64),
 			     GFP_KERNEL);
@@ -254,7 +271,7 @@ struct vmirror_md *vmirror_md_open(struct block_device *bdev,
 		md->bufio = NULL;
 		goto out_free;
 	}
-	r = vmirror_md_open_blocks(md, geo, nosync, now_ns, err, errlen);
+	r = vmirror_md_open_blocks(md, geo, err, errlen);
 	if (r) {
 		vmirror_md_close(md);
 		return ERR_PTR(r);
@@ -326,6 +343,7 @@ static int vmirror_md_write_sb(struct vmirror_md *md)
 int vmirror_md_commit(struct vmirror_md *md, const struct vmirror_md_state *st,
 		      const unsigned long *synced)
 {
+	bool critical;
 	int r;
 
 	if (md->failed)
@@ -339,11 +357,15 @@ int vmirror_md_commit(struct vmirror_md *md, const struct vmirror_md_state *st,
 		r = vmirror_md_sync(md);
 	if (r)
 		goto out_failed;
+	critical = md->sb.copy_state != st->copy_state;
 	md->sb.copy_state = st->copy_state;
 	md->sb.flags = st->flags;
 	md->sb.sync_time_ns = st->sync_time_ns;
 	md->sb.bytes_copied = st->bytes_copied;
 	r = vmirror_md_write_sb(md);
+	/* A new copy_state in both copies: one rotten copy cannot undo it. */
+	if (!r && critical)
+		r = vmirror_md_write_sb(md);
 	if (r)
 		goto out_failed;
 	return 0;
@@ -351,6 +373,19 @@ int vmirror_md_commit(struct vmirror_md *md, const struct vmirror_md_state *st,
 out_failed:
 	md->failed = true;
 	return -EIO;
+}
+
+int vmirror_md_detach(struct vmirror_md *md)
+{
+	if (md->failed)
+		return -EIO;
+	md->sb.flags |= VMIRROR_MD_DETACHED;
+	/* Both copies: neither may be taken for the association's state. */
+	if (vmirror_md_write_sb(md) || vmirror_md_write_sb(md)) {
+		md->failed = true;
+		return -EIO;
+	}
+	return 0;
 }
 
 void vmirror_md_close(struct vmirror_md *md)

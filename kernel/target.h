@@ -90,6 +90,8 @@
  * @refused: why the table is never resumed (it would read a source
  *	abandoned by a failover of the table it replaces), or NULL;
  *	preresume only
+ * @taken_over: preresume took the replaced table's progress over;
+ *	preresume only
  * @quiescing: a split waits for host writes to drain
  * @quiesce_wait: woken by completing writes while @quiescing
  * @notify_work: raises the notifications of a state change
@@ -158,6 +160,7 @@ struct vmirror {
 	bool resumed;
 	bool retired;
 	char *refused;
+	bool taken_over;
 	bool quiescing;
 	wait_queue_head_t quiesce_wait;
 	struct work_struct notify_work;
@@ -287,7 +290,7 @@ int vmirror_commit(struct vmirror *vm, const struct vmirror_state *st);
  * vmirror_intent_init() - the write-intent bookkeeping of a target with a
  *	metadata device
  * @vm: the target, being constructed, with @vm->md and @vm->rm
- * @bits: the regions recorded in sync (b(R) = 1)
+ * @bits: the regions recorded in sync (b(R) = 1), or NULL: none
  *
  * Return: 0 or -ENOMEM.
  */
@@ -302,6 +305,19 @@ int vmirror_intent_init(struct vmirror *vm, const unsigned long *bits);
  * Context: both md_locks held.
  */
 void vmirror_intent_take_over(struct vmirror *vm, struct vmirror *old);
+
+/**
+ * vmirror_intent_from_map() - record in sync what the map has in sync
+ * @vm: a table that took a map over and uses another metadata device;
+ *	not live, no I/O in flight
+ *
+ * Flushes both legs, then loads the write-intent state with the regions
+ * the map has in sync (none if a flush failed); the caller commits.
+ *
+ * Context: process, may sleep.
+ * Return: 0, or -ENOMEM.
+ */
+int vmirror_intent_from_map(struct vmirror *vm);
 
 /**
  * vmirror_md_suspend() - postsuspend: record every region that can be

@@ -167,7 +167,34 @@ int vmirror_intent_init(struct vmirror *vm, const unsigned long *bits)
 				   VMIRROR_HOT_MAX, vmirror_region_idle, vm);
 	if (!vm->intent)
 		return -ENOMEM;
+	if (bits)
+		intent_load(vm->intent, bits);
+	return 0;
+}
+
+int vmirror_intent_from_map(struct vmirror *vm)
+{
+	struct region_map *rm = vm->rm;
+	u64 nr = region_map_nr_regions(rm), r;
+	unsigned long *bits;
+	int ret;
+
+	bits = kvcalloc(BITS_TO_LONGS(nr), sizeof(unsigned long), GFP_KERNEL);
+	if (!bits)
+		return -ENOMEM;
+	/* Rule C: a region recorded in sync has its writes flushed on both legs. */
+	ret = blkdev_issue_flush(vm->source->bdev);
+	if (!ret)
+		ret = blkdev_issue_flush(vm->mirror->bdev);
+	for (r = 0; !ret && r < nr; r++) {
+		if (region_map_is_synced(rm, r))
+			__set_bit(r, bits);
+		if (!(r % 4096))
+			cond_resched();
+	}
+	/* A failed flush: nothing is recorded in sync. */
 	intent_load(vm->intent, bits);
+	kvfree(bits);
 	return 0;
 }
 

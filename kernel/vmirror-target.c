@@ -77,6 +77,16 @@ static void vmirror_source_extent(struct vmirror *vm, struct vmirror_extent *e)
 	e->len = vm->ti->len;
 }
 
+/* The range of its whole disk that @dev covers from @start, @len long. */
+static void vmirror_dev_range(struct dm_dev *dev, sector_t start,
+			      sector_t len, struct vmirror_extent *e)
+{
+	e->devt = disk_devt(dev->bdev->bd_disk);
+	e->diskseq = READ_ONCE(dev->bdev->bd_disk->diskseq);
+	e->start = get_start_sect(dev->bdev) + start;
+	e->len = len;
+}
+
 /* Whether @vm failed over, and the source it abandoned then. */
 static bool vmirror_abandoned_source(struct vmirror *vm,
 				     struct vmirror_extent *src)
@@ -167,30 +177,80 @@ static void vmirror_take_over(struct vmirror *vm, struct vmirror *old)
 }
 
 /*
- * Preresume, @old retired and suspended (its last commit is clean): if
- * both tables name the same metadata device, @vm takes @old's handle, the
- * one that knows what is on the device (the sequence number of the last
- * commit).  Lock order: @old's md_lock, then @vm's (@vm is not live).
+ * Preresume, @old retired and suspended (its last commit is clean), @vm
+ * holding the state it will run with (taken over from @old, or its own).
+ * If both tables name the same metadata device, @vm takes @old's handle,
+ * the one that knows what is on the device (the sequence number of the
+ * last commit).  Else the state @vm took over is committed to @vm's
+ * device before any I/O is admitted, and @old's device, which no table
+ * keeps up to date from now on, is marked detached (after the commit: a
+ * crash in between leaves two devices holding the same, true, state).
+ * Lock order: @old's md_lock, then @vm's (@vm is not live).
  */
-static void vmirror_take_over_md(struct vmirror *vm, struct vmirror *old)
+static int vmirror_hand_over_md(struct vmirror *vm, struct vmirror *old)
 {
+	struct vmirror_extent e;
 	struct vmirror_md *md;
+	bool leg;
+	int r = 0;
 
-	if (!vm->meta || !old->meta ||
-	    vm->meta->bdev->bd_dev != old->meta->bdev->bd_dev)
-		return;
+	if (vm->meta && old->meta &&
+	    vm->meta->bdev->bd_dev == old->meta->bdev->bd_dev) {
+		mutex_lock(&old->md_lock);
+		mutex_lock_nested(&vm->md_lock, SINGLE_DEPTH_NESTING);
+		md = vm->md;
+		vm->md = old->md;
+		/* @old commits nothing from now on (vmirror_commit()). */
+		old->md = NULL;
+		/* The write-intent state goes with the handle that recorded it. */
+		vmirror_intent_take_over(vm, old);
+		mutex_unlock(&vm->md_lock);
+		mutex_unlock(&old->md_lock);
+		/* Read at @vm's load, never written since: closing writes nothing. */
+		vmirror_md_close(md);
+		/*
+		 * The state taken over is recorded before any I/O (a failed
+		 * handle, md->failed, fails this too: nothing runs unrecorded).
+		 */
+		if (vm->taken_over && vmirror_commit(vm, NULL)) {
+			DMERR("%s: cannot record the state taken over on metadata device %s: not resumed",
+			      vmirror_md_name(vm), vm->meta->name);
+			return -EIO;
+		}
+		return 0;
+	}
+	/*
+	 * Another device: what it holds (a stale copy, or a fresh format with
+	 * nosync) says nothing of the map taken over.  Record in sync exactly
+	 * the regions the map has in sync, once both legs are flushed (rule
+	 * C: @old is suspended, no write is in flight), then the state.
+	 */
+	if (vm->meta && vm->taken_over &&
+	    (vmirror_intent_from_map(vm) || vmirror_commit(vm, NULL))) {
+		DMERR("%s: cannot record the state taken over on metadata device %s: not resumed",
+		      vmirror_md_name(vm), vm->meta->name);
+		return -EIO;
+	}
+	if (!old->meta)
+		return 0;
+	/* A leg of @vm now: data, not to be written (registered at its ctr). */
+	vmirror_dev_range(old->meta, 0, bdev_nr_sectors(old->meta->bdev), &e);
+	leg = vmirror_extents_overlap(&e, &vm->link.legs[0]) ||
+	      vmirror_extents_overlap(&e, &vm->link.legs[1]);
 	mutex_lock(&old->md_lock);
-	mutex_lock_nested(&vm->md_lock, SINGLE_DEPTH_NESTING);
-	md = vm->md;
-	vm->md = old->md;
-	/* @old commits nothing from now on (vmirror_commit()). */
+	md = old->md;
 	old->md = NULL;
-	/* The write-intent state goes with the handle that recorded it. */
-	vmirror_intent_take_over(vm, old);
-	mutex_unlock(&vm->md_lock);
+	if (md && !leg)
+		r = vmirror_md_detach(md);
 	mutex_unlock(&old->md_lock);
-	/* Read at @vm's load, never written since: closing writes nothing. */
 	vmirror_md_close(md);
+	if (r)
+		DMERR("%s: cannot mark metadata device %s detached: zero it before reuse",
+		      vmirror_md_name(vm), old->meta->name);
+	else if (md && !leg)
+		DMINFO("%s: metadata device %s detached: the new table does not use it",
+		       vmirror_md_name(vm), old->meta->name);
+	return 0;
 }
 
 /* No operation runs on @old any more: a new table replaces it. */
@@ -216,39 +276,45 @@ static struct vmirror *vmirror_other_live(struct vmirror *vm)
 static char *vmirror_successor_error(struct vmirror *vm, bool retire)
 {
 	struct vmirror *old = vmirror_other_live(vm);
-	struct vmirror_extent src;
+	struct vmirror_extent src, own;
 	char *why;
 
 	if (!old) {
+		/* A failedover table serves the mirror alone (a retried resume). */
 		if (vmirror_dev_abandoned(&vm->link, &src) &&
+		    !vmirror_abandoned_source(vm, &own) &&
 		    vmirror_reads_extent(vm, &src))
 			return VMIRROR_ABANDONED_ERROR;
 		return NULL;
 	}
-	if (retire) {
+	if (retire)
 		vmirror_retire(old);
-		vmirror_take_over_md(vm, old);
-	}
 	why = vmirror_replace_error(vm, old);
 	vmirror_dev_put(&old->link);
 	return why;
 }
 
 /*
- * Resume: take the live target's progress over if it is the same
- * association, then become the live target.  Resumes of one DM device are
- * serialised: nothing else changes the live target meanwhile.
+ * Preresume, @vm not refused: take the live target's progress over if it
+ * is the same association (before any I/O, so that it is recorded before
+ * any I/O too), then hand the metadata over.  Resumes of one DM device are
+ * serialised: nothing else changes the live target meanwhile, and @old is
+ * destroyed after this resume, whether it succeeds or not.
  */
-static void vmirror_activate(struct vmirror *vm)
+static int vmirror_succeed(struct vmirror *vm)
 {
 	struct vmirror *old = vmirror_other_live(vm);
+	int r;
 
-	if (old) {
-		if (vmirror_same_association(vm, old))
-			vmirror_take_over(vm, old);
-		vmirror_dev_put(&old->link);
+	if (!old)
+		return 0;
+	if (!vm->taken_over && vmirror_same_association(vm, old)) {
+		vmirror_take_over(vm, old);
+		vm->taken_over = true;
 	}
-	vmirror_dev_activate(&vm->link);
+	r = vmirror_hand_over_md(vm, old);
+	vmirror_dev_put(&old->link);
+	return r;
 }
 
 /*---------------------------------------------------------------------------*/
@@ -322,27 +388,113 @@ static char *vmirror_error_buf(void)
 	return vmirror_errors[i % VMIRROR_ERRORS];
 }
 
-/* What identifies a leg across reboots: size, block size, DM uuid. */
-static void vmirror_leg_identity(struct dm_dev *leg, struct vmirror_md_leg *id)
-{
-	struct mapped_device *md = dm_get_md(leg->bdev->bd_dev);
+/* Designator types of a disk's unique id, the most specific first */
+static const struct {
+	enum blk_unique_id type;
+	const char *name;
+} vmirror_uid_types[] = {
+	{ BLK_UID_NAA, "naa" },
+	{ BLK_UID_EUI64, "eui" },
+	{ BLK_UID_T10, "t10" },
+};
 
-	id->sectors = bdev_nr_sectors(leg->bdev);
-	id->lbs = bdev_logical_block_size(leg->bdev);
-	id->id[0] = 0;
+/*
+ * What identifies a leg across reboots (struct vmirror_md_leg): block
+ * size, and the DM uuid of a DM device, the partition UUID of a
+ * partition, or the unique id a disk's driver reports (SCSI and NVMe do,
+ * as for pNFS).  Nothing else for a disk without one (loop, virtio, brd).
+ */
+static int vmirror_leg_identity(struct dm_dev *leg, struct vmirror_md_leg *id)
+{
+	struct block_device *bdev = leg->bdev;
+	struct gendisk *disk = bdev->bd_disk;
+	struct mapped_device *md = dm_get_md(bdev->bd_dev);
+	char *p = id->id;
+	u8 uid[16];
+	int i, j, n;
+
+	id->sectors = bdev_nr_sectors(bdev);
+	id->lbs = bdev_logical_block_size(bdev);
+	memset(id->id, 0, sizeof(id->id));
 	if (md) {
 		char *name = kmalloc(DM_NAME_LEN, GFP_KERNEL);
+		char *uuid = kmalloc(DM_UUID_LEN, GFP_KERNEL);
+		int r = -ENOMEM;
 
-		if (!name || dm_copy_name_and_uuid(md, name, id->id))
-			id->id[0] = 0;
+		/* An id not read is an error, never an id not compared. */
+		if (name && uuid)
+			r = dm_copy_name_and_uuid(md, name, uuid);
+		if (!r)
+			snprintf(id->id, sizeof(id->id), "dm:%s", uuid);
+		kfree(uuid);
 		kfree(name);
 		dm_put(md);
+		return r;
 	}
+	if (bdev_is_partition(bdev)) {
+		snprintf(id->id, sizeof(id->id), "part:%s",
+			 bdev->bd_meta_info ? bdev->bd_meta_info->uuid : "");
+		return 0;
+	}
+	if (!disk->fops->get_unique_id)
+		return 0;
+	for (i = 0; i < ARRAY_SIZE(vmirror_uid_types); i++) {
+		n = disk->fops->get_unique_id(disk, uid,
+					      vmirror_uid_types[i].type);
+		if (n <= 0)
+			continue;
+		n = min_t(int, n, sizeof(uid));
+		p += sprintf(p, "%s:", vmirror_uid_types[i].name);
+		for (j = 0; j < n; j++)
+			p += sprintf(p, "%02x", uid[j]);
+		break;
+	}
+	return 0;
 }
 
 /*
- * Open the metadata device and read the association back, or format it.
- * Fills @in_sync with the regions recorded in sync (NULL: none).
+ * Record @vm's legs and metadata device (NULL: none) in the registry:
+ * NULL, or why they cannot be used: the metadata device overlaps a leg's
+ * mapped range on the same disk (a partition and its disk are seen
+ * through; a stacked device is not), it is this very DM device, or
+ * another DM device uses it (as metadata or a leg); or a leg is another
+ * DM device's metadata device.
+ */
+static char *vmirror_claim(struct vmirror *vm, struct dm_dev *meta_dev)
+{
+	struct dm_target *ti = vm->ti;
+	struct vmirror_extent meta = { .len = 0 }, legs[2];
+	char owner[DM_NAME_LEN];
+	char *err;
+	int r;
+
+	vmirror_dev_range(vm->source, vm->source_start, ti->len, &legs[0]);
+	vmirror_dev_range(vm->mirror, vm->mirror_start, ti->len, &legs[1]);
+	if (meta_dev) {
+		struct block_device *bdev = meta_dev->bdev;
+
+		if (bdev->bd_dev == disk_devt(dm_disk(dm_table_get_md(ti->table))))
+			return "Metadata device is this vmirror device";
+		vmirror_dev_range(meta_dev, 0, bdev_nr_sectors(bdev), &meta);
+		if (vmirror_extents_overlap(&meta, &legs[0]))
+			return "Metadata device overlaps the source";
+		if (vmirror_extents_overlap(&meta, &legs[1]))
+			return "Metadata device overlaps the mirror";
+	}
+	r = vmirror_dev_claim(&vm->link, legs, &meta, owner, sizeof(owner));
+	if (!r)
+		return NULL;
+	err = vmirror_error_buf();
+	snprintf(err, VMIRROR_ERROR_LEN, r == -EBUSY ?
+		 "Metadata device is in use by %s" :
+		 "A leg is the metadata device of %s", owner);
+	return err;
+}
+
+/*
+ * Open the metadata device and read the association back, or find it
+ * new (formatted by vmirror_format() when the table is known good).
+ * Writes nothing.
  */
 static int vmirror_get_metadata(struct vmirror *vm, const struct vmirror_args *a,
 				struct vmirror_md_sb *sb)
@@ -356,22 +508,21 @@ static int vmirror_get_metadata(struct vmirror *vm, const struct vmirror_args *a
 		.mirror_start = vm->mirror_start,
 	};
 	char *err = vmirror_error_buf();
-	dev_t dev;
 
 	if (dm_get_device(ti, a->metadata_path, dm_table_get_mode(ti->table),
 			  &vm->meta)) {
 		ti->error = "Metadata device lookup failed";
 		return -EINVAL;
 	}
-	dev = vm->meta->bdev->bd_dev;
-	if (dev == vm->source->bdev->bd_dev || dev == vm->mirror->bdev->bd_dev) {
-		ti->error = "Metadata device is a leg";
+	ti->error = vmirror_claim(vm, vm->meta);
+	if (ti->error)
+		goto out_put;
+	if (vmirror_leg_identity(vm->source, &geo.source) ||
+	    vmirror_leg_identity(vm->mirror, &geo.mirror)) {
+		ti->error = "Cannot read the identity of a leg";
 		goto out_put;
 	}
-	vmirror_leg_identity(vm->source, &geo.source);
-	vmirror_leg_identity(vm->mirror, &geo.mirror);
-	vm->md = vmirror_md_open(vm->meta->bdev, &geo, a->nosync,
-				 ktime_get_real_ns(), sb, err,
+	vm->md = vmirror_md_open(vm->meta->bdev, &geo, sb, err,
 				 VMIRROR_ERROR_LEN);
 	if (!IS_ERR(vm->md))
 		return 0;
@@ -383,12 +534,23 @@ out_put:
 	return -EINVAL;
 }
 
-/*
- * The association as its metadata recorded it: map and state.  A region
- * is in sync if and only if its bit is set (rule C: in sync, and every
- * write to it ever issued completed and flushed on both legs); nothing
- * else is trusted, so a crash at any point loads a true map.
- */
+/* A new association: the table is known good, format its metadata. */
+static int vmirror_format(struct vmirror *vm, const struct vmirror_args *a)
+{
+	struct vmirror_md_sb sb;
+	int r;
+
+	r = vmirror_md_format(vm->md, a->nosync, ktime_get_real_ns(), &sb);
+	if (r) {
+		vm->ti->error = "Cannot format metadata device";
+		return r;
+	}
+	DMINFO("%s: metadata %s: a new association, formatted",
+	       vmirror_md_name(vm), vm->meta->name);
+	return 0;
+}
+
+/* The association as its metadata recorded it: map and state. */
 static int vmirror_restore(struct vmirror *vm, const struct vmirror_md_sb *sb)
 {
 	u64 nr = region_map_nr_regions(vm->rm);
@@ -396,15 +558,16 @@ static int vmirror_restore(struct vmirror *vm, const struct vmirror_md_sb *sb)
 	bool all;
 	int r;
 
-	bits = bitmap_zalloc(nr, GFP_KERNEL);
+	/* Up to 256 MiB (INT_MAX regions): never a kmalloc. */
+	bits = kvcalloc(BITS_TO_LONGS(nr), sizeof(unsigned long), GFP_KERNEL);
 	if (!bits)
 		return -ENOMEM;
 	vmirror_md_get_bits(vm->md, bits);
 	r = vmirror_intent_init(vm, bits);
-	if (!r && !vmirror_md_formatted(vm->md))
+	if (!r)
 		region_map_load_synced(vm->rm, bits);
-	bitmap_free(bits);
-	if (r || vmirror_md_formatted(vm->md))
+	kvfree(bits);
+	if (r)
 		return r;
 	if (vmirror_md_bad_blocks(vm->md))
 		DMWARN("%s: metadata %s: %llu bitmap blocks corrupt, their regions copied again",
@@ -558,11 +721,21 @@ static int vmirror_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		goto out_detach;
 
 	ti->error = vmirror_successor_error(vm, false);
+	if (!ti->error)
+		ti->error = vmirror_claim(vm, NULL);
 	if (ti->error) {
 		r = -EINVAL;
 		goto out_put_legs;
 	}
 
+	/* Before the metadata is opened: no allocation of that size. */
+	if (DIV_ROUND_UP_ULL(ti->len, args.region_size) > INT_MAX) {
+		ti->error = "Too many regions";
+		r = -EINVAL;
+		goto out_put_legs;
+	}
+
+	/* Every check and allocation first: a refused line writes nothing. */
 	if (args.metadata_path) {
 		r = vmirror_get_metadata(vm, &args, &sb);
 		if (r)
@@ -572,10 +745,21 @@ static int vmirror_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	r = vmirror_ctr_core(vm, &args);
 	if (r)
 		goto out_put_meta;
-	if (vm->md && vmirror_restore(vm, &sb)) {
+	if (vm->md && !vmirror_md_formatted(vm->md) && vmirror_restore(vm, &sb)) {
 		ti->error = "Cannot allocate region map";
 		r = -ENOMEM;
 		goto out_destroy_core;
+	}
+	/* Last: nothing refuses the line after this. */
+	if (vm->md && vmirror_md_formatted(vm->md)) {
+		r = vmirror_format(vm, &args);
+		/* As formatted: every region recorded in sync with nosync, else none. */
+		if (!r)
+			r = vmirror_intent_init(vm, NULL);
+		if (!r && args.nosync)
+			intent_load(vm->intent, NULL);
+		if (r)
+			goto out_destroy_core;
 	}
 
 	vmirror_init_target(ti, vm);
@@ -688,7 +872,7 @@ static int vmirror_preresume(struct dm_target *ti)
 	if (!vm->refused)
 		vm->refused = vmirror_successor_error(vm, true);
 	if (!vm->refused)
-		return 0;
+		return vmirror_succeed(vm);
 	DMERR("%s: %s: not resumed, load another table (e.g. linear on the mirror %s)",
 	      vmirror_md_name(vm), vm->refused, vm->mirror->name);
 	return -EINVAL;
@@ -698,7 +882,8 @@ static void vmirror_resume(struct dm_target *ti)
 {
 	struct vmirror *vm = ti->private;
 
-	vmirror_activate(vm);
+	/* Preresume took the live target's progress over. */
+	vmirror_dev_activate(&vm->link);
 	mutex_lock(&vm->op_lock);
 	/* This table's sync_mode, also on a map taken over from the last. */
 	vmirror_set_write_mode(vm, vm->async, false);

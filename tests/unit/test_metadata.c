@@ -19,7 +19,7 @@ static struct vmirror_md_sb sample(void)
 		.geo = {
 			.len = 32768, .region_sectors = 128, .nr_regions = 256,
 			.source_start = 0, .mirror_start = 2048,
-			.source = { .sectors = 32768, .lbs = 512, .id = "LVM-abc" },
+			.source = { .sectors = 32768, .lbs = 512, .id = "dm:LVM-abc" },
 			.mirror = { .sectors = 65536, .lbs = 4096, .id = "" },
 		},
 		.copy_state = VMIRROR_COPY_STATE_FRACTURED,
@@ -44,7 +44,7 @@ static void sb_round_trip(void)
 	CHECK(out.flags == (VMIRROR_MD_CLEAN | VMIRROR_MD_ACTIVATED));
 	CHECK(out.sync_time_ns == 42 && out.bytes_copied == 1 << 20);
 	CHECK(!vmirror_md_geometry_differs(&out.geo, &in.geo));
-	CHECK(!strcmp(out.geo.source.id, "LVM-abc"));
+	CHECK(!strcmp(out.geo.source.id, "dm:LVM-abc"));
 }
 
 static void sb_corrupt_and_foreign(void)
@@ -88,30 +88,48 @@ static void sb_pick(void)
 	static u8 zero[VMIRROR_MD_BLOCK_SIZE];
 	struct vmirror_md_sb in = sample(), out;
 	const char *why = NULL;
+	bool fell_back;
 
-	CHECK(vmirror_md_sb_pick(zero, zero, &out, &why) == -ENODATA);
+	CHECK(vmirror_md_sb_pick(zero, zero, &out, &why, &fell_back) == -ENODATA);
+
+	/* A format: copy A alone, B zeroes; nothing to fall back from. */
+	in.seq = 0;
+	vmirror_md_sb_encode(&in, a);
+	fell_back = true;
+	CHECK(vmirror_md_sb_pick(a, zero, &out, &why, &fell_back) == 0);
+	CHECK(out.seq == 0 && !fell_back);
+	/* A format torn in its superblock write: nothing was recorded. */
+	a[100] ^= 1;
+	CHECK(vmirror_md_sb_pick(a, zero, &out, &why, &fell_back) == -ENODATA);
+	/* ...but a torn B with A zeroes cannot come from a format. */
+	why = NULL;
+	CHECK(vmirror_md_sb_pick(zero, a, &out, &why, &fell_back) == -EINVAL);
+	CHECK(why && strstr(why, "both corrupt"));
 
 	in.seq = 8;
 	vmirror_md_sb_encode(&in, a);
 	in.seq = 9;
 	in.copy_state = VMIRROR_COPY_STATE_FAILEDOVER;
 	vmirror_md_sb_encode(&in, b);
-	CHECK(vmirror_md_sb_pick(a, b, &out, &why) == 0 && out.seq == 9);
-	CHECK(out.copy_state == VMIRROR_COPY_STATE_FAILEDOVER);
-	CHECK(vmirror_md_sb_pick(b, a, &out, &why) == 0 && out.seq == 9);
+	fell_back = true;
+	CHECK(vmirror_md_sb_pick(a, b, &out, &why, &fell_back) == 0 && out.seq == 9);
+	CHECK(out.copy_state == VMIRROR_COPY_STATE_FAILEDOVER && !fell_back);
+	CHECK(vmirror_md_sb_pick(b, a, &out, &why, &fell_back) == 0 && out.seq == 9);
+	CHECK(!fell_back);
 
-	/* A torn newest copy: the older one is current. */
+	/* A torn newest copy: the older one is current, and that is said. */
 	b[100] ^= 1;
-	CHECK(vmirror_md_sb_pick(a, b, &out, &why) == 0 && out.seq == 8);
+	CHECK(vmirror_md_sb_pick(a, b, &out, &why, &fell_back) == 0 && out.seq == 8);
+	CHECK(fell_back);
 	/* Both torn: refused. */
 	a[100] ^= 1;
 	why = NULL;
-	CHECK(vmirror_md_sb_pick(a, b, &out, &why) == -EINVAL);
+	CHECK(vmirror_md_sb_pick(a, b, &out, &why, &fell_back) == -EINVAL);
 	CHECK(why && strstr(why, "both corrupt"));
 	/* Other data. */
 	memset(a, 0xab, sizeof(a));
 	why = NULL;
-	CHECK(vmirror_md_sb_pick(a, zero, &out, &why) == -EINVAL);
+	CHECK(vmirror_md_sb_pick(a, zero, &out, &why, &fell_back) == -EINVAL);
 	CHECK(why && strstr(why, "other data"));
 }
 
@@ -128,20 +146,66 @@ static void geometry(void)
 	t = sample();
 	t.geo.mirror_start = 0;
 	CHECK(strstr(vmirror_md_geometry_differs(&d.geo, &t.geo), "offsets"));
+	/* A leg that grew (its mapped range is checked elsewhere). */
 	t = sample();
 	t.geo.source.sectors *= 2;
-	CHECK(strstr(vmirror_md_geometry_differs(&d.geo, &t.geo), "source leg"));
+	CHECK(!vmirror_md_geometry_differs(&d.geo, &t.geo));
 	t = sample();
-	strcpy(t.geo.source.id, "LVM-xyz");
+	strcpy(t.geo.source.id, "dm:LVM-xyz");
 	CHECK(strstr(vmirror_md_geometry_differs(&d.geo, &t.geo), "source leg"));
-	/* An id known on one side only is not compared. */
+	/* Source and mirror swapped. */
+	t = sample();
+	strcpy(t.geo.source.id, d.geo.mirror.id);
+	strcpy(t.geo.mirror.id, d.geo.source.id);
+	CHECK(strstr(vmirror_md_geometry_differs(&d.geo, &t.geo), "source leg"));
+	/* An id known on one side only differs (a DM leg replaced by a disk). */
 	t = sample();
 	t.geo.source.id[0] = 0;
-	strcpy(t.geo.mirror.id, "CRYPT-1");
-	CHECK(!vmirror_md_geometry_differs(&d.geo, &t.geo));
+	CHECK(strstr(vmirror_md_geometry_differs(&d.geo, &t.geo), "source leg"));
+	t = sample();
+	strcpy(t.geo.mirror.id, "part:0fc63daf-8483-4772-8e79-3d69d8477de4");
+	CHECK(strstr(vmirror_md_geometry_differs(&d.geo, &t.geo), "mirror leg"));
+	/* A DM leg without uuid is not a disk without id. */
+	t = sample();
+	strcpy(t.geo.mirror.id, "dm:");
+	CHECK(strstr(vmirror_md_geometry_differs(&d.geo, &t.geo), "mirror leg"));
 	t = sample();
 	t.geo.mirror.lbs = 512;
 	CHECK(strstr(vmirror_md_geometry_differs(&d.geo, &t.geo), "mirror leg"));
+}
+
+static void mismatch(void)
+{
+	struct vmirror_md_sb d = sample(), t = sample();
+
+	CHECK(!vmirror_md_sb_mismatch(&d, &t.geo));
+	d.flags |= VMIRROR_MD_DETACHED;
+	CHECK(!strcmp(vmirror_md_sb_mismatch(&d, &t.geo), VMIRROR_MD_DETACHED_ERROR));
+	d = sample();
+	t.geo.len++;
+	CHECK(strstr(vmirror_md_sb_mismatch(&d, &t.geo), "length"));
+}
+
+static void blank_blocks(void)
+{
+	static u8 block[VMIRROR_MD_BLOCK_SIZE];
+	static u64 words[VMIRROR_MD_BM_WORDS];
+
+	memset(block, 0, sizeof(block));
+	CHECK(vmirror_md_block_blank(2, block));
+	CHECK(vmirror_md_block_blank(VMIRROR_MD_BITMAP_START + 3, block));
+	/* A bitmap block a format left, at its own place only. */
+	words[0] = ~0ULL;
+	vmirror_md_bm_encode(3, words, block);
+	CHECK(vmirror_md_block_blank(VMIRROR_MD_BITMAP_START + 3, block));
+	CHECK(!vmirror_md_block_blank(VMIRROR_MD_BITMAP_START + 4, block));
+	CHECK(!vmirror_md_block_blank(3, block));
+	block[300] ^= 1;
+	CHECK(!vmirror_md_block_blank(VMIRROR_MD_BITMAP_START + 3, block));
+	memset(block, 0, sizeof(block));
+	block[4095] = 1;
+	CHECK(!vmirror_md_block_blank(2, block));
+	CHECK(!vmirror_md_block_blank(VMIRROR_MD_BITMAP_START, block));
 }
 
 static void bitmap_blocks(void)
@@ -187,6 +251,8 @@ int main(void)
 	RUN(sb_corrupt_and_foreign);
 	RUN(sb_pick);
 	RUN(geometry);
+	RUN(mismatch);
+	RUN(blank_blocks);
 	RUN(bitmap_blocks);
 	RUN(sizes);
 	HARNESS_EXIT();
