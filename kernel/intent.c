@@ -34,6 +34,7 @@ struct vmirror_intent *intent_create(u64 nr_regions, u64 max_hot,
 	INIT_LIST_HEAD(&in->parked);
 	in->nr_regions = nr_regions;
 	in->max_hot = max_hot;
+	in->capped = true;
 	in->idle = idle;
 	in->ctx = ctx;
 	in->clean = intent_bitmap(nr_regions);
@@ -135,6 +136,17 @@ static void __intent_prune(struct vmirror_intent *in)
 	}
 }
 
+void intent_set_capped(struct vmirror_intent *in, bool capped)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&in->lock, flags);
+	in->capped = capped;
+	if (!capped)
+		in->want_clean = false;
+	spin_unlock_irqrestore(&in->lock, flags);
+}
+
 u64 intent_take_parked(struct vmirror_intent *in, struct list_head *batch)
 {
 	struct region_waiter *w, *tmp;
@@ -147,11 +159,11 @@ u64 intent_take_parked(struct vmirror_intent *in, struct list_head *batch)
 		u64 r = w->region;
 
 		if (test_bit(r, in->clean)) {
-			if (in->nr_hot >= in->max_hot && !pruned) {
+			if (in->capped && in->nr_hot >= in->max_hot && !pruned) {
 				__intent_prune(in);
 				pruned = true;
 			}
-			if (in->nr_hot >= in->max_hot) {
+			if (in->capped && in->nr_hot >= in->max_hot) {
 				in->want_clean = true;
 				continue;
 			}

@@ -71,6 +71,7 @@ typedef bool (*intent_idle_fn)(void *ctx, u64 region, bool *synced);
  * @ccand: the copier's snapshot (likewise)
  * @parked: writes waiting for a commit (&struct region_waiter)
  * @want_clean: writes wait for the hot count to drop below the cap
+ * @capped: the cap applies (only while the cleaner can record regions)
  * @idle: the region test, see intent_idle_fn
  * @ctx: its argument
  */
@@ -86,6 +87,7 @@ struct vmirror_intent {
 	unsigned long *ccand;
 	struct list_head parked;
 	bool want_clean;
+	bool capped;
 	intent_idle_fn idle;
 	void *ctx;
 };
@@ -174,6 +176,15 @@ bool intent_write_begin(struct vmirror_intent *in, struct region_waiter *w,
  * is needed before @batch may go.
  */
 u64 intent_take_parked(struct vmirror_intent *in, struct list_head *batch);
+
+/**
+ * intent_set_capped() - whether the hot cap applies
+ * @in: the object
+ * @capped: true while the cleaner can record regions in sync (both legs
+ *	written); false otherwise, so that writes never wait for a pass
+ *	that cannot free room (they are tracked anyway)
+ */
+void intent_set_capped(struct vmirror_intent *in, bool capped);
 
 /**
  * intent_commit_done() - the commit after intent_take_parked() is durable

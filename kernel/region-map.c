@@ -316,6 +316,11 @@ bool region_map_region_idle(struct region_map *rm, u64 region, bool *synced)
 	bool idle;
 	u8 state;
 
+	/* A failed mirror flush took every region out of sync: none is idle. */
+	if (region_map_sweep_pending(rm)) {
+		*synced = false;
+		return false;
+	}
 	spin_lock_irqsave(&s->lock, flags);
 	state = rm->state[region];
 	*synced = state == REGION_SYNCED || region_copied(state);

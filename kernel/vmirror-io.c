@@ -130,23 +130,27 @@ static void vmirror_md_failed(struct vmirror *vm)
 	vmirror_notify_later(vm, VMIRROR_NOTIFY_STATE);
 }
 
-int vmirror_commit(struct vmirror *vm, const struct vmirror_state *st)
+/* vmirror_commit() with md_lock held and vm->md set. */
+static int __vmirror_commit(struct vmirror *vm, const struct vmirror_state *st)
 {
 	struct vmirror_md_state ms;
+
+	lockdep_assert_held(&vm->md_lock);
+	spin_lock_irq(&vm->state_lock);
+	vmirror_md_state(vm, st ?: &vm->state, &ms);
+	spin_unlock_irq(&vm->state_lock);
+	return vmirror_md_commit(vm->md, &ms, intent_bits(vm->intent));
+}
+
+int vmirror_commit(struct vmirror *vm, const struct vmirror_state *st)
+{
 	int r;
 
 	if (!vm->meta)
 		return 0;
 	mutex_lock(&vm->md_lock);
 	/* A table whose handle a reload took over records nothing. */
-	if (!vm->md) {
-		mutex_unlock(&vm->md_lock);
-		return 0;
-	}
-	spin_lock_irq(&vm->state_lock);
-	vmirror_md_state(vm, st ?: &vm->state, &ms);
-	spin_unlock_irq(&vm->state_lock);
-	r = vmirror_md_commit(vm->md, &ms, intent_bits(vm->intent));
+	r = vm->md ? __vmirror_commit(vm, st) : 0;
 	mutex_unlock(&vm->md_lock);
 	if (r)
 		vmirror_md_failed(vm);
@@ -329,8 +333,10 @@ static void vmirror_md_work(struct work_struct *ws)
 	mutex_lock(&vm->md_lock);
 	in = vm->intent;
 	mutex_unlock(&vm->md_lock);
-	if (in)
+	if (in) {
+		intent_set_capped(in, READ_ONCE(vm->io_mode) == VMIRROR_IO_MIRRORED);
 		cleared = intent_take_parked(in, &batch);
+	}
 	if (cleared || state || fo)
 		r = vmirror_commit(vm, NULL);
 	/* A bit cleared before a failed commit may still be set on disk. */
@@ -344,9 +350,13 @@ static void vmirror_md_work(struct work_struct *ws)
 	}
 	if (!in)
 		return;
-	/* At the hot cap: a forced pass frees room, then this runs again. */
+	/*
+	 * At the hot cap: a forced pass frees room, then this runs again; a
+	 * short delay, so that a pass that frees nothing (every hot region
+	 * busy) does not turn into a busy loop with the cleaner.
+	 */
 	if (READ_ONCE(in->want_clean))
-		mod_delayed_work(vmirror_md_wq, &vm->clean_work, 0);
+		mod_delayed_work(vmirror_md_wq, &vm->clean_work, HZ / 50);
 	else if (cleared)
 		queue_delayed_work(vmirror_md_wq, &vm->clean_work,
 				   VMIRROR_CLEAN_INTERVAL);
@@ -358,6 +368,8 @@ void vmirror_md_suspend(struct vmirror *vm)
 		return;
 	cancel_delayed_work_sync(&vm->clean_work);
 	flush_work(&vm->md_work);
+	/* md_work may have queued the cleaner again. */
+	cancel_delayed_work_sync(&vm->clean_work);
 	if (vm->intent && !vm->md_failed)
 		vmirror_clean_pass(vm, true);
 	vmirror_commit(vm, NULL);
@@ -372,6 +384,8 @@ void vmirror_md_resume(struct vmirror *vm)
 
 void vmirror_md_stop(struct vmirror *vm)
 {
+	/* md_work queues the cleaner, the cleaner md_work: stop both for good. */
+	cancel_work_sync(&vm->md_work);
 	cancel_delayed_work_sync(&vm->clean_work);
 	cancel_work_sync(&vm->md_work);
 }
@@ -432,22 +446,33 @@ static int vmirror_record_commit(void *ctx)
 int vmirror_event_durable(struct vmirror *vm, enum vmirror_event ev)
 {
 	struct vmirror_state s;
-	int r;
+	int r, c = 0;
 
 	if (!vm->meta)
 		return vmirror_event(vm, ev);
+	/*
+	 * md_lock from the snapshot to the apply: no other commit (rule W's,
+	 * the cleaner's, the copier's) can record the old state after the
+	 * new one and before it is applied.
+	 */
+	mutex_lock(&vm->md_lock);
 	spin_lock_irq(&vm->state_lock);
 	s = vm->state;
 	r = vmirror_state_apply(&s, ev, ktime_get_real_ns());
 	spin_unlock_irq(&vm->state_lock);
-	if (r)
-		return r;
-	if (vmirror_commit(vm, &s))
+	if (!r && vm->md)
+		c = __vmirror_commit(vm, &s);
+	if (!r && !c) {
+		r = vmirror_event(vm, ev);
+		/* Something else changed the state meanwhile: record the truth. */
+		if (r && vm->md)
+			c = __vmirror_commit(vm, NULL);
+	}
+	mutex_unlock(&vm->md_lock);
+	if (c) {
+		vmirror_md_failed(vm);
 		return -EIO;
-	r = vmirror_event(vm, ev);
-	/* Something else changed the state meanwhile: record the truth. */
-	if (r)
-		vmirror_commit(vm, NULL);
+	}
 	return r;
 }
 

@@ -438,8 +438,12 @@ static int vmirror_op_split(struct vmirror *vm)
 	}
 	if (r)
 		vmirror_mirror_failed(vm, U64_MAX);
-	r = 0;
-	if (vmirror_event(vm, VMIRROR_EV_SPLIT_DONE)) {
+	/* Recorded before it is reported: the copy is not overwritten after a crash. */
+	r = vmirror_event_durable(vm, VMIRROR_EV_SPLIT_DONE);
+	if (r == -EIO && vm->meta && READ_ONCE(vm->md_failed)) {
+		DMERR("%s: split failed, the metadata device cannot record it",
+		      vmirror_md_name(vm));
+	} else if (r) {
 		DMERR("%s: split failed, a disk failed while quiescing",
 		      vmirror_md_name(vm));
 		r = -EIO;
