@@ -122,6 +122,10 @@ static void print_leg(enum vmirror_field f, const struct dev_paths *paths)
 		       paths->target_file[0] ? paths->target_file : "-");
 		print_bytes("target_size", paths->target_size, "");
 		print_allocated(paths->target_file);
+		printf(KEY "%s\n", "metadata", paths->metadata[0] ? paths->metadata : "-");
+		printf(KEY "%s\n", "metadata_path", paths->metadata_path);
+		printf(KEY "%s\n", "metadata_file",
+		       paths->metadata_file[0] ? paths->metadata_file : "-");
 	}
 }
 

@@ -214,6 +214,9 @@ struct dev_paths {
 	char target_path[NAME_MAX + 8];
 	char target_file[PATH_MAX];		/* a loop device's backing file, or "" */
 	uint64_t target_size;
+	char metadata[32];		/* sysfs metadata: "major:minor", or "" for none */
+	char metadata_path[NAME_MAX + 8];
+	char metadata_file[PATH_MAX];	/* a loop device's backing file, or "" */
 };
 /* From sysfs, for the vmirror device MAJOR:MINOR with status ST. */
 void dev_paths(uint32_t major, uint32_t minor, const struct vmirror_status *st,
