@@ -37,6 +37,8 @@ static const char usage_text[] =
 "  --max-rate RATE        cap on the background copy; 0 = none (default)\n"
 "  --nosync               the mirror is already identical: copy nothing\n"
 "  --no-activation        do not copy until 'vmirrorctl activate'\n"
+"  --metadata PATH        keep the association on PATH (a device, or a file,\n"
+"                         created when missing): it survives a crash or reboot\n"
 "\n"
 "SIZE: bytes, or with a suffix K, M, G, T: powers of 1024, the same as\n"
 "      KiB, MiB, GiB, TiB (512K = 512KiB = 524288 bytes).\n"
@@ -55,7 +57,10 @@ static const char usage_text[] =
 "  --max-rate RATE        cap on the background copy, KiB/s or with K, M, G; 0 = none\n" \
 "  --nosync               the mirror is already identical: copy nothing\n" \
 "  --no-activation        do not copy until 'vmirrorctl activate'\n" \
-"  --existing             MIRROR must exist (else a missing file is created)\n"
+"  --existing             MIRROR must exist (else a missing file is created)\n" \
+"  --metadata PATH        the association's state on PATH, a block device or a\n" \
+"                         file (created at the size needed when missing); the\n" \
+"                         same command after a crash or reboot carries on\n"
 #define TABLE_NOTES \
 "SIZE: bytes or K, M, G, T = KiB, MiB, GiB, TiB (powers of 1024).\n" \
 "MIRROR: a block device not in use, or a file (on a loop device).\n"
