@@ -128,6 +128,14 @@ void dev_paths(uint32_t major, uint32_t minor, const struct vmirror_status *st,
 	}
 }
 
+bool metadata_is_field(void)
+{
+	for (int f = 0; f < VMIRROR_NR_FIELDS; f++)
+		if (!strcmp(vmirror_fields[f].key, "metadata"))
+			return true;
+	return false;
+}
+
 bool is_lvm_volume(const struct dmx_info *info)
 {
 	return !strncmp(info->uuid, "LVM-", 4);

@@ -218,6 +218,11 @@ struct dev_paths {
 	char metadata_path[NAME_MAX + 8];
 	char metadata_file[PATH_MAX];	/* a loop device's backing file, or "" */
 };
+/*
+ * Whether the module's status (kernel/status-fields.h) has a "metadata"
+ * field; without one, status shows what sysfs says.
+ */
+bool metadata_is_field(void);
 /* From sysfs, for the vmirror device MAJOR:MINOR with status ST. */
 void dev_paths(uint32_t major, uint32_t minor, const struct vmirror_status *st,
 	       struct dev_paths *p);

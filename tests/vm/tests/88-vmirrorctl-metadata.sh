@@ -76,8 +76,8 @@ assert o["metadata"] == sys.argv[1] and o["metadata_path"] == "/dev/" + sys.argv
 	echo "without --metadata: status says none"
 	"$CTL" create vm /dev/ram0 /dev/ram1 --nosync
 	"$CTL" status vm | grep -Eq '^metadata +-$' || die "status: metadata is not -"
-	"$CTL" status vm --json | python3 -c 'import json, sys; o = json.load(sys.stdin); assert o["metadata"] is None and o["metadata_file"] is None, o' ||
-		die "status --json: metadata not null"
+	"$CTL" status vm --json | python3 -c 'import json, sys; o = json.load(sys.stdin); assert o["metadata"] == "-" and o["metadata_path"] is None and o["metadata_file"] is None, o' ||
+		die "status --json: metadata not - and null"
 	"$CTL" remove vm
 	echo ok
 }

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# 87-metadata-hostile: metadata_dev with every kind of wrong content.  A
+# 94-metadata-hostile: metadata_dev with every kind of wrong content.  A
 # zeroed device is formatted (a new association) and shows in sysfs; the
 # same table line takes it again.  Too small, foreign (other length,
 # region size, offset or mirror), a corrupted superblock, a bad magic over
