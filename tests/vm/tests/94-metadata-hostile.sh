@@ -64,7 +64,18 @@ test() {
 	refused "$m" "0 16384 vmirror /dev/ram0 0 /dev/ram1 0 4 region_size 256 metadata_dev $m" "other region size"
 	refused "$m" "0 16384 vmirror /dev/ram0 128 /dev/ram1 0 4 region_size 128 metadata_dev $m" "other source offset"
 	refused "$m" "0 16384 vmirror /dev/ram0 0 /dev/ram1 256 4 region_size 128 metadata_dev $m" "other mirror offset"
-	refused "$m" "0 16384 vmirror /dev/ram0 0 /dev/ram2 0 4 region_size 128 metadata_dev $m" "other mirror"
+	dmsetup create other --table "0 24576 linear /dev/ram2 0"
+	dm_mknodes
+	refused "$m" "0 16384 vmirror /dev/ram0 0 /dev/mapper/other 0 4 region_size 128 metadata_dev $m" "other mirror"
+	# A plain disk of the same size, no DM uuid: what can tell it from the
+	# mirror?  Said, not asserted (the kernel keeps sizes and DM uuids).
+	if dmsetup create bad --table "0 16384 vmirror /dev/ram0 0 /dev/ram2 0 4 region_size 128 metadata_dev $m" 2>/dev/null; then
+		echo "   NOTE: another mirror of the same size (/dev/ram2 for /dev/ram1) was taken"
+		dmsetup remove bad
+	else
+		echo "   another mirror of the same size refused too"
+	fi
+	dmsetup remove other
 
 	echo "too small: nothing written"
 	truncate -s 64K small.img
@@ -77,21 +88,34 @@ test() {
 	copy=$(meta_loop trunc.img)
 	refused "$copy" "$t $copy" "truncated"
 
-	echo "corrupted superblock (one byte flipped, checksum no longer matches)"
+	echo "corrupted: one byte flipped in every block of the first MiB that holds data"
+	# (the superblock and any copy of it: a second copy would rightly be
+	# used if only the first were damaged).  The last non-zero byte of a
+	# block is data, not its magic or version: the checksums no longer match.
 	cp meta.img crc.img
-	# The first non-zero byte past the first 8 (the magic) in the first 512
-	off=$(od -An -v -tu1 -w1 -j8 -N504 crc.img | awk '$1 != 0 { print NR + 7; exit }')
-	[[ -n $off ]] || die "the superblock has only zeroes past its magic"
-	b=$(od -An -tu1 -j"$off" -N1 crc.img | tr -d ' ')
-	printf "$(printf '\\%03o' $((b ^ 0x5a)))" | dd of=crc.img bs=1 seek="$off" conv=notrunc status=none
+	python3 - crc.img <<'PY'
+import sys
+with open(sys.argv[1], "r+b") as f:
+    data = bytearray(f.read(1 << 20))
+    n = 0
+    for b in range(0, len(data), 4096):
+        blk = data[b:b + 4096].rstrip(b"\0")
+        if blk:
+            data[b + len(blk) - 1] ^= 0x5a
+            n += 1
+    assert n, "no block with data in the first MiB"
+    f.seek(0)
+    f.write(data)
+print("   flipped a byte in %d blocks" % n)
+PY
 	copy=$(meta_loop crc.img)
-	refused "$copy" "$t $copy" "byte $off flipped"
+	refused "$copy" "$t $copy" "checksums"
 
-	echo "bad magic over data"
+	echo "bad magic: the first MiB is other data"
 	cp meta.img magic.img
-	dd if=/dev/urandom of=magic.img bs=4k count=1 conv=notrunc status=none
+	dd if=/dev/urandom of=magic.img bs=1M count=1 conv=notrunc status=none
 	copy=$(meta_loop magic.img)
-	refused "$copy" "$t $copy" "random first 4 KiB"
+	refused "$copy" "$t $copy" "random first MiB"
 
 	echo "the original still loads, the legs are equal"
 	dmsetup create vm --table "$t $m"
