@@ -69,8 +69,9 @@ assert o["metadata"] == sys.argv[1] and o["metadata_path"] == "/dev/" + sys.argv
 
 	echo "refused: the metadata device is a leg"
 	expect_fail "$CTL" create vm /dev/ram0 /dev/ram1 --metadata /dev/ram1
-	"$CTL" create vm /dev/ram0 /dev/ram1 --metadata /dev/ram0 2>&1 | grep -q 'vmirrorctl: ' ||
-		die "no error line for a metadata device that is the source"
+	out=$("$CTL" create vm /dev/ram0 /dev/ram1 --metadata /dev/ram0 2>&1) && die "the source taken as metadata"
+	[[ $out == "vmirrorctl: /dev/ram0: the metadata device is one of the legs" ]] ||
+		die "error for a metadata device that is the source: $out"
 	[[ ! -e /dev/mapper/vm ]] || die "vm exists"
 
 	echo "without --metadata: status says none"
