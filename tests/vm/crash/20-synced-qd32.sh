@@ -17,17 +17,22 @@ crash_table() {
 }
 
 phase1() {
-	local n
+	local pid w0 w1
 	fill_random "$DISK_src" 131072
 	dmsetup create vm --table "$(crash_table)"
 	dm_mknodes
 	vmirror_wait vm synchronized 300
 	fio --name=w --filename=/dev/mapper/vm --rw=randwrite --bs=4k \
 		--direct=1 --ioengine=libaio --iodepth=32 --time_based --runtime=600 \
-		--output="$VM_OUT/fio-status.txt" --status-interval=1 &
-	sleep 4
-	n=$(grep -c . "$VM_OUT/fio-status.txt" || true)
-	((n > 0)) || die "fio not running"
+		--output=/dev/null &
+	pid=$!
+	sleep 1
+	w0=$(disk_sectors_written "$DISK_mir")
+	sleep 3
+	kill -0 "$pid" || die "fio is not running"
+	w1=$(disk_sectors_written "$DISK_mir")
+	echo "fio wrote $(((w1 - w0) / 8)) blocks of 4 KiB in 3 s"
+	((w1 > w0)) || die "fio wrote nothing"
 	echo "cut under fio: $(dmsetup status vm)"
 	vm_power_cut
 }
