@@ -18,7 +18,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "vmirrorctl.h"
 
@@ -66,6 +68,14 @@ static const struct option table_options[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
+
+/* Set by table_restore_rules(): create and start only bring pairs back. */
+static bool restore_rules;
+
+void table_restore_rules(void)
+{
+	restore_rules = true;
+}
 
 static void parse_table_opts(int argc, char **argv, struct table_opts *o)
 {
@@ -118,6 +128,13 @@ static void parse_table_opts(int argc, char **argv, struct table_opts *o)
 			o->metadata = optarg;
 			break;
 		}
+	}
+	if (restore_rules) {
+		if (!o->metadata) {
+			usage_error("%s: --metadata is needed to bring a pair back", argv[0]);
+			exit(EXIT_USAGE);
+		}
+		o->existing = true;
 	}
 }
 
@@ -218,6 +235,29 @@ static uint64_t metadata_bytes(uint64_t sectors, const struct table_opts *o)
 }
 
 /*
+ * Whether PATH holds a vmirror superblock: the magic "VMIRMETA" at the
+ * start of block 0 or 1 (kernel/metadata-format.h; the target checks the
+ * rest).  Prints the error and returns EXIT_FAIL if not.
+ */
+static int metadata_has_superblock(const char *path)
+{
+	static const char magic[8] = "VMIRMETA";
+	char a[sizeof(magic)], b[sizeof(magic)];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	bool found;
+
+	if (fd < 0)
+		return error("%s: %s", path, strerror(errno));
+	found = (pread(fd, a, sizeof(a), 0) == sizeof(a) && !memcmp(a, magic, sizeof(a))) ||
+		(pread(fd, b, sizeof(b), 4096) == sizeof(b) && !memcmp(b, magic, sizeof(b)));
+	close(fd);
+	if (!found)
+		return error("%s: holds no vmirror metadata: nothing to bring back (a new pair is 'vmirrorctl create' or 'start')",
+			     path);
+	return EXIT_OK;
+}
+
+/*
  * --metadata: the device or file in MD, which must not be one of the
  * devices in DEVS (NDEVS "major:minor" strings).  A missing file is
  * created at the size needed for SECTORS; an existing one is taken as it
@@ -231,6 +271,13 @@ static int metadata_leg(struct table_opts *o, struct mirror_leg *md, uint64_t se
 
 	if (!o->metadata)
 		return EXIT_OK;
+	if (restore_rules) {
+		if (stat(o->metadata, &st))
+			return error("%s: %s", o->metadata, strerror(errno));
+		r = metadata_has_superblock(o->metadata);
+		if (r)
+			return r;
+	}
 	if (!stat(o->metadata, &st))
 		r = mirror_prepare(md, o->metadata, 1, true, 512);
 	else

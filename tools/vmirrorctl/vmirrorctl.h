@@ -47,6 +47,8 @@ int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void usage(FILE *f);
 /* The "Try ... --help" line, naming the command being run if any */
 void usage_hint(FILE *f);
+/* The command being run is NAME from now on (for usage_hint()) */
+void set_command(const char *name);
 
 /* SIZE: bytes, with an optional K/M/G/T or KiB/MiB/GiB/TiB suffix (powers of 1024). */
 int parse_size(const char *s, uint64_t *bytes);
@@ -266,6 +268,9 @@ int cmd_op(int argc, char **argv);
 int cmd_set(int argc, char **argv);
 int cmd_remove(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
+/* create and start from now on only bring back an association (restore) */
+void table_restore_rules(void);
 int cmd_wait(int argc, char **argv);
 
 /*
