@@ -169,3 +169,10 @@ vmirror_expect() {
 	[[ "${f[3]} ${f[6]} ${f[7]}" == "$2 $3 $4" ]] ||
 		die "$1: ${f[3]}/${f[6]}/${f[7]}, want $2/$3/$4"
 }
+
+# blockdev_mm DEV  - MAJOR:MINOR of a block device
+blockdev_mm() {
+	local d
+	d=$(basename "$(readlink -f "$1")")
+	cat "/sys/class/block/$d/dev"
+}

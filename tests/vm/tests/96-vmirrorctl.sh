@@ -16,9 +16,9 @@ SYSFILES="bytes_copied bytes_zeroed copy_methodology copy_priority copy_rate cop
 eta_seconds lag_bytes max_copy_rate mirror_errors percent_synced progress_status region_size
 regions_synced regions_total replica_type requested_copy_state source source_errors
 sync_maintained sync_mode sync_state sync_time sync_type target metadata"
-# What status adds to the sysfs files: the legs by path, a loop device's
-# file, and sizes (bytes).
-EXTRA_KEYS="name size source_path source_size target_file target_path target_size"
+# What status adds to the sysfs files: the legs and the metadata device by
+# path, a loop device's file, and sizes (bytes).
+EXTRA_KEYS="name size source_path source_size target_file target_path target_size metadata_path metadata_file"
 
 # run WANT CMD...  - CMD must exit with WANT; its output is in $TMPDIR/out
 # and $TMPDIR/err.  A failure (1) prints exactly one "vmirrorctl: " line
@@ -103,7 +103,7 @@ for f in files:
         assert type(j) is int, "%s: %r is not a number" % (f, j)
         if f != "copy_rate":    # decays with time
             assert str(j) == v, "%s: json %r, sysfs %r" % (f, j, v)
-    elif f == "sync_time":
+    elif f in ("sync_time", "metadata"):
         assert (j is None and v == "-") or j == v, "%s: json %r, sysfs %r" % (f, j, v)
     else:
         assert type(j) is str and j == v, "%s: json %r, sysfs %r" % (f, j, v)
@@ -467,7 +467,7 @@ commands() {
 
 	section "status, --json, list"
 	run 0 "$CTL" status vm
-	[[ $(wc -l <"$TMPDIR/out") == 34 ]] || { cat "$TMPDIR/out"; die "status: want 34 lines"; }
+	[[ $(wc -l <"$TMPDIR/out") == 36 ]] || { cat "$TMPDIR/out"; die "status: want 36 lines"; }
 	grep -Eq '^copy_state +synchronized$' "$TMPDIR/out" || die "status: copy_state"
 	grep -Eq '^name +vm$' "$TMPDIR/out" || die "status: name"
 	# the legs by path, and sizes in bytes and binary units
@@ -500,10 +500,10 @@ assert isinstance(a, list) and len(a) == 2, a
 assert sorted(d["name"] for d in a) == ["vm", "vm2"], a
 for d in a:
     assert d["copy_state"] == "synchronized" and d["percent_synced"] == 100, d
-    assert len(d) == 34, sorted(d)
+    assert len(d) == 36, sorted(d)
 PY
 	run 0 "$CTL" status --json
-	python3 -c 'import json,sys; a = json.load(open(sys.argv[1])); assert len(a) == 2 and all(len(d) == 34 for d in a)' \
+	python3 -c 'import json,sys; a = json.load(open(sys.argv[1])); assert len(a) == 2 and all(len(d) == 36 for d in a)' \
 		"$TMPDIR/out" || die "status --json of all devices"
 	run 0 "$CTL" status
 	[[ $(grep -c '^name ' "$TMPDIR/out") == 2 ]] || die "status of all devices"
