@@ -23,6 +23,8 @@ PACKAGES=(
 	linux-image-amd64 qemu-system-x86 busybox-static cpio kmod
 	# tests and benchmarks inside the VM
 	dmsetup fio mdadm e2fsprogs util-linux coreutils python3
+	# the migration benchmark's contender (pvmove)
+	lvm2
 	# a mirror on "another host": NVMe over TCP on loopback (test 102)
 	nvme-cli iproute2
 	# benchmark plots
