@@ -25,6 +25,8 @@ PACKAGES=(
 	dmsetup fio mdadm e2fsprogs util-linux coreutils python3
 	# a mirror on "another host": NVMe over TCP on loopback (test 102)
 	nvme-cli iproute2
+	# ... and over NBD (test 103, make bench-async)
+	nbd-server nbd-client
 	# benchmark plots
 	gnuplot-nox
 	# userspace unit tests and fuzzing
