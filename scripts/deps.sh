@@ -27,6 +27,8 @@ PACKAGES=(
 	lvm2
 	# a mirror on "another host": NVMe over TCP on loopback (test 102)
 	nvme-cli iproute2
+	# ... and over NBD (test 103, make bench-async)
+	nbd-server nbd-client
 	# benchmark plots
 	gnuplot-nox
 	# userspace unit tests and fuzzing
