@@ -39,7 +39,7 @@ DKMS_SRC = /usr/src/dm-vmirror-$(VERSION)
 MODULE_SRC_FILES = VERSION LICENSE Kbuild dkms.conf uapi/linux/dm-vmirror.h kernel/Kbuild \
 	$(sort $(wildcard kernel/*.h) $(filter-out %.mod.c,$(wildcard kernel/*.c)))
 
-.PHONY: all module tools deps check check-debug unit fuzz soak vm-check crash-check demo bench install \
+.PHONY: all module tools deps check check-debug unit fuzz soak vm-check crash-check demo bench bench-async install \
 	deps-kernels check-kernels uninstall modules_install module-src dkms-install dkms-uninstall deb deb-check lint clean \
 	help print-kver print-version
 
@@ -57,6 +57,7 @@ help:
 	@echo "make check     install deps, build, run unit + VM tests"
 	@echo "make demo      install deps, build, show a live mirror in a VM"
 	@echo "make bench     benchmarks in a VM -> bench/results/latest.md"
+	@echo "make bench-async  sync vs async over a 20 ms mirror -> bench/results/async.md"
 	@echo "make unit      userspace unit tests only (ASan/UBSan)"
 	@echo "make fuzz      libFuzzer on the parser and state machine, 10 min each"
 	@echo "make vm-check  VM integration suite only (TESTS='names' to pick)"
@@ -214,6 +215,12 @@ check-debug: deps
 bench: deps
 	$(MAKE) module
 	$(CURDIR)/bench/run.sh
+
+# Sync vs async mode over a mirror 20 ms away (bench/async.sh): one VM
+# boot, about 15 minutes; writes bench/results/async.md.
+bench-async: deps
+	$(MAKE) module
+	$(CURDIR)/bench/async.sh
 
 demo: deps
 	$(MAKE) module tools

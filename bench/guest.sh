@@ -45,7 +45,7 @@ BACKENDS=${BENCH_BACKENDS:-nullb-20us nullb-100us brd}
 NUMJOBS=${BENCH_NUMJOBS:-2}          # fio jobs of the QD32 and 1M workloads
 DEVICES="raw linear dm-mirror md vmirror"
 PRIOS="low same high"
-PHASES=${BENCH_PHASES:-fio copy rate load} # for development: a subset
+PHASES=${BENCH_PHASES:-fio copy rate migrate load} # for development: a subset
 ((RATE_MB <= COPY_MB)) || RATE_MB=$COPY_MB
 
 log() { vm_log "$*"; }
@@ -321,6 +321,126 @@ phase_rate() {
 	done
 }
 
+# ---- migration: vmirror vs pvmove -------------------------------------------
+
+# The same MIG_MB MiB volume on LEG0 moved to LEG1 while fio writes 4k
+# random QD4 to it, writing 1 s before the move starts, stopped (SIGTERM: fio
+# ignores SIGINT in the background) when the move is over:
+#   pvmove         an LV on a VG of LEG0 + LEG1, "pvmove LEG0 LEG1"
+#   vmirror-same   a linear device on LEG0, "vmirrorctl start DEV LEG1",
+#   vmirror-low    wait, break (--priority low for the second)
+# Each run does all three, one after the other (interleaved).  Raw:
+# migrate/METHOD/runN/{result.json,fio.json}.
+MIG_MB=${BENCH_MIG_MB:-$((COPY_MB / 2 < 512 ? COPY_MB / 2 : 512))} # fits a PV of COPY_MB
+MIG_METHODS="pvmove vmirror-same vmirror-low"
+LVM_ENV=/tmp/bench-lvm
+
+lvm_conf() {
+	mkdir -p $LVM_ENV/lock
+	# No udev, no lvmpolld, no dmeventd in the VM; no backups on the
+	# read-only root; only the two legs are scanned.
+	cat >$LVM_ENV/lvm.conf <<EOF
+devices {
+	use_devicesfile = 0
+	filter = [ "a|^$LEG0\$|", "a|^$LEG1\$|", "r|.*|" ]
+	obtain_device_list_from_udev = 0
+}
+global {
+	use_lvmpolld = 0
+	locking_dir = "$LVM_ENV/lock"
+	event_activation = 0
+}
+activation {
+	udev_sync = 0
+	udev_rules = 0
+	monitoring = 0
+}
+backup {
+	backup = 0
+	archive = 0
+}
+EOF
+}
+
+lvm() { LVM_SYSTEM_DIR=$LVM_ENV command lvm "$@"; }
+
+# mig_fio_start DEV DIR: the host load on DEV, in the background (FIO_PID)
+mig_fio_start() {
+	(cd "$2" && DEV=$1 exec fio --eta=never --output-format=json --output="$2/fio.json" \
+		$JOBS/load.fio) &
+	FIO_PID=$!
+	# fio takes a while to start under TCG: the move starts once it
+	# writes (the 5th field of the stat file: writes completed), +1 s.
+	local stat i
+	stat=/sys/block/$(basename "$(readlink -f "$1")")/stat
+	for ((i = 0; i < 600; i++)); do
+		(($(awk '{ print $5 }' "$stat") > 0)) && break
+		sleep 0.1
+	done
+	sleep 1
+}
+
+mig_fio_stop() { # DIR
+	kill -TERM "$FIO_PID"
+	wait "$FIO_PID" || true
+	rm -f "$1"/lat_*.log
+}
+
+# mig_result DIR METHOD T0 T1
+mig_result() {
+	printf '{"method": "%s", "bytes": %d, "seconds": %s}\n' "$2" \
+		$((MIG_MB << 20)) "$(awk -v a="$3" -v b="$4" 'BEGIN { printf "%.3f", b - a }')" \
+		>"$1/result.json"
+}
+
+mig_pvmove() { # DIR
+	local t0 t1
+	lvm pvcreate -q -y "$LEG0" "$LEG1" >/dev/null
+	lvm vgcreate -q b_vg "$LEG0" "$LEG1" >/dev/null
+	lvm lvcreate -q -y -Zn -L "${MIG_MB}m" -n vol b_vg "$LEG0" >/dev/null
+	mig_fio_start "$(dm_devname b_vg-vol)" "$1"
+	t0=$EPOCHREALTIME
+	lvm pvmove -q -i0 "$LEG0" "$LEG1" >/dev/null
+	t1=$EPOCHREALTIME
+	mig_fio_stop "$1"
+	mig_result "$1" pvmove "$t0" "$t1"
+	lvm lvchange -q -an b_vg/vol
+	lvm vgremove -q -f b_vg >/dev/null
+	lvm pvremove -q -y "$LEG0" "$LEG1" >/dev/null
+}
+
+mig_vmirror() { # DIR PRIO
+	local t0 t1 ctl=$SRCDIR/tools/vmirrorctl/vmirrorctl
+	dmsetup create b_vol --table "0 $((MIG_MB * 2048)) linear $LEG0 0"
+	mig_fio_start "$(dm_devname b_vol)" "$1"
+	t0=$EPOCHREALTIME
+	$ctl start b_vol "$LEG1" --existing --priority "$2" >/dev/null
+	$ctl wait b_vol --timeout 3600 >/dev/null
+	$ctl break b_vol >/dev/null
+	t1=$EPOCHREALTIME
+	mig_fio_stop "$1"
+	mig_result "$1" "vmirror-$2" "$t0" "$t1"
+	dmsetup remove b_vol
+}
+
+phase_migrate() {
+	local r m out
+	lvm_conf
+	for ((r = 1; r <= RUNS; r++)); do
+		for m in $MIG_METHODS; do
+			log "migrate $MIG_MB MiB: $m run $r/$RUNS"
+			out=$RAW/migrate/$m/run$r
+			mkdir -p "$out"
+			# every method starts from legs without signatures
+			dd if=/dev/zero of="$LEG1" bs=1M count=4 oflag=direct status=none
+			case $m in
+			pvmove) mig_pvmove "$out" ;;
+			vmirror-*) mig_vmirror "$out" "${m#vmirror-}" ;;
+			esac
+		done
+	done
+}
+
 # ---- main ------------------------------------------------------------------
 
 rm -rf "$RAW"
@@ -345,6 +465,8 @@ echo 10000000 >/proc/sys/dev/raid/speed_limit_min
 	echo "backends=$BACKENDS"
 	echo "numjobs=$NUMJOBS"
 	echo "phases=$PHASES"
+	echo "migrate_mb=$MIG_MB"
+	echo "lvm=$(command lvm version 2>/dev/null | awk '/LVM version/ { print $3 }')"
 	echo "guest_kernel=$(uname -r)"
 	echo "guest_cpus=$(nproc)"
 	echo "guest_mem_mb=$(($(awk '/MemTotal/ { print $2 }' /proc/meminfo) / 1024))"
@@ -360,10 +482,10 @@ for BACKEND in $BACKENDS; do
 	log "=== backend $BACKEND"
 	backend_up "$BACKEND"
 	# The copy under load last: if it stalls, its device stays stuck.
-	for phase in fio copy rate load; do
+	for phase in fio copy rate migrate load; do
 		[[ " $PHASES " == *" $phase "* ]] || continue
 		# The copy under load and the rate cap: on RAM disks only.
-		[[ $BACKEND != brd && ($phase == load || $phase == rate) ]] && continue
+		[[ $BACKEND != brd && ($phase == load || $phase == rate || $phase == migrate) ]] && continue
 		phase_$phase
 	done
 	[[ -e $RAW/stalled ]] || backend_down "$BACKEND"

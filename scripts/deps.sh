@@ -23,8 +23,12 @@ PACKAGES=(
 	linux-image-amd64 qemu-system-x86 busybox-static cpio kmod
 	# tests and benchmarks inside the VM
 	dmsetup fio mdadm e2fsprogs util-linux coreutils python3
+	# the migration benchmark's contender (pvmove)
+	lvm2
 	# a mirror on "another host": NVMe over TCP on loopback (test 102)
 	nvme-cli iproute2
+	# ... and over NBD (test 103, make bench-async)
+	nbd-server nbd-client
 	# benchmark plots
 	gnuplot-nox
 	# userspace unit tests and fuzzing

@@ -46,7 +46,7 @@ vm_bad_dmesg_lines() {
 # reliable either once the ring buffer wraps.  Instead a unique marker line is
 # written to /dev/kmsg; dmesg_since_mark prints what follows it.
 # (run.sh boots with printk.devkmsg=on so these writes are not rate limited.)
-VM_DMESG_MARK=
+VM_DMESG_MARK=${VM_DMESG_MARK:-}
 dmesg_mark() {
 	VM_DMESG_MARK="vmtest-mark: ${1:-mark} $$-$RANDOM-$(date +%s%N)"
 	echo "$VM_DMESG_MARK" >/dev/kmsg

@@ -176,3 +176,84 @@ blockdev_mm() {
 	d=$(basename "$(readlink -f "$1")")
 	cat "/sys/class/block/$d/dev"
 }
+
+# --- remote legs (102-remote-nvme, 103-remote-nbd) ---
+
+# vm_fio_verify NAME ARGS...  - 4k random writes (QD4) to /dev/mapper/vm
+# with crc32c verify headers, checked at the end (or by a later run of the
+# same NAME and seed with --verify_only); dies on an I/O or verify error.
+vm_fio_verify() {
+	local name=$1
+	shift
+	fio --name="$name" --filename=/dev/mapper/vm --rw=randwrite --bs=4k \
+		--size=64M --direct=1 --ioengine=libaio --iodepth=4 \
+		--verify=crc32c --verify_fatal=1 "$@" --output="$TMPDIR/$name.txt" ||
+		{ cat "$TMPDIR/$name.txt"; die "fio $name failed"; }
+	grep -q 'err= 0' "$TMPDIR/$name.txt" || die "fio $name saw errors"
+}
+
+# no_d_state  - no user process stays in uninterruptible sleep: one seen
+# in D in five samples over two seconds is stuck (a single sample may
+# catch anything waiting for a page under a loaded VM).
+no_d_state() {
+	local i d stuck=""
+	for ((i = 0; i < 5; i++)); do
+		d=$(ps -eo stat=,ppid=,pid=,comm= | awk '$1 ~ /^D/ && $2 != 2 && $3 != 2 { print $3 "/" $4 }')
+		if ((i == 0)); then
+			stuck=$d
+		else
+			stuck=$(comm -12 <(tr ' ' '\n' <<<"$stuck" | sort) <(tr ' ' '\n' <<<"$d" | sort) | xargs)
+		fi
+		sleep 0.5
+	done
+	[[ -z $stuck ]] || die "processes stuck in D state: $stuck"
+}
+
+# vmirror_ops_return NAME  - status, suspend and resume of NAME return
+# (within 10, 20 and 10 s) after a leg failed.
+vmirror_ops_return() {
+	timeout 10 dmsetup status "$1" >/dev/null || die "dmsetup status hangs"
+	timeout 20 dmsetup suspend "$1" || die "dmsetup suspend hangs"
+	timeout 10 dmsetup resume "$1" || die "dmsetup resume hangs"
+}
+
+# nbd_serve DEV  - nbd-server (config and pid file in $TMPDIR) exporting
+# DEV as "disk" on 127.0.0.1:10809, listening when this returns.
+nbd_serve() {
+	local i
+	cat >"$TMPDIR/nbd.conf" <<EOC
+[generic]
+user = root
+group = root
+listenaddr = 127.0.0.1
+port = 10809
+[disk]
+exportname = $1
+EOC
+	rm -f "$TMPDIR/nbd.pid"
+	nbd-server -C "$TMPDIR/nbd.conf" -p "$TMPDIR/nbd.pid" 2>/dev/null ||
+		die "nbd-server did not start"
+	for ((i = 0; i < 100; i++)); do
+		[[ -n $(ss -Hltn 'sport = :10809') ]] && return 0
+		sleep 0.1
+	done
+	die "nbd-server does not listen"
+}
+
+# nbd_server_pids  - the server of nbd_serve and its children, which serve
+# the connections (one each)
+nbd_server_pids() {
+	local p
+	p=$(<"$TMPDIR/nbd.pid")
+	# shellcheck disable=SC2046 # one pid a word
+	echo "$p" $(ps -o pid= --ppid "$p")
+}
+
+# nbd_connect NODE TIMEOUT_S  - nbd-client (netlink) connects NODE
+# (/dev/nbdN) to the export of nbd_serve; a request the server does not
+# answer in TIMEOUT_S seconds fails.
+nbd_connect() {
+	nbd-client -N disk 127.0.0.1 10809 "$1" -timeout "$2" >/dev/null ||
+		die "nbd-client $1 failed"
+	(($(dev_sectors "$1") > 0)) || die "$1 has no size"
+}

@@ -79,33 +79,6 @@ remote_ctrl() {
 	die "no controller for $NQN"
 }
 
-# no_d_state  - no user process stays in uninterruptible sleep: one seen
-# in D in five samples over two seconds is stuck (a single sample may
-# catch anything waiting for a page under a loaded VM).
-no_d_state() {
-	local i d stuck=""
-	for ((i = 0; i < 5; i++)); do
-		d=$(ps -eo stat=,ppid=,pid=,comm= | awk '$1 ~ /^D/ && $2 != 2 && $3 != 2 { print $3 "/" $4 }')
-		if ((i == 0)); then
-			stuck=$d
-		else
-			stuck=$(comm -12 <(tr ' ' '\n' <<<"$stuck" | sort) <(tr ' ' '\n' <<<"$d" | sort) | xargs)
-		fi
-		sleep 0.5
-	done
-	[[ -z $stuck ]] || die "processes stuck in D state: $stuck"
-}
-
-fio_run() { # NAME ARGS...
-	local name=$1
-	shift
-	fio --name="$name" --filename=/dev/mapper/vm --rw=randwrite --bs=4k \
-		--size=64M --direct=1 --ioengine=libaio --iodepth=4 \
-		--verify=crc32c --verify_fatal=1 "$@" --output="$TMPDIR/$name.txt" ||
-		{ cat "$TMPDIR/$name.txt"; die "fio $name failed"; }
-	grep -q 'err= 0' "$TMPDIR/$name.txt" || die "fio $name saw errors"
-}
-
 # link_loss MODE  - under fio, the port drops the subsystem: broken within
 # the transport timeout, fio unharmed; back: resync copies only the
 # regions written meanwhile.
@@ -116,7 +89,7 @@ link_loss() {
 	# Writes to the first 8 MiB only: what resync must copy.  For 60 s, so
 	# host writes are still coming when the transport gives up (15-35 s
 	# on a loaded TCG VM, a few seconds on a quiet one).
-	fio_run "loss-$mode" --size=8M --time_based --runtime=60 --randseed=$RANDOM &
+	vm_fio_verify "loss-$mode" --size=8M --time_based --runtime=60 --randseed=$RANDOM &
 	pid=$!
 	sleep 1
 	start=$SECONDS
@@ -129,9 +102,7 @@ link_loss() {
 	done
 	[[ $(vmirror_field vm 1) == broken ]] || die "not broken 90 s after link loss: $(dmsetup status vm)"
 	echo "   broken after $((SECONDS - start)) s"
-	timeout 10 dmsetup status vm >/dev/null || die "dmsetup status hangs"
-	timeout 20 dmsetup suspend vm || die "dmsetup suspend hangs"
-	timeout 10 dmsetup resume vm || die "dmsetup resume hangs"
+	vmirror_ops_return vm
 	wait $pid || die "host I/O failed on link loss"
 	no_d_state
 	(($(vmirror_field vm 10) > 0)) || die "mirror_errors not counted"
@@ -197,9 +168,9 @@ test() {
 	echo "== copy onto the remote disk, fio --verify meanwhile"
 	dmsetup create vm --table "0 $SZ vmirror /dev/ram0 0 $RDISK 0 2 region_size 256"
 	dm_mknodes
-	fio_run copy --io_size=8M
+	vm_fio_verify copy --io_size=8M
 	vmirror_wait vm synchronized 300
-	fio_run synced --io_size=8M --randseed=5
+	vm_fio_verify synced --io_size=8M --randseed=5
 	dmsetup suspend vm
 	cmp_devices /dev/ram0 0 "$RDISK" 0 $SZ || die "legs differ"
 	dmsetup resume vm
@@ -209,10 +180,10 @@ test() {
 
 	echo "== break onto the remote disk"
 	dmsetup message vm 0 sync_mode async
-	fio_run last --io_size=4M --randseed=9 --do_verify=0
+	vm_fio_verify last --io_size=4M --randseed=9 --do_verify=0
 	dmsetup message vm 0 break
 	[[ $(vmirror_field vm 1) == failedover ]] || die "not failedover: $(dmsetup status vm)"
-	fio_run last --io_size=4M --randseed=9 --verify_only
+	vm_fio_verify last --io_size=4M --randseed=9 --verify_only
 	cmp_devices /dev/ram0 0 "$RDISK" 0 $SZ || die "legs differ after break"
 	dmsetup remove vm
 	nvme disconnect -n "$NQN" >/dev/null

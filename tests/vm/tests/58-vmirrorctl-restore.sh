@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# 69-vmirrorctl-restore: bringing pairs back after a reboot with a tab file
+# 58-vmirrorctl-restore: bringing pairs back after a reboot with a tab file
 # (vmirrorctl restore --tab FILE).  Two pairs with --metadata files, one
 # made by create (over a ramdisk, mirror file), one by start (a live
 # linear device, mirror file), are copying when they are removed, as a
