@@ -213,7 +213,7 @@ static int vmirror_hand_over_md(struct vmirror *vm, struct vmirror *old)
 		 * handle, md->failed, fails this too: nothing runs unrecorded).
 		 */
 		if (vm->taken_over && vmirror_commit(vm, NULL)) {
-			DMERR("%s: cannot record the state taken over on metadata device %s: not resumed",
+			DMERR("%s: cannot record the state taken over on %s: not resumed",
 			      vmirror_md_name(vm), vm->meta->name);
 			return -EIO;
 		}
