@@ -62,7 +62,7 @@ done
 echo "== VM integration suite"
 # About 20 minutes on a quiet machine; the VM is killed after 45 (a
 # machine shared with other VMs has run it in 31).
-tests/vm/run.sh --timeout "${VM_TIMEOUT:-2700}" --out "$LOG/vm" -- bash tests/vm/suite.sh "$@" </dev/null 2>&1 |
+tests/vm/run.sh --timeout "${VM_TIMEOUT:-3600}" --out "$LOG/vm" -- bash tests/vm/suite.sh "$@" </dev/null 2>&1 |
 	tee "$LOG/vm.txt"
 [ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
 
