@@ -181,7 +181,7 @@ vm-check: module tools
 	$(CURDIR)/tests/check.sh --vm-only $(TESTS)
 
 # The power-cut tests alone: two VM boots each on the same disk images
-# (tests/vm/crash.sh); make check runs only 05-synced-power-cut of them.
+# (tests/vm/crash.sh); make check runs 05, 10 and 50 of them.
 crash-check: module tools
 	$(CURDIR)/tests/vm/crash.sh $(TESTS)
 

@@ -7,7 +7,7 @@
  *
  * Optional arguments: region_size <sectors>, sync_mode sync|async,
  * copy_priority low|same|high, max_copy_rate <KiB/s>, nosync,
- * no_activation, mirror_zeroed.  Each may appear once.
+ * no_activation, mirror_zeroed, metadata_dev <dev>.  Each may appear once.
  */
 
 #include <linux/device-mapper.h>
@@ -19,8 +19,8 @@
 #include "../uapi/linux/dm-vmirror.h"
 #include "args.h"
 
-/* Words that may follow the count: the longest line has 11. */
-#define VMIRROR_MAX_OPT_ARGS	11
+/* Words that may follow the count: the longest line has 13. */
+#define VMIRROR_MAX_OPT_ARGS	13
 
 enum vmirror_opt {
 	VMIRROR_OPT_REGION_SIZE,
@@ -30,6 +30,7 @@ enum vmirror_opt {
 	VMIRROR_OPT_NOSYNC,
 	VMIRROR_OPT_NO_ACTIVATION,
 	VMIRROR_OPT_MIRROR_ZEROED,
+	VMIRROR_OPT_METADATA_DEV,
 	VMIRROR_NR_OPTS,
 };
 
@@ -41,6 +42,7 @@ static const char * const vmirror_opt_names[VMIRROR_NR_OPTS] = {
 	[VMIRROR_OPT_NOSYNC] = "nosync",
 	[VMIRROR_OPT_NO_ACTIVATION] = "no_activation",
 	[VMIRROR_OPT_MIRROR_ZEROED] = "mirror_zeroed",
+	[VMIRROR_OPT_METADATA_DEV] = "metadata_dev",
 };
 
 int vmirror_parse_priority(const char *word, u16 *priority)
@@ -155,6 +157,13 @@ static int vmirror_parse_opt(struct vmirror_args *args, enum vmirror_opt opt,
 		return 0;
 	case VMIRROR_OPT_MIRROR_ZEROED:
 		args->mirror_zeroed = true;
+		return 0;
+	case VMIRROR_OPT_METADATA_DEV:
+		args->metadata_path = dm_shift_arg(as);
+		if (!args->metadata_path) {
+			*error = "Missing metadata device";
+			return -EINVAL;
+		}
 		return 0;
 	default:
 		*error = "Invalid optional argument";

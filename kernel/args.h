@@ -26,6 +26,7 @@
  * @no_activation: do not copy before the "activate" message
  * @mirror_zeroed: the mirror reads zeroes everywhere: the copy skips
  *	ranges of zeroes instead of writing them
+ * @metadata_path: the metadata device (persistent state), as given, or NULL
  */
 struct vmirror_args {
 	const char *source_path;
@@ -39,6 +40,7 @@ struct vmirror_args {
 	bool nosync;
 	bool no_activation;
 	bool mirror_zeroed;
+	const char *metadata_path;
 };
 
 /**

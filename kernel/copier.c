@@ -378,6 +378,11 @@ static u64 copier_batch_end(struct vmirror_copier *c, struct copy_batch *b,
 	u64 synced = 0;
 	unsigned int i;
 
+	/* A batch not committed: nothing of it is recorded either. */
+	if (!flushed)
+		for (i = 0; i < b->nr_ranges; i++)
+			c->ops->record_range(c->ctx, b->ranges[i].region,
+					     b->ranges[i].nr, false);
 	for (i = 0; i < b->nr_ranges; i++)
 		synced += region_map_commit(c->rm, b->ranges[i].region,
 					    b->ranges[i].nr, b->ranges[i].gen,
@@ -646,8 +651,10 @@ static void copier_advance_ready(struct vmirror_copier *c, bool stop)
 /*---------------------------------------------------------------------------*/
 
 /*
- * Flushing the mirror: the commit point of the copy.  (Persistent metadata
- * would be written here too: after the flush, before the commit.)
+ * Flushing the mirror: the commit point of the copy.  With persistent
+ * metadata the batch is also recorded there: a snapshot of its regions
+ * before the mirror flush is issued, then a flush of the source, the
+ * record, and only then the commit (copier_flush_end()).
  */
 
 static void copier_flush_done(unsigned long error, void *context)
@@ -679,7 +686,11 @@ static void copier_flush(struct vmirror_copier *c)
 		.client = c->io_client,
 	};
 	unsigned int tag = c->open.tag;
+	unsigned int i;
 
+	for (i = 0; i < c->open.nr_ranges; i++)
+		c->ops->record_snapshot(c->ctx, c->open.ranges[i].region,
+					c->open.ranges[i].nr);
 	c->flushing = c->open;
 	c->open.nr_ranges = 0;
 	c->open.bytes = 0;
@@ -711,7 +722,20 @@ static void copier_flush_end(struct vmirror_copier *c)
 	if (!error) {
 		u64 bytes = c->flushing.bytes;
 		u64 zero_bytes = c->flushing.zero_bytes;
+		unsigned int i, nr = c->flushing.nr_ranges;
+		int r = nr ? c->ops->record_flush(c->ctx) : 0;
 
+		for (i = 0; i < nr; i++)
+			c->ops->record_range(c->ctx, c->flushing.ranges[i].region,
+					     c->flushing.ranges[i].nr, !r);
+		if (!r && nr)
+			r = c->ops->record_commit(c->ctx);
+		/* Not recorded: copied again (none when the metadata failed). */
+		if (r) {
+			c->sync_flush_issued = false;
+			copier_batch_end(c, &c->flushing, false);
+			goto out;
+		}
 		copier_batch_end(c, &c->flushing, true);
 		c->ops->copied(c->ctx, bytes, zero_bytes);
 		c->sync_flushed |= c->sync_flush_issued;
@@ -722,6 +746,7 @@ static void copier_flush_end(struct vmirror_copier *c)
 		c->ops->mirror_failed(c->ctx, U64_MAX);
 	}
 
+out:
 	spin_lock_irq(&c->lock);
 	c->flush_in_flight = false;
 	spin_unlock_irq(&c->lock);

@@ -53,6 +53,14 @@ struct copier_legs {
  *	whether the mirror keeps what it covered is unknown
  * @release_writes: issue again host writes a copy held (list of
  *	&struct region_waiter); also from copier_quiesce()
+ * @record_snapshot: a range of the batch about to be flushed: note which
+ *	regions no host write is in flight to (persistent metadata)
+ * @record_flush: the batch's mirror flush succeeded: flush the source
+ *	(0 or an error: the batch is not committed)
+ * @record_range: a range of the batch is recorded in sync (@ok), or
+ *	dropped (!@ok: not flushed, or the source flush failed)
+ * @record_commit: commit what @record_range noted, before the region map
+ *	counts the batch in sync (0, or an error: it is not committed)
  *
  * The copier knows its legs, its region map and these; it never reads its
  * owner's state.  Each is called in process context with no copier lock
@@ -71,6 +79,10 @@ struct copier_ops {
 	void (*mirror_failed)(void *ctx, u64 region);
 	void (*mirror_unknown)(void *ctx);
 	void (*release_writes)(void *ctx, struct list_head *released);
+	void (*record_snapshot)(void *ctx, u64 region, u64 nr);
+	int (*record_flush)(void *ctx);
+	void (*record_range)(void *ctx, u64 region, u64 nr, bool ok);
+	int (*record_commit)(void *ctx);
 };
 
 /**

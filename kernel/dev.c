@@ -124,6 +124,9 @@ int vmirror_dev_attach(struct vmirror_link *link)
 	int r = 0;
 
 	atomic_set(&link->users, 0);
+	link->meta.len = 0;
+	link->legs[0].len = 0;
+	link->legs[1].len = 0;
 	mutex_lock(&vmirror_devs_lock);
 	dev = __vmirror_dev_find(md, 0);
 	if (dev) {
@@ -144,6 +147,59 @@ int vmirror_dev_attach(struct vmirror_link *link)
 	}
 	link->dev = dev;
 	list_add_tail(&link->entry, &dev->targets);
+out:
+	mutex_unlock(&vmirror_devs_lock);
+	return r;
+}
+
+bool vmirror_extents_overlap(const struct vmirror_extent *a,
+			     const struct vmirror_extent *b)
+{
+	return a->len && b->len && a->devt == b->devt &&
+	       a->start < b->start + b->len && b->start < a->start + a->len;
+}
+
+/* Whether @e overlaps the legs of @other */
+static bool vmirror_link_legs_overlap(const struct vmirror_link *other,
+				      const struct vmirror_extent *e)
+{
+	return vmirror_extents_overlap(&other->legs[0], e) ||
+	       vmirror_extents_overlap(&other->legs[1], e);
+}
+
+int vmirror_dev_claim(struct vmirror_link *link,
+		      const struct vmirror_extent *legs,
+		      const struct vmirror_extent *meta, char *owner,
+		      size_t len)
+{
+	struct vmirror_link *other;
+	struct vmirror_dev *dev;
+	int r = 0;
+
+	mutex_lock(&vmirror_devs_lock);
+	list_for_each_entry(dev, &vmirror_devs, list) {
+		/* A reload of the same device takes the handle over. */
+		if (dev == link->dev)
+			continue;
+		list_for_each_entry(other, &dev->targets, entry) {
+			if (vmirror_extents_overlap(&other->meta, meta) ||
+			    vmirror_link_legs_overlap(other, meta))
+				r = -EBUSY;
+			else if (vmirror_extents_overlap(&other->meta, &legs[0]) ||
+				 vmirror_extents_overlap(&other->meta, &legs[1]))
+				r = -EEXIST;
+			if (!r)
+				continue;
+			/* Its name as dmsetup knows it, else its number. */
+			if (len < DM_NAME_LEN ||
+			    dm_copy_name_and_uuid(dev->md, owner, NULL))
+				strscpy(owner, dm_device_name(dev->md), len);
+			goto out;
+		}
+	}
+	link->legs[0] = legs[0];
+	link->legs[1] = legs[1];
+	link->meta = *meta;
 out:
 	mutex_unlock(&vmirror_devs_lock);
 	return r;

@@ -19,22 +19,6 @@ struct dm_target;
 struct vmirror_dev;
 
 /**
- * struct vmirror_link - a target's entry in its DM device's object
- * @dev: the device object
- * @entry: in the device object's list of targets (live or loaded)
- * @ti: the target
- * @users: users of the target as the live one (vmirror_dev_get_other(),
- *	vmirror_dev_get_live(), vmirror_dev_get_kobj()); the target is
- *	destroyed only once they are gone
- */
-struct vmirror_link {
-	struct vmirror_dev *dev;
-	struct list_head entry;
-	struct dm_target *ti;
-	atomic_t users;
-};
-
-/**
  * struct vmirror_extent - a range of a whole disk a table names
  * @devt: the whole disk's device number (not a partition's)
  * @diskseq: its diskseq when the table was loaded (a new medium gets a
@@ -47,6 +31,27 @@ struct vmirror_extent {
 	u64 diskseq;
 	sector_t start;
 	sector_t len;
+};
+
+/**
+ * struct vmirror_link - a target's entry in its DM device's object
+ * @dev: the device object
+ * @entry: in the device object's list of targets (live or loaded)
+ * @ti: the target
+ * @users: users of the target as the live one (vmirror_dev_get_other(),
+ *	vmirror_dev_get_live(), vmirror_dev_get_kobj()); the target is
+ *	destroyed only once they are gone
+ * @meta: the range of the metadata device the target uses (length 0 if
+ *	none), see vmirror_dev_claim(); under the registry's lock
+ * @legs: the ranges its source and mirror map, likewise
+ */
+struct vmirror_link {
+	struct vmirror_dev *dev;
+	struct list_head entry;
+	struct dm_target *ti;
+	atomic_t users;
+	struct vmirror_extent meta;
+	struct vmirror_extent legs[2];
 };
 
 /**
@@ -70,6 +75,39 @@ void vmirror_dev_init(const struct sysfs_ops *ops,
  * (ti->error set), or -ENOMEM.
  */
 int vmirror_dev_attach(struct vmirror_link *link);
+
+/**
+ * vmirror_extents_overlap() - whether two ranges share a sector of a disk
+ * @a: a range (length 0: none)
+ * @b: another
+ *
+ * Return: true if they do (their diskseq is not compared).
+ */
+bool vmirror_extents_overlap(const struct vmirror_extent *a,
+			     const struct vmirror_extent *b);
+
+/**
+ * vmirror_dev_claim() - record the legs and metadata device a target uses
+ * @link: the target's link (attached)
+ * @legs: the ranges of their whole disks its source and mirror map
+ * @meta: the range of the whole disk its metadata device covers (length
+ *	0 for none)
+ * @owner: on error, filled with the name of the DM device in the way
+ * @len: room in @owner
+ *
+ * A metadata device is used by the targets of one DM device at a time:
+ * its live table, and a new table of the same device that is to take it
+ * over at its resume; and it is nobody's leg.  The claim goes with the
+ * target (vmirror_dev_detach()); a later call replaces it.
+ *
+ * Return: 0; -EBUSY if a target of another DM device uses a range of the
+ * same disk that overlaps @meta as its metadata device or a leg; -EEXIST
+ * if one of @legs overlaps another DM device's metadata device.
+ */
+int vmirror_dev_claim(struct vmirror_link *link,
+		      const struct vmirror_extent *legs,
+		      const struct vmirror_extent *meta, char *owner,
+		      size_t len);
 
 /**
  * vmirror_dev_deactivate() - sysfs and ioctls no longer reach this target

@@ -141,6 +141,25 @@ struct region_map *region_map_create(u64 nr_regions, bool in_sync)
 	return rm;
 }
 
+void region_map_load_synced(struct region_map *rm, const unsigned long *bits)
+{
+	u64 region, n = 0;
+
+	for (region = 0; region < rm->nr_regions; region++) {
+		if (!test_bit(region, bits))
+			continue;
+		rm->state[region] = REGION_SYNCED;
+		set_bit(region, rm->synced);
+		n++;
+	}
+	atomic64_set(&rm->nr_synced, n);
+}
+
+const unsigned long *region_map_synced_bits(const struct region_map *rm)
+{
+	return rm->synced;
+}
+
 void region_map_destroy(struct region_map *rm)
 {
 	if (!rm)
@@ -288,6 +307,26 @@ enum region_write_route region_map_write_begin(struct region_map *rm,
 	s->inflight++;
 	spin_unlock_irqrestore(&s->lock, flags);
 	return route;
+}
+
+bool region_map_region_idle(struct region_map *rm, u64 region, bool *synced)
+{
+	struct region_stripe *s = region_stripe(rm, region);
+	unsigned long flags;
+	bool idle;
+	u8 state;
+
+	/* A failed mirror flush took every region out of sync: none is idle. */
+	if (region_map_sweep_pending(rm)) {
+		*synced = false;
+		return false;
+	}
+	spin_lock_irqsave(&s->lock, flags);
+	state = rm->state[region];
+	*synced = state == REGION_SYNCED || region_copied(state);
+	idle = *synced && !rm->inflight[region];
+	spin_unlock_irqrestore(&s->lock, flags);
+	return idle;
 }
 
 bool region_map_write_end(struct region_map *rm, u64 region)

@@ -78,6 +78,24 @@ enum region_copy_start {
 struct region_map *region_map_create(u64 nr_regions, bool in_sync);
 
 /**
+ * region_map_load_synced() - set the regions in sync from a bitmap
+ * @rm: the map, new (before any write or copy), none in sync
+ * @bits: bit set: the region is in sync (persistent metadata)
+ */
+void region_map_load_synced(struct region_map *rm, const unsigned long *bits);
+
+/**
+ * region_map_synced_bits() - the in-sync bitmap, to be recorded
+ * @rm: the map
+ *
+ * Bit set: the region is in sync.  Bits change under the caller (atomic
+ * bit operations); meaningless while region_map_sweep_pending().
+ *
+ * Return: the map's bitmap, of region_map_nr_regions() bits.
+ */
+const unsigned long *region_map_synced_bits(const struct region_map *rm);
+
+/**
  * region_map_destroy() - free a region map
  * @rm: the map, or NULL; no write or copy may be in flight
  *
@@ -159,6 +177,19 @@ void region_map_set_async(struct region_map *rm, u64 max_unsynced);
  */
 enum region_write_route region_map_write_begin(struct region_map *rm,
 					       struct region_waiter *w);
+
+/**
+ * region_map_region_idle() - whether a region is in sync and unwritten now
+ * @rm: the map
+ * @region: the region
+ * @synced: set to whether it is in sync, or copied and waiting for the
+ *	mirror flush that makes it so
+ *
+ * Safe from any context (takes the region's stripe lock).
+ *
+ * Return: true if *@synced and no host write to it is in flight.
+ */
+bool region_map_region_idle(struct region_map *rm, u64 region, bool *synced);
 
 /**
  * region_map_write_end() - account the completion of a host write

@@ -270,6 +270,9 @@ int vmirror_field_text(const struct vmirror_status *st, enum vmirror_field f,
 	case VMIRROR_KIND_WORD:
 		return snprintf(buf, len, "%s", fi->word(v));
 	case VMIRROR_KIND_DEVNO:
+		/* 0:0 is no device (no metadata_dev) */
+		if (!v)
+			return snprintf(buf, len, "-");
 		return snprintf(buf, len, "%u:%u", (unsigned int)(v >> 32),
 				(unsigned int)v);
 	case VMIRROR_KIND_TIME:

@@ -33,6 +33,37 @@ void vmirror_state_init(struct vmirror_state *st, bool no_activation)
 	};
 }
 
+bool vmirror_state_restore(struct vmirror_state *st, u16 copy_state,
+			   bool resyncing, bool paused, bool all_synced,
+			   u64 sync_time_ns)
+{
+	st->sync_time_ns = sync_time_ns;
+	switch (copy_state) {
+	case VMIRROR_COPY_STATE_INITIALIZED:
+		return false;
+	case VMIRROR_COPY_STATE_SYNCHRONIZED:
+		if (all_synced) {
+			st->copy_state = copy_state;
+			st->sync_maintained = true;
+			break;
+		}
+		resyncing = true;
+		paused = false;
+		fallthrough;
+	case VMIRROR_COPY_STATE_UNSYNCHRONIZED:
+		st->copy_state = VMIRROR_COPY_STATE_UNSYNCHRONIZED;
+		st->requested_copy_state = VMIRROR_COPY_STATE_SYNCHRONIZED;
+		st->resyncing = resyncing;
+		st->paused = paused;
+		break;
+	default:
+		st->copy_state = copy_state;
+		break;
+	}
+	st->requires_activate = false;
+	return true;
+}
+
 static int vmirror_state_activate(struct vmirror_state *st)
 {
 	if (st->copy_state != VMIRROR_COPY_STATE_INITIALIZED)

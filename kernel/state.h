@@ -151,6 +151,25 @@ struct vmirror_write_done {
 void vmirror_state_init(struct vmirror_state *st, bool no_activation);
 
 /**
+ * vmirror_state_restore() - the state of an association read back from
+ *	its metadata
+ * @st: the state, as vmirror_state_init() left it
+ * @copy_state: the recorded VMIRROR_COPY_STATE_*
+ * @resyncing: the recorded copy was a resync
+ * @paused: the recorded copy was paused
+ * @all_synced: every region is recorded in sync
+ * @sync_time_ns: the recorded time of the last synchronization
+ *
+ * A pair recorded synchronized with regions out of sync (after a crash)
+ * comes back resyncing them; any other state comes back as recorded.
+ *
+ * Return: true if the association was activated (not initialized).
+ */
+bool vmirror_state_restore(struct vmirror_state *st, u16 copy_state,
+			   bool resyncing, bool paused, bool all_synced,
+			   u64 sync_time_ns);
+
+/**
  * vmirror_state_apply() - validate and apply an event
  * @st: the state
  * @ev: the event

@@ -12,8 +12,11 @@
  *     vmirror_devs_lock (dev.c)
  *       dev->lock (dev.c)
  *         vmirror->op_lock (operations; held across their killable waits)
- *           vmirror->state_lock (spinlock, irq-safe)
- *             region map stripe locks (region-map.c)
+ *           vmirror->md_lock (metadata commits, which sleep)
+ *             vmirror->state_lock (spinlock, irq-safe)
+ *               region map stripe locks (region-map.c)
+ *             intent->lock (intent.c, irq-safe; never with state_lock)
+ *               region map stripe locks
  *
  *   vmirror->op_lock -> copier->lock (copier_set_map() at take-over)
  *   copier->lock -> region map stripe locks, -> copier_stale_lock (copier.c)
@@ -40,6 +43,8 @@
 #include "compat.h"
 #include "copier.h"
 #include "dev.h"
+#include "intent.h"
+#include "metadata.h"
 #include "region-map.h"
 #include "state.h"
 #include "vmirror.h"
@@ -85,6 +90,8 @@
  * @refused: why the table is never resumed (it would read a source
  *	abandoned by a failover of the table it replaces), or NULL;
  *	preresume only
+ * @taken_over: preresume took the replaced table's progress over;
+ *	preresume only
  * @quiescing: a split waits for host writes to drain
  * @quiesce_wait: woken by completing writes while @quiescing
  * @notify_work: raises the notifications of a state change
@@ -109,6 +116,24 @@
  * @no_activation: table argument, kept for the table line
  * @nosync: table argument, kept for the table line
  * @mirror_zeroed: table argument, kept for the table line
+ * @meta: the metadata device (table argument metadata_dev), or NULL
+ * @md: its handle (metadata.c), or NULL; a reload onto the same metadata
+ *	device takes it over
+ * @md_lock: serialises commits to @md and its take-over
+ * @md_work: the commit worker: clears the on-disk bits of the regions
+ *	parked writes wait for (rule W), then issues them; commits a state
+ *	change made where it cannot sleep (@md_state_pending)
+ * @intent: the write-intent bookkeeping (intent.c), with @md, or NULL;
+ *	handed over with @md
+ * @clean_work: the cleaner (rule C), every 5 s while regions are hot
+ * @md_state_pending: a state change waits for @md_work to record it
+ * @md_failed: a metadata write failed: nothing more is recorded (logged
+ *	once, a DM event, the status says so)
+ * @fo_lock: protects @fo_pending (set) and @fo_parked
+ * @fo_pending: a failover on a source error is not recorded yet: the
+ *	completions of I/O served by the mirror alone wait (@fo_parked)
+ * @fo_parked: those completions, ended by @md_work once "failedover" is
+ *	durable (with an error if it cannot be recorded)
  */
 struct vmirror {
 	struct dm_target *ti;
@@ -135,6 +160,7 @@ struct vmirror {
 	bool resumed;
 	bool retired;
 	char *refused;
+	bool taken_over;
 	bool quiescing;
 	wait_queue_head_t quiesce_wait;
 	struct work_struct notify_work;
@@ -156,6 +182,18 @@ struct vmirror {
 	bool no_activation;
 	bool nosync;
 	bool mirror_zeroed;
+
+	struct dm_dev *meta;
+	struct vmirror_md *md;
+	struct mutex md_lock;		/* serialises commits to md */
+	struct work_struct md_work;
+	struct vmirror_intent *intent;
+	struct delayed_work clean_work;
+	unsigned long md_state_pending;
+	bool md_failed;
+	spinlock_t fo_lock;		/* protects fo_parked */
+	bool fo_pending;
+	struct bio_list fo_parked;
 };
 
 static inline sector_t vmirror_region_sectors(const struct vmirror *vm)
@@ -192,6 +230,10 @@ struct vmirror_bio {
 	bool mirror_only;
 	bool discard;
 	bool discard_unsync;
+	bool md_error;
+	bool host_mirror;
+	bool fo_parked;
+	blk_status_t fo_status;
 };
 
 static inline const char *vmirror_md_name(struct vmirror *vm)
@@ -230,6 +272,87 @@ void __vmirror_set_mode(struct vmirror *vm);
  * Return: as vmirror_state_apply().
  */
 int vmirror_event(struct vmirror *vm, enum vmirror_event ev);
+
+/**
+ * vmirror_commit() - make the association's state and in-sync bitmap
+ *	durable on the metadata device
+ * @vm: the target
+ * @st: the state to record instead of the current one (a change about to
+ *	be applied), or NULL
+ *
+ * Nothing to do without a metadata device.  Context: process, may sleep;
+ * takes md_lock (not with state_lock held).
+ * Return: 0 or -EIO.
+ */
+int vmirror_commit(struct vmirror *vm, const struct vmirror_state *st);
+
+/**
+ * vmirror_intent_init() - the write-intent bookkeeping of a target with a
+ *	metadata device
+ * @vm: the target, being constructed, with @vm->md and @vm->rm
+ * @bits: the regions recorded in sync (b(R) = 1), or NULL: none
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int vmirror_intent_init(struct vmirror *vm, const unsigned long *bits);
+
+/**
+ * vmirror_intent_take_over() - a reload onto the same metadata device:
+ *	@vm takes @old's write-intent state with its handle
+ * @vm: the new table, not live
+ * @old: the old one, suspended
+ *
+ * Context: both md_locks held.
+ */
+void vmirror_intent_take_over(struct vmirror *vm, struct vmirror *old);
+
+/**
+ * vmirror_intent_from_map() - record in sync what the map has in sync
+ * @vm: a table that took a map over and uses another metadata device;
+ *	not live, no I/O in flight
+ *
+ * Flushes both legs, then loads the write-intent state with the regions
+ * the map has in sync (none if a flush failed); the caller commits.
+ *
+ * Context: process, may sleep.
+ * Return: 0, or -ENOMEM.
+ */
+int vmirror_intent_from_map(struct vmirror *vm);
+
+/**
+ * vmirror_md_suspend() - postsuspend: record every region that can be
+ * @vm: the target, no host I/O, the copier quiesced
+ *
+ * Stops the cleaner, runs a forced clean pass (a flush of both legs, then
+ * every hot region not written since recorded in sync) and commits the
+ * state.  Context: may sleep.
+ */
+void vmirror_md_suspend(struct vmirror *vm);
+
+/**
+ * vmirror_md_resume() - resume: the cleaner may run again
+ * @vm: the target
+ */
+void vmirror_md_resume(struct vmirror *vm);
+
+/**
+ * vmirror_md_stop() - destructor: no commit and no cleaner any more
+ * @vm: the target
+ */
+void vmirror_md_stop(struct vmirror *vm);
+
+/**
+ * vmirror_event_durable() - apply an event once its result is durable
+ * @vm: the target
+ * @ev: the event
+ *
+ * The state the event leads to is committed first, then applied: nothing
+ * is reported (failedover, synchronized) before a crash would remember
+ * it.  Context: process, may sleep.
+ * Return: as vmirror_event(), or -EIO if the commit failed (nothing
+ * changed).
+ */
+int vmirror_event_durable(struct vmirror *vm, enum vmirror_event ev);
 
 /**
  * vmirror_mirror_failed() - a write or flush to the mirror failed

@@ -66,11 +66,425 @@ static void vmirror_notify_later(struct vmirror *vm, int bit)
 	schedule_work(&vm->notify_work);
 }
 
-/* The state changed: tell the world, and the copier. */
+/*
+ * Persistence (metadata_dev), Documentation/vmirror.rst "Persistence".
+ * The on-disk bit b(R) of a region says: in sync, and every write to it
+ * ever issued completed and flushed on both legs.  It is kept by intent.c
+ * under two rules:
+ *
+ *   W  a host write to a region whose bit is set is parked
+ *      (vmirror_map_write()); the commit worker (vmirror_md_work())
+ *      clears the bits of the parked writes' regions, commits, and issues
+ *      them again.  One commit serves every write parked meanwhile.
+ *   C  the cleaner (vmirror_clean_work(), every 5 s while regions are
+ *      hot; forced at postsuspend and at the hot cap) and the copier's
+ *      flush point (vmirror_record_*()) set bits only after a flush of
+ *      both legs issued after a snapshot of the regions not written.
+ *
+ * After a crash, the load trusts b(R) alone.  The state (copy_state,
+ * tracking, failedover) is in the superblock: operations commit the
+ * state they lead to before applying it (vmirror_event_durable()); state
+ * changes made where a commit cannot sleep are committed by the commit
+ * worker (@md_state_pending).  Commits and the cleaner run on
+ * vmirror_md_wq (WQ_MEM_RECLAIM: host writes wait for them).
+ */
+static struct workqueue_struct *vmirror_md_wq;
+
+/*
+ * The cleaner's period: a region is recorded in sync again once no write
+ * reached it for a whole period.  Longer: fewer commits for regions
+ * written again and again; the crash bound is the hot cap either way.
+ */
+#define VMIRROR_CLEAN_INTERVAL	(5 * HZ)
+
+/* Bit of vmirror->md_state_pending */
+#define VMIRROR_MD_STATE	0
+
+/* The state of @st as recorded: flags and all.  state_lock held. */
+static void vmirror_md_state(struct vmirror *vm, const struct vmirror_state *st,
+			     struct vmirror_md_state *ms)
+{
+	*ms = (struct vmirror_md_state) {
+		.copy_state = st->copy_state,
+		.sync_time_ns = st->sync_time_ns,
+		.bytes_copied = atomic64_read(&vm->bytes_copied),
+	};
+	if (st->resyncing)
+		ms->flags |= VMIRROR_MD_RESYNCING;
+	if (st->paused)
+		ms->flags |= VMIRROR_MD_PAUSED;
+	if (st->requires_activate)
+		ms->flags |= VMIRROR_MD_REQUIRES_ACTIVATE;
+	if (vm->activated)
+		ms->flags |= VMIRROR_MD_ACTIVATED;
+}
+
+/* A metadata write failed: say so once, loudly. */
+static void vmirror_md_failed(struct vmirror *vm)
+{
+	if (xchg(&vm->md_failed, true))
+		return;
+	DMERR("%s: cannot write metadata device %s: nothing recorded from now on",
+	      vmirror_md_name(vm), vm->meta->name);
+	/* A DM event and a poll() wake-up: the status shows it. */
+	vmirror_notify_later(vm, VMIRROR_NOTIFY_STATE);
+}
+
+/* vmirror_commit() with md_lock held and vm->md set. */
+static int __vmirror_commit(struct vmirror *vm, const struct vmirror_state *st)
+{
+	struct vmirror_md_state ms;
+
+	lockdep_assert_held(&vm->md_lock);
+	spin_lock_irq(&vm->state_lock);
+	vmirror_md_state(vm, st ?: &vm->state, &ms);
+	spin_unlock_irq(&vm->state_lock);
+	return vmirror_md_commit(vm->md, &ms, intent_bits(vm->intent));
+}
+
+int vmirror_commit(struct vmirror *vm, const struct vmirror_state *st)
+{
+	int r;
+
+	if (!vm->meta)
+		return 0;
+	mutex_lock(&vm->md_lock);
+	/* A table whose handle a reload took over records nothing. */
+	r = vm->md ? __vmirror_commit(vm, st) : 0;
+	mutex_unlock(&vm->md_lock);
+	if (r)
+		vmirror_md_failed(vm);
+	return r;
+}
+
+/* Regions recorded in sync, for intent.c: in sync in memory, not written. */
+static bool vmirror_region_idle(void *ctx, u64 region, bool *synced)
+{
+	struct vmirror *vm = ctx;
+
+	return region_map_region_idle(READ_ONCE(vm->rm), region, synced);
+}
+
+int vmirror_intent_init(struct vmirror *vm, const unsigned long *bits)
+{
+	vm->intent = intent_create(region_map_nr_regions(vm->rm),
+				   VMIRROR_HOT_MAX, vmirror_region_idle, vm);
+	if (!vm->intent)
+		return -ENOMEM;
+	if (bits)
+		intent_load(vm->intent, bits);
+	return 0;
+}
+
+int vmirror_intent_from_map(struct vmirror *vm)
+{
+	struct region_map *rm = vm->rm;
+	u64 nr = region_map_nr_regions(rm), r;
+	unsigned long *bits;
+	int ret;
+
+	bits = kvcalloc(BITS_TO_LONGS(nr), sizeof(unsigned long), GFP_KERNEL);
+	if (!bits)
+		return -ENOMEM;
+	/* Rule C: a region recorded in sync has its writes flushed on both legs. */
+	ret = blkdev_issue_flush(vm->source->bdev);
+	if (!ret)
+		ret = blkdev_issue_flush(vm->mirror->bdev);
+	for (r = 0; !ret && r < nr; r++) {
+		if (region_map_is_synced(rm, r))
+			__set_bit(r, bits);
+		if (!(r % 4096))
+			cond_resched();
+	}
+	/* A failed flush: nothing is recorded in sync. */
+	intent_load(vm->intent, bits);
+	kvfree(bits);
+	return 0;
+}
+
+void vmirror_intent_take_over(struct vmirror *vm, struct vmirror *old)
+{
+	swap(vm->intent, old->intent);
+	intent_set_idle(vm->intent, vmirror_region_idle, vm);
+	if (old->intent)
+		intent_set_idle(old->intent, vmirror_region_idle, old);
+}
+
+static int vmirror_map_write(struct vmirror *vm, struct bio *bio);
+
+/* Issue the parked writes of @batch again (or fail them: @error). */
+static void vmirror_unpark(struct vmirror *vm, struct list_head *batch,
+			   bool error)
+{
+	struct region_waiter *w, *tmp;
+
+	list_for_each_entry_safe(w, tmp, batch, list) {
+		struct vmirror_bio *pb = container_of(w, struct vmirror_bio,
+						      waiter);
+		struct bio *bio = dm_bio_from_per_bio_data(pb, sizeof(*pb));
+
+		list_del_init(&w->list);
+		if (error) {
+			/* As dm-raid1 with a failed log: no record, no write. */
+			pb->md_error = true;
+			bio_io_error(bio);
+		} else if (vmirror_map_write(vm, bio) == DM_MAPIO_REMAPPED) {
+			dm_submit_bio_remap(bio, NULL);
+		}
+	}
+}
+
+/*
+ * One cleaner pass (rule C): the snapshot's regions are recorded in sync
+ * after a flush of both legs, if no write reached them since.  Only while
+ * the host writes both legs: otherwise the mirror may lack writes since
+ * the last flush and nothing is recorded.
+ */
+static void vmirror_clean_pass(struct vmirror *vm, bool forced)
+{
+	struct vmirror_intent *in = vm->intent;
+	bool flushed = false;
+	int r;
+
+	if (!intent_clean_begin(in, forced))
+		return;
+	if (READ_ONCE(vm->io_mode) == VMIRROR_IO_MIRRORED) {
+		r = blkdev_issue_flush(vm->source->bdev);
+		if (r)
+			atomic64_inc(&vm->source_errors);
+		if (!r) {
+			r = blkdev_issue_flush(vm->mirror->bdev);
+			if (r)
+				vmirror_mirror_failed(vm, U64_MAX);
+		}
+		flushed = !r;
+	}
+	if (intent_clean_end(in, flushed))
+		vmirror_commit(vm, NULL);
+}
+
+static void vmirror_clean_work(struct work_struct *ws)
+{
+	struct vmirror *vm = container_of(to_delayed_work(ws), struct vmirror,
+					  clean_work);
+	bool forced = READ_ONCE(vm->intent->want_clean);
+
+	vmirror_clean_pass(vm, forced);
+	/* Writes wait for room under the hot cap. */
+	if (forced)
+		queue_work(vmirror_md_wq, &vm->md_work);
+	if (intent_nr_hot(vm->intent))
+		queue_delayed_work(vmirror_md_wq, &vm->clean_work,
+				   VMIRROR_CLEAN_INTERVAL);
+}
+
+/*
+ * The commit worker's end: the completions parked by a failover.  @fo:
+ * the worker saw the failover pending before its commit, which then read
+ * the state (under state_lock, where the failover set both): "failedover"
+ * is durable if the commit succeeded, and they complete as the mirror
+ * answered.  If it failed, they fail, and so will later ones.
+ */
+static void vmirror_fo_release(struct vmirror *vm, bool fo, int r)
+{
+	struct bio_list done;
+	struct bio *bio;
+
+	if (!fo)
+		return;
+	spin_lock_irq(&vm->fo_lock);
+	if (!r)
+		WRITE_ONCE(vm->fo_pending, false);
+	done = vm->fo_parked;
+	bio_list_init(&vm->fo_parked);
+	spin_unlock_irq(&vm->fo_lock);
+
+	if (r && !bio_list_empty(&done))
+		DMERR_LIMIT("%s: failover not recorded: I/O served by mirror %s fails",
+			    vmirror_md_name(vm), vm->mirror->name);
+	while ((bio = bio_list_pop(&done))) {
+		struct vmirror_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
+
+		bio->bi_status = r ? BLK_STS_IOERR : pb->fo_status;
+		/* Back to DM core's clone_endio(): vmirror_end_io() is done. */
+		bio_endio(bio);
+	}
+}
+
+/*
+ * The commit worker: rule W for the parked writes, and the state changes
+ * made where a commit cannot sleep.  A write is issued only after a commit
+ * that began after its region's bit was cleared; if that commit fails,
+ * the write fails.
+ */
+static void vmirror_md_work(struct work_struct *ws)
+{
+	struct vmirror *vm = container_of(ws, struct vmirror, md_work);
+	struct vmirror_intent *in;
+	LIST_HEAD(batch);
+	bool state, fo;
+	u64 cleared = 0;
+	int r = 0;
+
+	/* Pairs with set_bit() before queue_work() in vmirror_changed(). */
+	state = test_and_clear_bit(VMIRROR_MD_STATE, &vm->md_state_pending);
+	/* Before the commit reads the state: see vmirror_fo_release(). */
+	fo = READ_ONCE(vm->fo_pending);
+	mutex_lock(&vm->md_lock);
+	in = vm->intent;
+	mutex_unlock(&vm->md_lock);
+	if (in) {
+		intent_set_capped(in, READ_ONCE(vm->io_mode) == VMIRROR_IO_MIRRORED);
+		cleared = intent_take_parked(in, &batch);
+	}
+	if (cleared || state || fo)
+		r = vmirror_commit(vm, NULL);
+	/* A bit cleared before a failed commit may still be set on disk. */
+	if (READ_ONCE(vm->md_failed))
+		r = -EIO;
+	vmirror_fo_release(vm, fo, r);
+	if (!list_empty(&batch)) {
+		if (!r)
+			intent_commit_done(in, &batch);
+		vmirror_unpark(vm, &batch, r != 0);
+	}
+	if (!in)
+		return;
+	/*
+	 * At the hot cap: a forced pass frees room, then this runs again; a
+	 * short delay, so that a pass that frees nothing (every hot region
+	 * busy) does not turn into a busy loop with the cleaner.
+	 */
+	if (READ_ONCE(in->want_clean))
+		mod_delayed_work(vmirror_md_wq, &vm->clean_work, HZ / 50);
+	else if (cleared)
+		queue_delayed_work(vmirror_md_wq, &vm->clean_work,
+				   VMIRROR_CLEAN_INTERVAL);
+}
+
+void vmirror_md_suspend(struct vmirror *vm)
+{
+	if (!vm->meta)
+		return;
+	cancel_delayed_work_sync(&vm->clean_work);
+	flush_work(&vm->md_work);
+	/* md_work may have queued the cleaner again. */
+	cancel_delayed_work_sync(&vm->clean_work);
+	if (vm->intent && !vm->md_failed)
+		vmirror_clean_pass(vm, true);
+	vmirror_commit(vm, NULL);
+}
+
+void vmirror_md_resume(struct vmirror *vm)
+{
+	if (vm->intent && intent_nr_hot(vm->intent))
+		queue_delayed_work(vmirror_md_wq, &vm->clean_work,
+				   VMIRROR_CLEAN_INTERVAL);
+}
+
+void vmirror_md_stop(struct vmirror *vm)
+{
+	/* md_work queues the cleaner, the cleaner md_work: stop both for good. */
+	cancel_work_sync(&vm->md_work);
+	cancel_delayed_work_sync(&vm->clean_work);
+	cancel_work_sync(&vm->md_work);
+}
+
+/*
+ * The copier's flush point (struct copier_ops): the regions of a batch
+ * are recorded in sync after the mirror flush, a flush of the source, and
+ * before the region map counts them (progress is never reported before it
+ * is recorded).
+ */
+static void vmirror_record_snapshot(void *ctx, u64 region, u64 nr)
+{
+	struct vmirror *vm = ctx;
+
+	if (vm->intent)
+		intent_copy_snapshot(vm->intent, region, nr);
+}
+
+static void vmirror_record_range(void *ctx, u64 region, u64 nr, bool ok)
+{
+	struct vmirror *vm = ctx;
+
+	if (vm->intent)
+		intent_copy_record(vm->intent, region, nr, ok);
+}
+
+static int vmirror_record_flush(void *ctx)
+{
+	struct vmirror *vm = ctx;
+	int r;
+
+	if (!vm->intent)
+		return 0;
+	if (READ_ONCE(vm->md_failed))
+		return -EIO;
+	/* The copy read what the source holds: make it durable there too. */
+	r = blkdev_issue_flush(vm->source->bdev);
+	if (r)
+		atomic64_inc(&vm->source_errors);
+	return r;
+}
+
+static int vmirror_record_commit(void *ctx)
+{
+	struct vmirror *vm = ctx;
+	int r;
+
+	if (!vm->intent)
+		return 0;
+	r = vmirror_commit(vm, NULL);
+	/* Copied regions the host wrote since are the cleaner's. */
+	if (intent_nr_hot(vm->intent))
+		queue_delayed_work(vmirror_md_wq, &vm->clean_work,
+				   VMIRROR_CLEAN_INTERVAL);
+	return r;
+}
+
+int vmirror_event_durable(struct vmirror *vm, enum vmirror_event ev)
+{
+	struct vmirror_state s;
+	int r, c = 0;
+
+	if (!vm->meta)
+		return vmirror_event(vm, ev);
+	/*
+	 * md_lock from the snapshot to the apply: no other commit (rule W's,
+	 * the cleaner's, the copier's) can record the old state after the
+	 * new one and before it is applied.
+	 */
+	mutex_lock(&vm->md_lock);
+	spin_lock_irq(&vm->state_lock);
+	s = vm->state;
+	r = vmirror_state_apply(&s, ev, ktime_get_real_ns());
+	spin_unlock_irq(&vm->state_lock);
+	if (!r && vm->md)
+		c = __vmirror_commit(vm, &s);
+	if (!r && !c) {
+		r = vmirror_event(vm, ev);
+		/* Something else changed the state meanwhile: record the truth. */
+		if (r && vm->md)
+			c = __vmirror_commit(vm, NULL);
+	}
+	mutex_unlock(&vm->md_lock);
+	if (c) {
+		vmirror_md_failed(vm);
+		return -EIO;
+	}
+	return r;
+}
+
+/* The state changed: tell the world, and the copier; record it. */
 static void vmirror_changed(struct vmirror *vm)
 {
 	vmirror_notify_later(vm, VMIRROR_NOTIFY_STATE);
 	copier_kick(vm->copier);
+	if (vm->meta) {
+		set_bit(VMIRROR_MD_STATE, &vm->md_state_pending);
+		queue_work(vmirror_md_wq, &vm->md_work);
+	}
 }
 
 /*
@@ -98,6 +512,27 @@ static void __vmirror_set_async(struct vmirror *vm, u64 bound)
 		return;
 	region_map_set_async(vm->rm, bound);
 	vm->async_bound = bound;
+}
+
+/*
+ * A failover on a source error, with state_lock held, before the I/O mode
+ * changes: until "failedover" is durable, no I/O served by the mirror
+ * alone completes (vmirror_fo_park()); an unrecorded pivot must not be
+ * acknowledged.  The smp_wmb() orders the flag before the new mode
+ * (WRITE_ONCE(vm->io_mode) in __vmirror_set_mode()); it pairs with the
+ * smp_rmb() in vmirror_fo_park(), on the completion of a bio mapped by
+ * that mode.
+ */
+static void __vmirror_failover_pending(struct vmirror *vm)
+{
+	lockdep_assert_held(&vm->state_lock);
+	if (!vm->meta)
+		return;
+	WRITE_ONCE(vm->fo_pending, true);
+	/* Pairs with smp_rmb() in vmirror_fo_park(). */
+	smp_wmb();
+	set_bit(VMIRROR_MD_STATE, &vm->md_state_pending);
+	queue_work(vmirror_md_wq, &vm->md_work);
 }
 
 /*
@@ -213,6 +648,8 @@ static int __vmirror_event(struct vmirror *vm, enum vmirror_event ev)
 	else
 		__vmirror_note_behind(vm);
 	r = vmirror_state_apply(&vm->state, ev, ktime_get_real_ns());
+	if (!r && ev == VMIRROR_EV_SOURCE_FAILED)
+		__vmirror_failover_pending(vm);
 	__vmirror_set_mode(vm);
 	return r;
 }
@@ -242,6 +679,9 @@ static bool vmirror_copy_allowed(void *ctx)
 	unsigned long flags;
 	bool allowed;
 
+	/* Progress never moves past what is recorded. */
+	if (READ_ONCE(vm->md_failed))
+		return false;
 	spin_lock_irqsave(&vm->state_lock, flags);
 	allowed = vmirror_state_copying(&vm->state);
 	/* A synchronized pair with a lag (async mode): carry it. */
@@ -262,6 +702,10 @@ static void vmirror_note_percent(struct vmirror *vm)
 		vmirror_notify_later(vm, VMIRROR_NOTIFY_PERCENT);
 }
 
+/*
+ * The copier's flush point: the regions of a flushed batch are in sync
+ * (recorded before, vmirror_record_commit()).
+ */
 static void vmirror_copied(void *ctx, u64 bytes, u64 zeroed)
 {
 	struct vmirror *vm = ctx;
@@ -349,8 +793,23 @@ static u64 vmirror_mode_seq(void *ctx)
 static void vmirror_synced(void *ctx, u64 seq)
 {
 	struct vmirror *vm = ctx;
+	struct vmirror_state s;
 	unsigned long flags;
 	int r = -EAGAIN;
+
+	/* "synchronized" is recorded before it is reported. */
+	if (vm->meta) {
+		spin_lock_irqsave(&vm->state_lock, flags);
+		s = vm->state;
+		if (seq == vm->mode_seq &&
+		    region_map_nr_synced(vm->rm) == region_map_nr_regions(vm->rm))
+			r = vmirror_state_apply(&s, VMIRROR_EV_SYNCED,
+						ktime_get_real_ns());
+		spin_unlock_irqrestore(&vm->state_lock, flags);
+		if (r || vmirror_commit(vm, &s))
+			return;
+		r = -EAGAIN;
+	}
 
 	spin_lock_irqsave(&vm->state_lock, flags);
 	if (seq == vm->mode_seq)
@@ -358,6 +817,8 @@ static void vmirror_synced(void *ctx, u64 seq)
 	spin_unlock_irqrestore(&vm->state_lock, flags);
 	if (!r)
 		vmirror_changed(vm);
+	else if (vm->meta)
+		vmirror_commit(vm, NULL);
 }
 
 static void vmirror_copier_mirror_failed(void *ctx, u64 region)
@@ -380,6 +841,10 @@ const struct copier_ops vmirror_copier_ops = {
 	.mirror_failed = vmirror_copier_mirror_failed,
 	.mirror_unknown = vmirror_mirror_unknown,
 	.release_writes = vmirror_copier_release_writes,
+	.record_snapshot = vmirror_record_snapshot,
+	.record_flush = vmirror_record_flush,
+	.record_range = vmirror_record_range,
+	.record_commit = vmirror_record_commit,
 };
 
 /*---------------------------------------------------------------------------*/
@@ -484,17 +949,47 @@ static void vmirror_discard_both(struct vmirror *vm, struct bio *bio)
 	}
 }
 
+/* A write rule W lets go, counted in flight under the intent lock. */
+struct vmirror_issue {
+	struct region_map *rm;
+	struct region_waiter *w;
+	enum region_write_route route;
+};
+
+static void vmirror_issue(void *arg)
+{
+	struct vmirror_issue *is = arg;
+
+	is->route = region_map_write_begin(is->rm, is->w);
+}
+
 static int vmirror_map_write(struct vmirror *vm, struct bio *bio)
 {
 	struct vmirror_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
 	sector_t offset = dm_target_offset(vm->ti, bio->bi_iter.bi_sector);
 	enum vmirror_io_mode mode = READ_ONCE(vm->io_mode);
+	struct vmirror_issue is = { .rm = vm->rm, .w = &pb->waiter };
 
 	/* A write held by a copy or a split may come back after break. */
 	if (mode == VMIRROR_IO_MIRROR_ONLY)
 		return vmirror_map_mirror_only(vm, bio, offset);
 
-	switch (region_map_write_begin(vm->rm, &pb->waiter)) {
+	if (vm->intent) {
+		/*
+		 * Rule W: not issued while its region is recorded in sync.
+		 * Counted in flight under the intent lock, so that the
+		 * snapshots (intent.c, same lock) see it.
+		 */
+		if (!intent_write_begin(vm->intent, &pb->waiter, vmirror_issue,
+					&is)) {
+			queue_work(vmirror_md_wq, &vm->md_work);
+			return DM_MAPIO_SUBMITTED;
+		}
+	} else {
+		vmirror_issue(&is);
+	}
+
+	switch (is.route) {
 	case REGION_WRITE_HELD:
 		return DM_MAPIO_SUBMITTED;
 	case REGION_WRITE_BOTH:
@@ -548,6 +1043,9 @@ int vmirror_map(struct dm_target *ti, struct bio *bio)
 	pb->mirror_only = false;
 	pb->discard = bio_op(bio) == REQ_OP_DISCARD;
 	pb->discard_unsync = false;
+	pb->md_error = false;
+	pb->host_mirror = false;
+	pb->fo_parked = false;
 
 	/* After break or failover the mirror is the disk: all goes there. */
 	if (mode == VMIRROR_IO_MIRROR_ONLY)
@@ -679,6 +1177,8 @@ static void vmirror_write_both_done(struct vmirror *vm, struct bio *bio,
 		__vmirror_note_behind(vm);
 	vmirror_state_write_done(&vm->state, src, mir, flush,
 				 ktime_get_real_ns(), &done);
+	if (done.changed && done.ev == VMIRROR_EV_SOURCE_FAILED)
+		__vmirror_failover_pending(vm);
 	__vmirror_set_mode(vm);
 	if (done.unsync && !flush)
 		region_map_mark_unsynced(vm->rm, pb->waiter.region);
@@ -691,8 +1191,10 @@ static void vmirror_write_both_done(struct vmirror *vm, struct bio *bio,
 		vmirror_note_percent(vm);
 		copier_kick(vm->copier);
 	}
-	if (done.host_mirror)
+	if (done.host_mirror) {
 		*error = mir_status;
+		pb->host_mirror = true;
+	}
 	if (done.changed) {
 		vmirror_changed(vm);
 		vmirror_log_change(vm, &done, src_status, mir_status);
@@ -747,6 +1249,34 @@ static void vmirror_queue_retry(struct vmirror *vm, struct bio *bio)
 	queue_work(vmirror_retry_wq, &vm->retry_work);
 }
 
+/*
+ * The completion of a bio served by the mirror alone: held while a
+ * failover is not recorded (__vmirror_failover_pending()), ended by the
+ * commit worker.  Return: DM_ENDIO_INCOMPLETE if held.
+ */
+static int vmirror_fo_park(struct vmirror *vm, struct bio *bio,
+			   blk_status_t error)
+{
+	struct vmirror_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
+	unsigned long flags;
+
+	/* Pairs with smp_wmb() in __vmirror_failover_pending(). */
+	smp_rmb();
+	if (likely(!READ_ONCE(vm->fo_pending)))
+		return DM_ENDIO_DONE;
+	spin_lock_irqsave(&vm->fo_lock, flags);
+	if (!READ_ONCE(vm->fo_pending)) {
+		spin_unlock_irqrestore(&vm->fo_lock, flags);
+		return DM_ENDIO_DONE;
+	}
+	pb->fo_parked = true;
+	pb->fo_status = error;
+	bio_list_add(&vm->fo_parked, bio);
+	spin_unlock_irqrestore(&vm->fo_lock, flags);
+	queue_work(vmirror_md_wq, &vm->md_work);
+	return DM_ENDIO_INCOMPLETE;
+}
+
 /* Return: DM_ENDIO_INCOMPLETE if the read is being read again. */
 static int vmirror_read_done(struct vmirror *vm, struct bio *bio,
 			     blk_status_t *error)
@@ -775,11 +1305,14 @@ int vmirror_end_io(struct dm_target *ti, struct bio *bio,
 	struct vmirror *vm = ti->private;
 	struct vmirror_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
 
+	/* Failed before it was issued, or parked and ended once (above). */
+	if (unlikely(pb->md_error || pb->fo_parked))
+		return DM_ENDIO_DONE;
 	if (pb->mirror_only) {
 		/* The mirror is the disk: its errors are the host's. */
 		if (unlikely(vmirror_leg_result(bio, *error) == VMIRROR_LEG_FAILED))
 			atomic64_inc(&vm->mirror_errors);
-		return DM_ENDIO_DONE;
+		return vmirror_fo_park(vm, bio, *error);
 	}
 	if (bio_data_dir(bio) == READ)
 		return vmirror_read_done(vm, bio, error);
@@ -802,6 +1335,8 @@ int vmirror_end_io(struct dm_target *ti, struct bio *bio,
 		if (unlikely(READ_ONCE(vm->quiescing)))
 			wake_up(&vm->quiesce_wait);
 	}
+	if (unlikely(pb->host_mirror))
+		return vmirror_fo_park(vm, bio, *error);
 	return DM_ENDIO_DONE;
 }
 
@@ -811,11 +1346,20 @@ int __init vmirror_io_init(void)
 {
 	/* Reads go through it after a failover: it must make progress. */
 	vmirror_retry_wq = alloc_workqueue("kvmirror_retry", WQ_MEM_RECLAIM, 0);
-	return vmirror_retry_wq ? 0 : -ENOMEM;
+	if (!vmirror_retry_wq)
+		return -ENOMEM;
+	/* Host writes wait for its commits: it must make progress too. */
+	vmirror_md_wq = alloc_workqueue("kvmirror_md", WQ_MEM_RECLAIM, 0);
+	if (!vmirror_md_wq) {
+		destroy_workqueue(vmirror_retry_wq);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 void vmirror_io_exit(void)
 {
+	destroy_workqueue(vmirror_md_wq);
 	destroy_workqueue(vmirror_retry_wq);
 }
 
@@ -825,4 +1369,9 @@ void vmirror_io_init_target(struct vmirror *vm)
 	spin_lock_init(&vm->retry_lock);
 	bio_list_init(&vm->retry_reads);
 	INIT_WORK(&vm->retry_work, vmirror_retry_reads);
+	mutex_init(&vm->md_lock);
+	INIT_WORK(&vm->md_work, vmirror_md_work);
+	spin_lock_init(&vm->fo_lock);
+	bio_list_init(&vm->fo_parked);
+	INIT_DELAYED_WORK(&vm->clean_work, vmirror_clean_work);
 }

@@ -74,6 +74,10 @@ void vmirror_get_status(struct vmirror *vm, struct vmirror_status *st)
 	st->source_minor = MINOR(vm->source->bdev->bd_dev);
 	st->target_major = MAJOR(vm->mirror->bdev->bd_dev);
 	st->target_minor = MINOR(vm->mirror->bdev->bd_dev);
+	if (vm->meta) {
+		st->metadata_major = MAJOR(vm->meta->bdev->bd_dev);
+		st->metadata_minor = MINOR(vm->meta->bdev->bd_dev);
+	}
 	st->sync_time_ns = s.sync_time_ns;
 	st->region_size = region_bytes;
 	st->regions_total = total;
@@ -144,6 +148,7 @@ static void vmirror_status_table(struct vmirror *vm, char *result,
 	nr_opts += rate ? 2 : 0;
 	nr_opts += vm->nosync + vm->no_activation + vm->mirror_zeroed;
 	nr_opts += READ_ONCE(vm->async) ? 2 : 0;
+	nr_opts += vm->meta ? 2 : 0;
 
 	DMEMIT("%s %llu %s %llu %u region_size %llu",
 	       vm->source->name, (unsigned long long)vm->source_start,
@@ -161,6 +166,8 @@ static void vmirror_status_table(struct vmirror *vm, char *result,
 		DMEMIT(" no_activation");
 	if (vm->mirror_zeroed)
 		DMEMIT(" mirror_zeroed");
+	if (vm->meta)
+		DMEMIT(" metadata_dev %s", vm->meta->name);
 }
 
 void vmirror_status(struct dm_target *ti, status_type_t type,
@@ -178,8 +185,11 @@ void vmirror_status(struct dm_target *ti, status_type_t type,
 		break;
 	case STATUSTYPE_IMA:
 		DMEMIT_TARGET_NAME_VERSION(ti->type);
-		DMEMIT(",source_name=%s,mirror_name=%s;", vm->source->name,
+		DMEMIT(",source_name=%s,mirror_name=%s", vm->source->name,
 		       vm->mirror->name);
+		if (vm->meta)
+			DMEMIT(",metadata_name=%s", vm->meta->name);
+		DMEMIT(";");
 		break;
 	}
 }
@@ -200,9 +210,20 @@ static int vmirror_refuse(struct vmirror *vm, const char *op)
 	return -EBUSY;
 }
 
+/*
+ * Apply @ev once the state it leads to is recorded (metadata_dev): a
+ * commit that fails changes nothing and fails the operation with -EIO.
+ */
 static int vmirror_op(struct vmirror *vm, enum vmirror_event ev)
 {
-	if (vmirror_event(vm, ev))
+	int r = vmirror_event_durable(vm, ev);
+
+	if (r == -EIO) {
+		DMERR("%s: %s failed: the metadata device cannot record it",
+		      vmirror_md_name(vm), vmirror_event_name(ev));
+		return r;
+	}
+	if (r)
 		return vmirror_refuse(vm, vmirror_event_name(ev));
 	return 0;
 }
@@ -417,8 +438,12 @@ static int vmirror_op_split(struct vmirror *vm)
 	}
 	if (r)
 		vmirror_mirror_failed(vm, U64_MAX);
-	r = 0;
-	if (vmirror_event(vm, VMIRROR_EV_SPLIT_DONE)) {
+	/* Recorded before it is reported: the copy is not overwritten after a crash. */
+	r = vmirror_event_durable(vm, VMIRROR_EV_SPLIT_DONE);
+	if (r == -EIO && vm->meta && READ_ONCE(vm->md_failed)) {
+		DMERR("%s: split failed, the metadata device cannot record it",
+		      vmirror_md_name(vm));
+	} else if (r) {
 		DMERR("%s: split failed, a disk failed while quiescing",
 		      vmirror_md_name(vm));
 		r = -EIO;
@@ -442,6 +467,8 @@ out_thaw:
 static int __vmirror_op_break(struct vmirror *vm)
 {
 	struct vmirror_state s;
+	LIST_HEAD(released);
+	bool quiesce = vm->meta;
 	int r;
 
 	spin_lock_irq(&vm->state_lock);
@@ -457,17 +484,51 @@ static int __vmirror_op_break(struct vmirror *vm)
 	if (r)
 		return r;
 
+	/*
+	 * With metadata, host writes are held from before the commit of
+	 * failedover until it is applied: a write whose mirror half fails
+	 * in between would be acknowledged from the source alone while the
+	 * record says the mirror is the disk.  The quiesce pairs with
+	 * READ_ONCE(vm->quiescing) in vmirror_end_io(), as for split.
+	 */
+	if (quiesce) {
+		WRITE_ONCE(vm->quiescing, true);
+		region_map_freeze(vm->rm);
+		if (wait_event_killable(vm->quiesce_wait,
+					!region_map_writes_in_flight(vm->rm))) {
+			r = -EINTR;
+			goto out_thaw;
+		}
+	}
+
 	r = vmirror_flush_killable(vm->mirror);
 	if (r == -EINTR || r == -ENOMEM)
-		return r;
+		goto out_thaw;
 	if (r) {
 		DMERR("%s: break failed, flushing the mirror failed: %d",
 		      vmirror_md_name(vm), r);
 		vmirror_mirror_failed(vm, U64_MAX);
-		return -EIO;
+		r = -EIO;
+		goto out_thaw;
 	}
-	/* Refused if the mirror is behind again (state.c: mirror_behind). */
-	return vmirror_op(vm, VMIRROR_EV_BREAK);
+	/*
+	 * failedover is recorded before any I/O goes to the mirror alone;
+	 * refused if the mirror is behind again (state.c: mirror_behind).
+	 */
+	r = vmirror_event_durable(vm, VMIRROR_EV_BREAK);
+	if (r == -EIO)
+		DMERR("%s: break failed, the metadata device cannot record it",
+		      vmirror_md_name(vm));
+	else if (r)
+		r = vmirror_refuse(vm, "break");
+
+out_thaw:
+	if (quiesce) {
+		WRITE_ONCE(vm->quiescing, false);
+		region_map_thaw(vm->rm, &released);
+		vmirror_release_writes(vm, &released);
+	}
+	return r;
 }
 
 static int vmirror_op_break(struct vmirror *vm)
@@ -551,6 +612,9 @@ int vmirror_control(struct vmirror *vm, u32 op, u32 value)
 		r = -EAGAIN;
 	} else {
 		r = vmirror_control_op(vm, op, value);
+		/* What the operation changed is durable when it returns. */
+		if (!r && vmirror_commit(vm, NULL))
+			r = -EIO;
 	}
 	mutex_unlock(&vm->op_lock);
 	return r;

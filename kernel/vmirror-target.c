@@ -12,6 +12,7 @@
  * model in state.c.
  */
 
+#include <linux/bitmap.h>
 #include <linux/blkdev.h>
 #include <linux/device-mapper.h>
 #include <linux/module.h>
@@ -74,6 +75,16 @@ static void vmirror_source_extent(struct vmirror *vm, struct vmirror_extent *e)
 	e->diskseq = vm->source_seq;
 	e->start = get_start_sect(bdev) + vm->source_start;
 	e->len = vm->ti->len;
+}
+
+/* The range of its whole disk that @dev covers from @start, @len long. */
+static void vmirror_dev_range(struct dm_dev *dev, sector_t start,
+			      sector_t len, struct vmirror_extent *e)
+{
+	e->devt = disk_devt(dev->bdev->bd_disk);
+	e->diskseq = READ_ONCE(dev->bdev->bd_disk->diskseq);
+	e->start = get_start_sect(dev->bdev) + start;
+	e->len = len;
 }
 
 /* Whether @vm failed over, and the source it abandoned then. */
@@ -165,6 +176,83 @@ static void vmirror_take_over(struct vmirror *vm, struct vmirror *old)
 	       region_map_nr_regions(vm->rm));
 }
 
+/*
+ * Preresume, @old retired and suspended (its last commit is clean), @vm
+ * holding the state it will run with (taken over from @old, or its own).
+ * If both tables name the same metadata device, @vm takes @old's handle,
+ * the one that knows what is on the device (the sequence number of the
+ * last commit).  Else the state @vm took over is committed to @vm's
+ * device before any I/O is admitted, and @old's device, which no table
+ * keeps up to date from now on, is marked detached (after the commit: a
+ * crash in between leaves two devices holding the same, true, state).
+ * Lock order: @old's md_lock, then @vm's (@vm is not live).
+ */
+static int vmirror_hand_over_md(struct vmirror *vm, struct vmirror *old)
+{
+	struct vmirror_extent e;
+	struct vmirror_md *md;
+	bool leg;
+	int r = 0;
+
+	if (vm->meta && old->meta &&
+	    vm->meta->bdev->bd_dev == old->meta->bdev->bd_dev) {
+		mutex_lock(&old->md_lock);
+		mutex_lock_nested(&vm->md_lock, SINGLE_DEPTH_NESTING);
+		md = vm->md;
+		vm->md = old->md;
+		/* @old commits nothing from now on (vmirror_commit()). */
+		old->md = NULL;
+		/* The write-intent state goes with the handle that recorded it. */
+		vmirror_intent_take_over(vm, old);
+		mutex_unlock(&vm->md_lock);
+		mutex_unlock(&old->md_lock);
+		/* Read at @vm's load, never written since: closing writes nothing. */
+		vmirror_md_close(md);
+		/*
+		 * The state taken over is recorded before any I/O (a failed
+		 * handle, md->failed, fails this too: nothing runs unrecorded).
+		 */
+		if (vm->taken_over && vmirror_commit(vm, NULL)) {
+			DMERR("%s: cannot record the state taken over on %s: not resumed",
+			      vmirror_md_name(vm), vm->meta->name);
+			return -EIO;
+		}
+		return 0;
+	}
+	/*
+	 * Another device: what it holds (a stale copy, or a fresh format with
+	 * nosync) says nothing of the map taken over.  Record in sync exactly
+	 * the regions the map has in sync, once both legs are flushed (rule
+	 * C: @old is suspended, no write is in flight), then the state.
+	 */
+	if (vm->meta && vm->taken_over &&
+	    (vmirror_intent_from_map(vm) || vmirror_commit(vm, NULL))) {
+		DMERR("%s: cannot record the state taken over on metadata device %s: not resumed",
+		      vmirror_md_name(vm), vm->meta->name);
+		return -EIO;
+	}
+	if (!old->meta)
+		return 0;
+	/* A leg of @vm now: data, not to be written (registered at its ctr). */
+	vmirror_dev_range(old->meta, 0, bdev_nr_sectors(old->meta->bdev), &e);
+	leg = vmirror_extents_overlap(&e, &vm->link.legs[0]) ||
+	      vmirror_extents_overlap(&e, &vm->link.legs[1]);
+	mutex_lock(&old->md_lock);
+	md = old->md;
+	old->md = NULL;
+	if (md && !leg)
+		r = vmirror_md_detach(md);
+	mutex_unlock(&old->md_lock);
+	vmirror_md_close(md);
+	if (r)
+		DMERR("%s: cannot mark metadata device %s detached: zero it before reuse",
+		      vmirror_md_name(vm), old->meta->name);
+	else if (md && !leg)
+		DMINFO("%s: metadata device %s detached: the new table does not use it",
+		       vmirror_md_name(vm), old->meta->name);
+	return 0;
+}
+
 /* No operation runs on @old any more: a new table replaces it. */
 static void vmirror_retire(struct vmirror *old)
 {
@@ -188,11 +276,13 @@ static struct vmirror *vmirror_other_live(struct vmirror *vm)
 static char *vmirror_successor_error(struct vmirror *vm, bool retire)
 {
 	struct vmirror *old = vmirror_other_live(vm);
-	struct vmirror_extent src;
+	struct vmirror_extent src, own;
 	char *why;
 
 	if (!old) {
+		/* A failedover table serves the mirror alone (a retried resume). */
 		if (vmirror_dev_abandoned(&vm->link, &src) &&
+		    !vmirror_abandoned_source(vm, &own) &&
 		    vmirror_reads_extent(vm, &src))
 			return VMIRROR_ABANDONED_ERROR;
 		return NULL;
@@ -205,20 +295,26 @@ static char *vmirror_successor_error(struct vmirror *vm, bool retire)
 }
 
 /*
- * Resume: take the live target's progress over if it is the same
- * association, then become the live target.  Resumes of one DM device are
- * serialised: nothing else changes the live target meanwhile.
+ * Preresume, @vm not refused: take the live target's progress over if it
+ * is the same association (before any I/O, so that it is recorded before
+ * any I/O too), then hand the metadata over.  Resumes of one DM device are
+ * serialised: nothing else changes the live target meanwhile, and @old is
+ * destroyed after this resume, whether it succeeds or not.
  */
-static void vmirror_activate(struct vmirror *vm)
+static int vmirror_succeed(struct vmirror *vm)
 {
 	struct vmirror *old = vmirror_other_live(vm);
+	int r;
 
-	if (old) {
-		if (vmirror_same_association(vm, old))
-			vmirror_take_over(vm, old);
-		vmirror_dev_put(&old->link);
+	if (!old)
+		return 0;
+	if (!vm->taken_over && vmirror_same_association(vm, old)) {
+		vmirror_take_over(vm, old);
+		vm->taken_over = true;
 	}
-	vmirror_dev_activate(&vm->link);
+	r = vmirror_hand_over_md(vm, old);
+	vmirror_dev_put(&old->link);
+	return r;
 }
 
 /*---------------------------------------------------------------------------*/
@@ -276,10 +372,233 @@ out_put_source:
 	return -EINVAL;
 }
 
+/*
+ * ti->error is read after the constructor returns: a message with a
+ * number lives in one of these, reused round robin.
+ */
+#define VMIRROR_ERRORS		8
+#define VMIRROR_ERROR_LEN	128
+static char vmirror_errors[VMIRROR_ERRORS][VMIRROR_ERROR_LEN];
+static atomic_t vmirror_error_next = ATOMIC_INIT(0);
+
+static char *vmirror_error_buf(void)
+{
+	unsigned int i = atomic_inc_return(&vmirror_error_next);
+
+	return vmirror_errors[i % VMIRROR_ERRORS];
+}
+
+/* Designator types of a disk's unique id, the most specific first */
+static const struct {
+	enum blk_unique_id type;
+	const char *name;
+} vmirror_uid_types[] = {
+	{ BLK_UID_NAA, "naa" },
+	{ BLK_UID_EUI64, "eui" },
+	{ BLK_UID_T10, "t10" },
+};
+
+/*
+ * What identifies a leg across reboots (struct vmirror_md_leg): block
+ * size, and the DM uuid of a DM device, the partition UUID of a
+ * partition, or the unique id a disk's driver reports (SCSI and NVMe do,
+ * as for pNFS).  Nothing else for a disk without one (loop, virtio, brd).
+ */
+static int vmirror_leg_identity(struct dm_dev *leg, struct vmirror_md_leg *id)
+{
+	struct block_device *bdev = leg->bdev;
+	struct gendisk *disk = bdev->bd_disk;
+	struct mapped_device *md = dm_get_md(bdev->bd_dev);
+	char *p = id->id;
+	u8 uid[16];
+	int i, j, n;
+
+	id->sectors = bdev_nr_sectors(bdev);
+	id->lbs = bdev_logical_block_size(bdev);
+	memset(id->id, 0, sizeof(id->id));
+	if (md) {
+		char *name = kmalloc(DM_NAME_LEN, GFP_KERNEL);
+		char *uuid = kmalloc(DM_UUID_LEN, GFP_KERNEL);
+		int r = -ENOMEM;
+
+		/* An id not read is an error, never an id not compared. */
+		if (name && uuid)
+			r = dm_copy_name_and_uuid(md, name, uuid);
+		if (!r)
+			snprintf(id->id, sizeof(id->id), "dm:%s", uuid);
+		kfree(uuid);
+		kfree(name);
+		dm_put(md);
+		return r;
+	}
+	if (bdev_is_partition(bdev)) {
+		snprintf(id->id, sizeof(id->id), "part:%s",
+			 bdev->bd_meta_info ? bdev->bd_meta_info->uuid : "");
+		return 0;
+	}
+	if (!disk->fops->get_unique_id)
+		return 0;
+	for (i = 0; i < ARRAY_SIZE(vmirror_uid_types); i++) {
+		n = disk->fops->get_unique_id(disk, uid,
+					      vmirror_uid_types[i].type);
+		if (n <= 0)
+			continue;
+		n = min_t(int, n, sizeof(uid));
+		p += sprintf(p, "%s:", vmirror_uid_types[i].name);
+		for (j = 0; j < n; j++)
+			p += sprintf(p, "%02x", uid[j]);
+		break;
+	}
+	return 0;
+}
+
+/*
+ * Record @vm's legs and metadata device (NULL: none) in the registry:
+ * NULL, or why they cannot be used: the metadata device overlaps a leg's
+ * mapped range on the same disk (a partition and its disk are seen
+ * through; a stacked device is not), it is this very DM device, or
+ * another DM device uses it (as metadata or a leg); or a leg is another
+ * DM device's metadata device.
+ */
+static char *vmirror_claim(struct vmirror *vm, struct dm_dev *meta_dev)
+{
+	struct dm_target *ti = vm->ti;
+	struct vmirror_extent meta = { .len = 0 }, legs[2];
+	char owner[DM_NAME_LEN];
+	char *err;
+	int r;
+
+	vmirror_dev_range(vm->source, vm->source_start, ti->len, &legs[0]);
+	vmirror_dev_range(vm->mirror, vm->mirror_start, ti->len, &legs[1]);
+	if (meta_dev) {
+		struct block_device *bdev = meta_dev->bdev;
+
+		if (bdev->bd_dev == disk_devt(dm_disk(dm_table_get_md(ti->table))))
+			return "Metadata device is this vmirror device";
+		vmirror_dev_range(meta_dev, 0, bdev_nr_sectors(bdev), &meta);
+		if (vmirror_extents_overlap(&meta, &legs[0]))
+			return "Metadata device overlaps the source";
+		if (vmirror_extents_overlap(&meta, &legs[1]))
+			return "Metadata device overlaps the mirror";
+	}
+	r = vmirror_dev_claim(&vm->link, legs, &meta, owner, sizeof(owner));
+	if (!r)
+		return NULL;
+	err = vmirror_error_buf();
+	snprintf(err, VMIRROR_ERROR_LEN, r == -EBUSY ?
+		 "Metadata device is in use by %s" :
+		 "A leg is the metadata device of %s", owner);
+	return err;
+}
+
+/*
+ * Open the metadata device and read the association back, or find it
+ * new (formatted by vmirror_format() when the table is known good).
+ * Writes nothing.
+ */
+static int vmirror_get_metadata(struct vmirror *vm, const struct vmirror_args *a,
+				struct vmirror_md_sb *sb)
+{
+	struct dm_target *ti = vm->ti;
+	struct vmirror_md_geometry geo = {
+		.len = ti->len,
+		.region_sectors = a->region_size,
+		.nr_regions = DIV_ROUND_UP_ULL(ti->len, a->region_size),
+		.source_start = vm->source_start,
+		.mirror_start = vm->mirror_start,
+	};
+	char *err = vmirror_error_buf();
+
+	if (dm_get_device(ti, a->metadata_path, dm_table_get_mode(ti->table),
+			  &vm->meta)) {
+		ti->error = "Metadata device lookup failed";
+		return -EINVAL;
+	}
+	ti->error = vmirror_claim(vm, vm->meta);
+	if (ti->error)
+		goto out_put;
+	if (vmirror_leg_identity(vm->source, &geo.source) ||
+	    vmirror_leg_identity(vm->mirror, &geo.mirror)) {
+		ti->error = "Cannot read the identity of a leg";
+		goto out_put;
+	}
+	vm->md = vmirror_md_open(vm->meta->bdev, &geo, sb, err,
+				 VMIRROR_ERROR_LEN);
+	if (!IS_ERR(vm->md))
+		return 0;
+	ti->error = err;
+	vm->md = NULL;
+out_put:
+	dm_put_device(ti, vm->meta);
+	vm->meta = NULL;
+	return -EINVAL;
+}
+
+/* A new association: the table is known good, format its metadata. */
+static int vmirror_format(struct vmirror *vm, const struct vmirror_args *a)
+{
+	struct vmirror_md_sb sb;
+	int r;
+
+	r = vmirror_md_format(vm->md, a->nosync, ktime_get_real_ns(), &sb);
+	if (r) {
+		vm->ti->error = "Cannot format metadata device";
+		return r;
+	}
+	DMINFO("%s: metadata %s: a new association, formatted",
+	       vmirror_md_name(vm), vm->meta->name);
+	return 0;
+}
+
+/* The association as its metadata recorded it: map and state. */
+static int vmirror_restore(struct vmirror *vm, const struct vmirror_md_sb *sb)
+{
+	u64 nr = region_map_nr_regions(vm->rm);
+	unsigned long *bits;
+	bool all;
+	int r;
+
+	/* Up to 256 MiB (INT_MAX regions): never a kmalloc. */
+	bits = kvcalloc(BITS_TO_LONGS(nr), sizeof(unsigned long), GFP_KERNEL);
+	if (!bits)
+		return -ENOMEM;
+	vmirror_md_get_bits(vm->md, bits);
+	r = vmirror_intent_init(vm, bits);
+	if (!r)
+		region_map_load_synced(vm->rm, bits);
+	kvfree(bits);
+	if (r)
+		return r;
+	if (vmirror_md_bad_blocks(vm->md))
+		DMWARN("%s: metadata %s: %llu bitmap blocks corrupt, their regions copied again",
+		       vmirror_md_name(vm), vm->meta->name,
+		       vmirror_md_bad_blocks(vm->md));
+
+	all = region_map_nr_synced(vm->rm) == nr;
+	vm->activated = vmirror_state_restore(&vm->state, sb->copy_state,
+					      sb->flags & VMIRROR_MD_RESYNCING,
+					      sb->flags & VMIRROR_MD_PAUSED,
+					      all, sb->sync_time_ns);
+	vm->io_mode = vmirror_state_io_mode(&vm->state);
+	region_map_set_track_only(vm->rm,
+				  vm->io_mode == VMIRROR_IO_SOURCE_TRACKED);
+	if (vm->io_mode == VMIRROR_IO_MIRROR_ONLY)
+		region_map_mirror_zero_lost(vm->rm);
+	atomic64_set(&vm->bytes_copied, sb->bytes_copied);
+	atomic_set(&vm->last_percent,
+		   vmirror_percent(region_map_nr_synced(vm->rm), nr));
+	DMINFO("%s: metadata %s: %s, %llu of %llu regions in sync",
+	       vmirror_md_name(vm), vm->meta->name,
+	       vmirror_copy_state_name(sb->copy_state),
+	       region_map_nr_synced(vm->rm), nr);
+	return 0;
+}
+
 static int vmirror_ctr_core(struct vmirror *vm, const struct vmirror_args *a)
 {
 	struct dm_target *ti = vm->ti;
 	u64 nr_regions = DIV_ROUND_UP_ULL(ti->len, a->region_size);
+	bool recorded = vm->md && !vmirror_md_formatted(vm->md);
 	struct copier_legs legs = {
 		.source = vm->source,
 		.mirror = vm->mirror,
@@ -291,13 +610,16 @@ static int vmirror_ctr_core(struct vmirror *vm, const struct vmirror_args *a)
 	};
 	int r;
 
-	vm->rm = region_map_create(nr_regions, a->nosync);
+	/* A recorded association has its own idea of what is in sync. */
+	vm->rm = region_map_create(nr_regions, a->nosync && !recorded);
 	if (!vm->rm) {
 		ti->error = nr_regions > INT_MAX ? "Too many regions" :
 						   "Cannot allocate region map";
 		return -ENOMEM;
 	}
-	if (a->mirror_zeroed && region_map_set_mirror_zeroed(vm->rm)) {
+	/* ...and its mirror no longer reads zeroes where it was copied. */
+	if (a->mirror_zeroed && !recorded &&
+	    region_map_set_mirror_zeroed(vm->rm)) {
 		ti->error = "Cannot allocate region map";
 		r = -ENOMEM;
 		goto out_destroy_map;
@@ -371,6 +693,7 @@ static struct vmirror *vmirror_alloc(struct dm_target *ti,
 
 static int vmirror_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 {
+	struct vmirror_md_sb sb;
 	struct vmirror_args args;
 	struct vmirror *vm;
 	int r;
@@ -398,18 +721,60 @@ static int vmirror_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		goto out_detach;
 
 	ti->error = vmirror_successor_error(vm, false);
+	if (!ti->error)
+		ti->error = vmirror_claim(vm, NULL);
 	if (ti->error) {
 		r = -EINVAL;
 		goto out_put_legs;
 	}
 
+	/* Before the metadata is opened: no allocation of that size. */
+	if (DIV_ROUND_UP_ULL(ti->len, args.region_size) > INT_MAX) {
+		ti->error = "Too many regions";
+		r = -EINVAL;
+		goto out_put_legs;
+	}
+
+	/* Every check and allocation first: a refused line writes nothing. */
+	if (args.metadata_path) {
+		r = vmirror_get_metadata(vm, &args, &sb);
+		if (r)
+			goto out_put_legs;
+	}
+
 	r = vmirror_ctr_core(vm, &args);
 	if (r)
-		goto out_put_legs;
+		goto out_put_meta;
+	if (vm->md && !vmirror_md_formatted(vm->md) && vmirror_restore(vm, &sb)) {
+		ti->error = "Cannot allocate region map";
+		r = -ENOMEM;
+		goto out_destroy_core;
+	}
+	/* Last: nothing refuses the line after this. */
+	if (vm->md && vmirror_md_formatted(vm->md)) {
+		r = vmirror_format(vm, &args);
+		/* As formatted: every region recorded in sync with nosync, else none. */
+		if (!r)
+			r = vmirror_intent_init(vm, NULL);
+		if (!r && args.nosync)
+			intent_load(vm->intent, NULL);
+		if (r)
+			goto out_destroy_core;
+	}
 
 	vmirror_init_target(ti, vm);
 	return 0;
 
+out_destroy_core:
+	copier_destroy(vm->copier);
+	bioset_exit(&vm->mirror_bs);
+	region_map_destroy(vm->rm);
+out_put_meta:
+	if (vm->meta) {
+		intent_destroy(vm->intent);
+		vmirror_md_close(vm->md);
+		dm_put_device(ti, vm->meta);
+	}
 out_put_legs:
 	dm_put_device(ti, vm->mirror);
 	dm_put_device(ti, vm->source);
@@ -434,9 +799,16 @@ static void vmirror_dtr(struct dm_target *ti)
 	copier_destroy(vm->copier);
 	cancel_work_sync(&vm->notify_work);
 	flush_work(&vm->retry_work);
+	/* Nothing is written here: postsuspend made the last commit. */
+	vmirror_md_stop(vm);
 	vmirror_dev_detach(&vm->link);
 	bioset_exit(&vm->mirror_bs);
 	region_map_destroy(vm->rm);
+	if (vm->meta) {
+		intent_destroy(vm->intent);
+		vmirror_md_close(vm->md);
+		dm_put_device(ti, vm->meta);
+	}
 	dm_put_device(ti, vm->mirror);
 	dm_put_device(ti, vm->source);
 	kfree(vm);
@@ -477,6 +849,12 @@ static void vmirror_postsuspend(struct dm_target *ti)
 	struct vmirror *vm = ti->private;
 
 	vmirror_event(vm, VMIRROR_EV_DM_SUSPEND);
+	/*
+	 * No host I/O, no copy: a forced clean pass (a flush of both legs)
+	 * records every hot region in sync, and the state is committed.  A
+	 * change made while suspended commits again.
+	 */
+	vmirror_md_suspend(vm);
 }
 
 /*
@@ -494,7 +872,7 @@ static int vmirror_preresume(struct dm_target *ti)
 	if (!vm->refused)
 		vm->refused = vmirror_successor_error(vm, true);
 	if (!vm->refused)
-		return 0;
+		return vmirror_succeed(vm);
 	DMERR("%s: %s: not resumed, load another table (e.g. linear on the mirror %s)",
 	      vmirror_md_name(vm), vm->refused, vm->mirror->name);
 	return -EINVAL;
@@ -504,13 +882,15 @@ static void vmirror_resume(struct dm_target *ti)
 {
 	struct vmirror *vm = ti->private;
 
-	vmirror_activate(vm);
+	/* Preresume took the live target's progress over. */
+	vmirror_dev_activate(&vm->link);
 	mutex_lock(&vm->op_lock);
 	/* This table's sync_mode, also on a map taken over from the last. */
 	vmirror_set_write_mode(vm, vm->async, false);
 	vm->resumed = true;
 	mutex_unlock(&vm->op_lock);
 	vmirror_event(vm, VMIRROR_EV_DM_RESUME);
+	vmirror_md_resume(vm);
 	if (!vm->activated) {
 		vm->activated = true;
 		if (!vm->no_activation)

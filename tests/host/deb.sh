@@ -6,7 +6,7 @@
 #   deb-install      both debs install (apt-get, which waits for the dpkg
 #                    lock); DKMS builds and installs the module for every
 #                    kernel with headers, depmod finds it; the tool, man page,
-#                    completion and header are in place
+#                    completion, header and vmirror-restore.service are in place
 #   deb-vm-modprobe  in the VM (which sees this root), "modprobe dm-vmirror"
 #                    loads the DKMS-built module and the installed tool
 #                    mirrors a disk with it (tests/host/deb-guest.sh)
@@ -124,9 +124,11 @@ else
 	out=$(/usr/sbin/vmirrorctl --version | head -n 1)
 	[[ $out == "vmirrorctl $V "* ]] || why+=" /usr/sbin/vmirrorctl --version: '$out';"
 	for f in /usr/share/man/man8/vmirrorctl.8.gz /usr/share/bash-completion/completions/vmirrorctl \
-		/usr/include/linux/dm-vmirror.h; do
+		/usr/include/linux/dm-vmirror.h /lib/systemd/system/vmirror-restore.service; do
 		[[ -f $f ]] || why+=" no $f;"
 	done
+	grep -qx 'ExecStart=/usr/sbin/vmirrorctl restore' /lib/systemd/system/vmirror-restore.service ||
+		why+=" vmirror-restore.service does not run /usr/sbin/vmirrorctl restore;"
 	echo '#include <linux/dm-vmirror.h>' | gcc -fsyntax-only -x c - 2>"$LOG/header.txt" ||
 		why+=" <linux/dm-vmirror.h> does not compile: $(head -n 3 "$LOG/header.txt");"
 	if [[ -z $why ]]; then

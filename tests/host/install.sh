@@ -3,7 +3,7 @@
 #
 # Install paths, into scratch DESTDIRs (nothing on this machine changes):
 # "make install" with PREFIX=/usr and the default /usr/local puts the tool,
-# man page, bash completion and uapi header under PREFIX, "make uninstall"
+# man page, bash completion, uapi header and systemd unit under PREFIX, "make uninstall"
 # takes all of them away; "make modules_install" puts the module under
 # /lib/modules/$KVER/extra and "make uninstall" removes it; "make module-src"
 # (what the DKMS package and "make dkms-install" ship) holds every source
@@ -25,7 +25,7 @@ for prefix in /usr /usr/local; do
 	args=(DESTDIR="$dest")
 	[[ $prefix == /usr/local ]] || args+=(PREFIX="$prefix")	# /usr/local: the default
 	mk install "${args[@]}"
-	want="$prefix/include/linux/dm-vmirror.h $prefix/sbin/vmirrorctl $prefix/share/bash-completion/completions/vmirrorctl $prefix/share/man/man8/vmirrorctl.8 "
+	want="$prefix/include/linux/dm-vmirror.h $prefix/lib/systemd/system/vmirror-restore.service $prefix/sbin/vmirrorctl $prefix/share/bash-completion/completions/vmirrorctl $prefix/share/man/man8/vmirrorctl.8 "
 	got=$(files "$dest")
 	[[ $got == "$want" ]] || bad "make install PREFIX=$prefix gave '$got', want '$want'"
 	mk uninstall "${args[@]}"

@@ -67,8 +67,10 @@ OFF(vmirror_status, source_errors, 112);
 OFF(vmirror_status, mirror_errors, 120);
 OFF(vmirror_status, bytes_zeroed, 128);
 OFF(vmirror_status, lag_bytes, 136);
-OFF(vmirror_status, reserved, 144);
-MSIZE(vmirror_status, reserved, 32);
+OFF(vmirror_status, metadata_major, 144);
+OFF(vmirror_status, metadata_minor, 148);
+OFF(vmirror_status, reserved, 152);
+MSIZE(vmirror_status, reserved, 24);
 
 /* struct vmirror_control */
 SIZE(vmirror_control, 40);

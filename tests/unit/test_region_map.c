@@ -844,8 +844,26 @@ static void mirror_zero_until_written(void)
 	region_map_destroy(rm);
 }
 
+/* Regions recorded in sync by persistent metadata */
+static void load_synced_bits(void)
+{
+	struct region_map *rm = region_map_create(130, false);
+	unsigned long bits[BITS_TO_LONGS(130)] = { 0 };
+
+	set_bit(0, bits);
+	set_bit(64, bits);
+	set_bit(129, bits);
+	region_map_load_synced(rm, bits);
+	CHECK(region_map_nr_synced(rm) == 3);
+	CHECK(region_map_is_synced(rm, 64) && !region_map_is_synced(rm, 1));
+	CHECK(region_map_next_unsynced(rm, 0) == 1);
+	CHECK(test_bit(129, region_map_synced_bits(rm)));
+	region_map_destroy(rm);
+}
+
 int main(void)
 {
+	RUN(load_synced_bits);
 	RUN(unsynced_region_writes_source_only);
 	RUN(synced_region_writes_both);
 	RUN(write_during_copy_is_held_then_released);

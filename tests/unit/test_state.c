@@ -494,10 +494,14 @@ static void status_fields_as_sysfs_writes_them(void)
 		.eta_seconds = -1,
 	};
 
-	CHECK(VMIRROR_NR_FIELDS == 26);
+	CHECK(VMIRROR_NR_FIELDS == 27);
 	CHECK(!strcmp(vmirror_fields[0].key, "copy_state"));
 	CHECK(!strcmp(vmirror_fields[VMIRROR_FIELD_sync_time].key, "sync_time"));
-	CHECK(!strcmp(vmirror_fields[VMIRROR_NR_FIELDS - 1].key, "lag_bytes"));
+	CHECK(!strcmp(vmirror_fields[VMIRROR_NR_FIELDS - 1].key, "metadata"));
+	CHECK(field_is(&st, VMIRROR_FIELD_metadata, "-"));
+	st.metadata_major = 254;
+	st.metadata_minor = 3;
+	CHECK(field_is(&st, VMIRROR_FIELD_metadata, "254:3"));
 	CHECK(field_is(&st, VMIRROR_FIELD_copy_state, "synchronized"));
 	CHECK(field_is(&st, VMIRROR_FIELD_requested_copy_state, "unknown"));
 	CHECK(field_is(&st, VMIRROR_FIELD_sync_mode, "sync"));
@@ -514,6 +518,48 @@ static void status_fields_as_sysfs_writes_them(void)
 	st.sync_mode = VMIRROR_COPY_TYPE_ASYNC;
 	CHECK(field_is(&st, VMIRROR_FIELD_sync_time, "-"));
 	CHECK(field_is(&st, VMIRROR_FIELD_sync_mode, "async"));
+}
+
+/* An association read back from its metadata device */
+static void restore_from_metadata(void)
+{
+	struct vmirror_state st;
+
+	vmirror_state_init(&st, true);
+	CHECK(!vmirror_state_restore(&st, VMIRROR_COPY_STATE_INITIALIZED,
+				     false, false, false, 0));
+	expect(&st, "initialized", "initialized", "requires_activate");
+
+	vmirror_state_init(&st, false);
+	CHECK(vmirror_state_restore(&st, VMIRROR_COPY_STATE_SYNCHRONIZED,
+				    false, false, true, 77));
+	expect(&st, "synchronized", "synchronized", "completed");
+	CHECK(st.sync_maintained && st.sync_time_ns == 77);
+
+	/* Recorded synchronized, regions out of sync (a crash): resync them. */
+	vmirror_state_init(&st, false);
+	CHECK(vmirror_state_restore(&st, VMIRROR_COPY_STATE_SYNCHRONIZED,
+				    false, false, false, 77));
+	expect(&st, "unsynchronized", "resync_in_progress", "resyncing");
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_SYNCED, 78) == 0);
+
+	vmirror_state_init(&st, true);
+	CHECK(vmirror_state_restore(&st, VMIRROR_COPY_STATE_UNSYNCHRONIZED,
+				    false, true, false, 0));
+	expect(&st, "unsynchronized", "resync_in_progress", "dormant");
+
+	vmirror_state_init(&st, false);
+	CHECK(vmirror_state_restore(&st, VMIRROR_COPY_STATE_FRACTURED,
+				    false, false, false, 5));
+	expect(&st, "fractured", "fractured", "requires_resync");
+	CHECK(vmirror_state_io_mode(&st) == VMIRROR_IO_SOURCE_TRACKED);
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_RESYNC, 0) == 0);
+
+	vmirror_state_init(&st, false);
+	CHECK(vmirror_state_restore(&st, VMIRROR_COPY_STATE_FAILEDOVER,
+				    false, false, false, 5));
+	CHECK(vmirror_state_io_mode(&st) == VMIRROR_IO_MIRROR_ONLY);
+	CHECK(vmirror_state_apply(&st, VMIRROR_EV_ACTIVATE, 0) == -EBUSY);
 }
 
 static void op_words_both_ways(void)
@@ -546,5 +592,6 @@ int main(void)
 	RUN(names_cover_every_number);
 	RUN(status_fields_as_sysfs_writes_them);
 	RUN(op_words_both_ways);
+	RUN(restore_from_metadata);
 	HARNESS_EXIT();
 }

@@ -10,6 +10,10 @@ vmirror_load() {
 	modprobe dm-mod
 	modprobe dm-delay
 	modprobe dm-flakey
+	# What dm-vmirror.ko links against (metadata_dev): insmod loads no
+	# dependency.
+	modprobe dm-bufio
+	modprobe libcrc32c
 	if [[ ! -d /sys/module/dm_vmirror ]]; then
 		insmod "$VMIRROR_KO" || die "insmod $VMIRROR_KO failed"
 	fi
@@ -164,6 +168,13 @@ vmirror_expect() {
 	read -ra f <<<"$(dmsetup status "$1")"
 	[[ "${f[3]} ${f[6]} ${f[7]}" == "$2 $3 $4" ]] ||
 		die "$1: ${f[3]}/${f[6]}/${f[7]}, want $2/$3/$4"
+}
+
+# blockdev_mm DEV  - MAJOR:MINOR of a block device
+blockdev_mm() {
+	local d
+	d=$(basename "$(readlink -f "$1")")
+	cat "/sys/class/block/$d/dev"
 }
 
 # --- remote legs (102-remote-nvme, 103-remote-nbd) ---

@@ -3,6 +3,9 @@
  * vmirrorctl create NAME SOURCE MIRROR [OPTIONS]
  * vmirrorctl start DEVICE MIRROR [OPTIONS] [--existing]
  *
+ * --metadata PATH: metadata_dev, a block device or a file (on a loop
+ * device; created at the size the target needs when missing).
+ *
  * create: a new DM device with a vmirror table over all of SOURCE.
  * start:  MirrorVirtualDisk on a live disk: DEVICE's table, one linear
  *         target, is replaced by a vmirror over the linear's device with
@@ -15,11 +18,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "vmirrorctl.h"
 
 #define MIN_REGION_BYTES	4096ULL
 #define MAX_REGION_BYTES	(2097152ULL << SECTOR_SHIFT)	/* 1 GiB */
+#define DEFAULT_REGION_BYTES	(512ULL << 10)	/* the target's default */
 
 struct table_opts {
 	uint64_t region_bytes;		/* 0: the target's default */
@@ -32,6 +39,8 @@ struct table_opts {
 	bool mirror_zeroed;		/* the mirror was just created: zeroes */
 	bool existing;
 	bool force;
+	const char *metadata;		/* --metadata PATH, or NULL */
+	const char *metadata_dev;	/* its "major:minor" for the table */
 };
 
 enum {
@@ -43,6 +52,7 @@ enum {
 	OPT_NO_ACTIVATION,
 	OPT_EXISTING,
 	OPT_FORCE,
+	OPT_METADATA,
 };
 
 static const struct option table_options[] = {
@@ -54,9 +64,18 @@ static const struct option table_options[] = {
 	{ "no-activation", no_argument, NULL, OPT_NO_ACTIVATION },
 	{ "existing", no_argument, NULL, OPT_EXISTING },
 	{ "force", no_argument, NULL, OPT_FORCE },
+	{ "metadata", required_argument, NULL, OPT_METADATA },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
+
+/* Set by table_restore_rules(): create and start only bring pairs back. */
+static bool restore_rules;
+
+void table_restore_rules(void)
+{
+	restore_rules = true;
+}
 
 static void parse_table_opts(int argc, char **argv, struct table_opts *o)
 {
@@ -103,7 +122,19 @@ static void parse_table_opts(int argc, char **argv, struct table_opts *o)
 		case OPT_FORCE:
 			o->force = true;
 			break;
+		case OPT_METADATA:
+			if (!*optarg)
+				bad_value("--metadata", optarg, "must be a device or a file");
+			o->metadata = optarg;
+			break;
 		}
+	}
+	if (restore_rules) {
+		if (!o->metadata) {
+			usage_error("%s: --metadata is needed to bring a pair back", argv[0]);
+			exit(EXIT_USAGE);
+		}
+		o->existing = true;
 	}
 }
 
@@ -147,6 +178,11 @@ static void table_params(char *buf, size_t len, const char *source,
 		strcat(opts, " mirror_zeroed");
 		n++;
 	}
+	if (o->metadata_dev) {
+		snprintf(opts + strlen(opts), sizeof(opts) - strlen(opts),
+			 " metadata_dev %s", o->metadata_dev);
+		n += 2;
+	}
 	if (n)
 		snprintf(buf, len, "%s %" PRIu64 " %s 0 %d%s", source, source_offset,
 			 mirror, n, opts);
@@ -184,13 +220,96 @@ static void print_started(const char *name, const char *what,
 		printf("%s: %s onto %s\n", name, what, m->path);
 }
 
+/*
+ * What the target needs on its metadata device for SECTORS at the region
+ * size of O, at most: 1 MiB plus two bitmaps of a bit per region, rounded
+ * up to 4 KiB (Documentation/vmirror.rst, "Persistence").
+ */
+static uint64_t metadata_bytes(uint64_t sectors, const struct table_opts *o)
+{
+	uint64_t region = o->region_bytes ? o->region_bytes : DEFAULT_REGION_BYTES;
+	uint64_t regions = ((sectors << SECTOR_SHIFT) + region - 1) / region;
+	uint64_t bytes = (1ULL << 20) + 2 * ((regions + 7) / 8);
+
+	return (bytes + 4095) & ~4095ULL;
+}
+
+/*
+ * Whether PATH holds a vmirror superblock: the magic "VMIRMETA" at the
+ * start of block 0 or 1 (kernel/metadata-format.h; the target checks the
+ * rest).  Prints the error and returns EXIT_FAIL if not.
+ */
+static int metadata_has_superblock(const char *path)
+{
+	static const char magic[8] = "VMIRMETA";
+	char a[sizeof(magic)], b[sizeof(magic)];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	bool found;
+
+	if (fd < 0)
+		return error("%s: %s", path, strerror(errno));
+	found = (pread(fd, a, sizeof(a), 0) == sizeof(a) && !memcmp(a, magic, sizeof(a))) ||
+		(pread(fd, b, sizeof(b), 4096) == sizeof(b) && !memcmp(b, magic, sizeof(b)));
+	close(fd);
+	if (!found)
+		return error("%s: holds no vmirror metadata: nothing to bring back (a new pair is 'vmirrorctl create' or 'start')",
+			     path);
+	return EXIT_OK;
+}
+
+/*
+ * --metadata: the device or file in MD, which must not be one of the
+ * devices in DEVS (NDEVS "major:minor" strings).  A missing file is
+ * created at the size needed for SECTORS; an existing one is taken as it
+ * is (the target refuses one too small or of another association).
+ */
+static int metadata_leg(struct table_opts *o, struct mirror_leg *md, uint64_t sectors,
+			const char *const *devs, int ndevs)
+{
+	struct stat st;
+	int r;
+
+	if (!o->metadata)
+		return EXIT_OK;
+	if (restore_rules) {
+		if (stat(o->metadata, &st))
+			return error("%s: %s", o->metadata, strerror(errno));
+		r = metadata_has_superblock(o->metadata);
+		if (r)
+			return r;
+	}
+	if (!stat(o->metadata, &st))
+		r = mirror_prepare(md, o->metadata, 1, true, 512);
+	else
+		r = mirror_prepare(md, o->metadata, metadata_bytes(sectors, o), false, 512);
+	if (r)
+		return r;
+	for (int i = 0; i < ndevs; i++) {
+		if (!strcmp(md->dev, devs[i])) {
+			mirror_abort(md);
+			return error("%s: the metadata device is one of the legs", o->metadata);
+		}
+	}
+	o->metadata_dev = md->dev;
+	return EXIT_OK;
+}
+
+static void print_metadata(const char *name, const struct mirror_leg *md)
+{
+	if (md->is_file)
+		printf("%s: metadata on %s (%s%s)\n", name, md->path, md->devpath,
+		       md->created ? ", created" : "");
+	else if (md->dev[0])
+		printf("%s: metadata on %s\n", name, md->path);
+}
+
 int cmd_create(int argc, char **argv)
 {
 	const char *name, *source, *mirror;
 	struct table_opts o;
 	struct dmx_table tbl = { 0 };
 	struct dmx_info info;
-	struct mirror_leg m;
+	struct mirror_leg m, md = { .loop_fd = -1 };
 	uint64_t bytes, sectors;
 	uint32_t smaj, smin;
 	char src[32], params[512];
@@ -228,6 +347,11 @@ int cmd_create(int argc, char **argv)
 		mirror_abort(&m);
 		return error("%s: the source and the mirror are the same device", mirror);
 	}
+	r = metadata_leg(&o, &md, sectors, (const char *const[]){ src, m.dev }, 2);
+	if (r) {
+		mirror_abort(&m);
+		return r;
+	}
 
 	/* A file it created reads zeroes: the copy writes none (stays sparse). */
 	o.mirror_zeroed = m.created;
@@ -237,10 +361,13 @@ int cmd_create(int argc, char **argv)
 	r = dmx_create(name, &tbl);
 	dmx_table_free(&tbl);
 	if (r) {
+		mirror_abort(&md);
 		mirror_abort(&m);
 		return error("%s: cannot create the device: %s", name, load_error(r));
 	}
 	print_started(name, "mirroring", &m);
+	print_metadata(name, &md);
+	mirror_commit(&md);
 	mirror_commit(&m);
 	return EXIT_OK;
 }
@@ -298,9 +425,9 @@ int cmd_start(int argc, char **argv)
 	struct table_opts o;
 	struct dmx_table tbl = { 0 };
 	struct dmx_info info;
-	struct mirror_leg m;
+	struct mirror_leg m, md = { .loop_fd = -1 };
 	unsigned long long loff = 0;
-	char params[512], ldev[32];
+	char params[512], ldev[32], self[32];
 	uint64_t len = 0;
 	int r;
 
@@ -326,6 +453,12 @@ int cmd_start(int argc, char **argv)
 		mirror_abort(&m);
 		return error("%s: is the device itself or its source", mirror);
 	}
+	snprintf(self, sizeof(self), "%u:%u", info.major, info.minor);
+	r = metadata_leg(&o, &md, len, (const char *const[]){ ldev, m.dev, self }, 3);
+	if (r) {
+		mirror_abort(&m);
+		return r;
+	}
 
 	o.mirror_zeroed = m.created;
 	table_params(params, sizeof(params), ldev, loff, m.dev, &o);
@@ -333,10 +466,13 @@ int cmd_start(int argc, char **argv)
 	r = dmx_swap_table(info.name, &tbl, "vmirror", NULL, NULL);
 	dmx_table_free(&tbl);
 	if (r) {
+		mirror_abort(&md);
 		mirror_abort(&m);
 		return r;
 	}
 	print_started(info.name, "mirroring", &m);
+	print_metadata(info.name, &md);
+	mirror_commit(&md);
 	mirror_commit(&m);
 	return EXIT_OK;
 }

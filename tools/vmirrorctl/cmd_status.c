@@ -110,7 +110,11 @@ static void print_allocated(const char *file)
 		print_bytes("target_file_allocated", (uint64_t)sb.st_blocks * 512, "");
 }
 
-/* After "source" and "target": the leg's path, file and size */
+/*
+ * After "source" and "target": the leg's path, file and size; after
+ * "metadata" (after "target" if the status has no such field), its path
+ * and file
+ */
 static void print_leg(enum vmirror_field f, const struct dev_paths *paths)
 {
 	if (f == VMIRROR_FIELD_source) {
@@ -122,6 +126,16 @@ static void print_leg(enum vmirror_field f, const struct dev_paths *paths)
 		       paths->target_file[0] ? paths->target_file : "-");
 		print_bytes("target_size", paths->target_size, "");
 		print_allocated(paths->target_file);
+		/* A module whose status has no metadata field: from sysfs */
+		if (!metadata_is_field())
+			printf(KEY "%s\n", "metadata",
+			       paths->metadata[0] ? paths->metadata : "-");
+	}
+	if (metadata_is_field() ? !strcmp(vmirror_fields[f].key, "metadata") :
+	    f == VMIRROR_FIELD_target) {
+		printf(KEY "%s\n", "metadata_path", paths->metadata_path);
+		printf(KEY "%s\n", "metadata_file",
+		       paths->metadata_file[0] ? paths->metadata_file : "-");
 	}
 }
 

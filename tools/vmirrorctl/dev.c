@@ -104,7 +104,9 @@ static void blockdev_names(uint32_t major, uint32_t minor, char *path, size_t pl
 void dev_paths(uint32_t major, uint32_t minor, const struct vmirror_status *st,
 	       struct dev_paths *p)
 {
-	char path[64];
+	char path[80];
+	unsigned int mmaj, mmin;
+	uint64_t msize;
 
 	memset(p, 0, sizeof(*p));
 	blockdev_names(major, minor, path, sizeof(path), &p->size, NULL, 0);
@@ -113,6 +115,25 @@ void dev_paths(uint32_t major, uint32_t minor, const struct vmirror_status *st,
 	blockdev_names(st->target_major, st->target_minor, p->target_path,
 		       sizeof(p->target_path), &p->target_size, p->target_file,
 		       sizeof(p->target_file));
+
+	/* metadata_dev: sysfs "major:minor", or "-" (none; no file: older module) */
+	snprintf(path, sizeof(path), "/sys/dev/block/%u:%u/vmirror/metadata", major, minor);
+	read_line(path, p->metadata, sizeof(p->metadata));
+	if (sscanf(p->metadata, "%u:%u", &mmaj, &mmin) == 2) {
+		blockdev_names(mmaj, mmin, p->metadata_path, sizeof(p->metadata_path),
+			       &msize, p->metadata_file, sizeof(p->metadata_file));
+	} else {
+		p->metadata[0] = 0;
+		snprintf(p->metadata_path, sizeof(p->metadata_path), "-");
+	}
+}
+
+bool metadata_is_field(void)
+{
+	for (int f = 0; f < VMIRROR_NR_FIELDS; f++)
+		if (!strcmp(vmirror_fields[f].key, "metadata"))
+			return true;
+	return false;
 }
 
 bool is_lvm_volume(const struct dmx_info *info)

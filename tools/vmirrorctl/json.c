@@ -5,11 +5,14 @@
  * and sizes of the device and its legs; counts and sizes (bytes) are
  * numbers, state words, device numbers and paths strings, sync_time an
  * ISO 8601 string or null (never synchronized), target_file null unless
- * the mirror is a loop device's file.  The same object in status NAME
+ * the mirror is a loop device's file; metadata "-" and metadata_path null
+ * without metadata_dev, metadata_file null unless it is a loop device's
+ * file.  The same object in status NAME
  * --json, in the arrays of status --json and list --json, and in the
  * lines of watch --json.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include <json.h>
 
@@ -18,6 +21,15 @@
 static void add_str(struct json_object *o, const char *key, const char *val)
 {
 	json_object_object_add(o, key, json_object_new_string(val));
+}
+
+/* VAL, or null when it is "" */
+static void add_str_or_null(struct json_object *o, const char *key, const char *val)
+{
+	if (val[0])
+		add_str(o, key, val);
+	else
+		json_object_object_add(o, key, NULL);	/* null */
 }
 
 static void add_int(struct json_object *o, const char *key, int64_t val)
@@ -30,7 +42,11 @@ static void add_uint(struct json_object *o, const char *key, uint64_t val)
 	json_object_object_add(o, key, json_object_new_uint64(val));
 }
 
-/* After "source" and "target": the leg's path, file and size */
+/*
+ * After "source" and "target": the leg's path, file and size; after
+ * "metadata" (after "target" if the status has no such field), its path
+ * and file
+ */
 static void add_leg(struct json_object *o, enum vmirror_field f,
 		    const struct dev_paths *paths)
 {
@@ -44,6 +60,15 @@ static void add_leg(struct json_object *o, enum vmirror_field f,
 		else
 			json_object_object_add(o, "target_file", NULL);	/* null */
 		add_uint(o, "target_size", paths->target_size);
+		/* A module whose status has no metadata field: from sysfs */
+		if (!metadata_is_field())
+			add_str(o, "metadata", paths->metadata[0] ? paths->metadata : "-");
+	}
+	if (metadata_is_field() ? !strcmp(vmirror_fields[f].key, "metadata") :
+	    f == VMIRROR_FIELD_target) {
+		add_str_or_null(o, "metadata_path",
+				paths->metadata[0] ? paths->metadata_path : "");
+		add_str_or_null(o, "metadata_file", paths->metadata_file);
 	}
 }
 

@@ -27,6 +27,8 @@ static const char usage_text[] =
 "  pause|resume|activate|fracture|split|resync NAME\n"
 "  set NAME [--priority low|same|high] [--max-rate RATE] [--sync-mode sync|async]\n"
 "  remove NAME\n"
+"  restore [--tab FILE] [NAME...]        after a reboot: bring back the pairs listed in\n"
+"                                        /etc/vmirrortab (create/start lines, --metadata)\n"
 "\n"
 "OPTIONS of create and start:\n"
 "  --region-size SIZE     copy granularity, a power of two from 4K to 1G (default 512K)\n"
@@ -37,6 +39,8 @@ static const char usage_text[] =
 "  --max-rate RATE        cap on the background copy; 0 = none (default)\n"
 "  --nosync               the mirror is already identical: copy nothing\n"
 "  --no-activation        do not copy until 'vmirrorctl activate'\n"
+"  --metadata PATH        keep the association on PATH (a device, or a file,\n"
+"                         created when missing): it survives a crash or reboot\n"
 "\n"
 "SIZE: bytes, or with a suffix K, M, G, T: powers of 1024, the same as\n"
 "      KiB, MiB, GiB, TiB (512K = 512KiB = 524288 bytes).\n"
@@ -55,7 +59,10 @@ static const char usage_text[] =
 "  --max-rate RATE        cap on the background copy, KiB/s or with K, M, G; 0 = none\n" \
 "  --nosync               the mirror is already identical: copy nothing\n" \
 "  --no-activation        do not copy until 'vmirrorctl activate'\n" \
-"  --existing             MIRROR must exist (else a missing file is created)\n"
+"  --existing             MIRROR must exist (else a missing file is created)\n" \
+"  --metadata PATH        the association's state on PATH, a block device or a\n" \
+"                         file (created at the size needed when missing); the\n" \
+"                         same command after a crash or reboot carries on\n"
 #define TABLE_NOTES \
 "SIZE: bytes or K, M, G, T = KiB, MiB, GiB, TiB (powers of 1024).\n" \
 "MIRROR: a block device not in use, or a file (on a loop device).\n"
@@ -119,6 +126,16 @@ static const struct {
 	  "writes complete on the source and the mirror catches up (lag_bytes).\n" },
 	{ "remove", cmd_remove, "remove NAME\n"
 	  "Remove the device-mapper device NAME (refused while it is open).\n" },
+	{ "restore", cmd_restore, "restore [--tab FILE] [NAME...]\n"
+	  "Bring back the pairs of FILE (default /etc/vmirrortab; only NAMEs if given)\n"
+	  "after a reboot.  Each line is a create or start command line with\n"
+	  "--metadata, e.g.\n"
+	  "  create vol /dev/sdb /srv/new.img --region-size 1M --metadata /srv/vol.meta\n"
+	  "run again as that command, where the mirror and the metadata must exist\n"
+	  "and the metadata must hold an association: the copy carries on where it\n"
+	  "was.  A device that is a vmirror device already is left alone.  Words are\n"
+	  "separated by blanks ('#' starts a comment).  Exit 1 if a line failed.\n"
+	  "  --tab FILE   another tab file\n" },
 };
 
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -129,6 +146,11 @@ static const char *current_cmd;
 void usage(FILE *f)
 {
 	fputs(usage_text, f);
+}
+
+void set_command(const char *name)
+{
+	current_cmd = name;
 }
 
 void usage_hint(FILE *f)

@@ -47,6 +47,8 @@ int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void usage(FILE *f);
 /* The "Try ... --help" line, naming the command being run if any */
 void usage_hint(FILE *f);
+/* The command being run is NAME from now on (for usage_hint()) */
+void set_command(const char *name);
 
 /* SIZE: bytes, with an optional K/M/G/T or KiB/MiB/GiB/TiB suffix (powers of 1024). */
 int parse_size(const char *s, uint64_t *bytes);
@@ -214,7 +216,15 @@ struct dev_paths {
 	char target_path[NAME_MAX + 8];
 	char target_file[PATH_MAX];		/* a loop device's backing file, or "" */
 	uint64_t target_size;
+	char metadata[32];		/* sysfs metadata: "major:minor", or "" for none */
+	char metadata_path[NAME_MAX + 8];
+	char metadata_file[PATH_MAX];	/* a loop device's backing file, or "" */
 };
+/*
+ * Whether the module's status (kernel/status-fields.h) has a "metadata"
+ * field; without one, status shows what sysfs says.
+ */
+bool metadata_is_field(void);
 /* From sysfs, for the vmirror device MAJOR:MINOR with status ST. */
 void dev_paths(uint32_t major, uint32_t minor, const struct vmirror_status *st,
 	       struct dev_paths *p);
@@ -258,6 +268,9 @@ int cmd_op(int argc, char **argv);
 int cmd_set(int argc, char **argv);
 int cmd_remove(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
+/* create and start from now on only bring back an association (restore) */
+void table_restore_rules(void);
 int cmd_wait(int argc, char **argv);
 
 /*

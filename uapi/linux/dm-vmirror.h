@@ -216,6 +216,8 @@ struct vmirror_ioc_list {
  *	wrote as write-zeroes, or not at all (the mirror read zeroes)
  * @lag_bytes: bytes the mirror may lack of what the host was told is
  *	written (sync_mode async): the size of the regions out of sync
+ * @metadata_major: the metadata device's number (metadata_dev), 0:0 if none
+ * @metadata_minor: the metadata device's number
  * @reserved: zero
  */
 struct vmirror_status {
@@ -250,7 +252,9 @@ struct vmirror_status {
 	__u64 mirror_errors;
 	__u64 bytes_zeroed;
 	__u64 lag_bytes;
-	__u64 reserved[4];
+	__u32 metadata_major;
+	__u32 metadata_minor;
+	__u64 reserved[3];
 };
 
 /* Operations of &struct vmirror_control: the DM messages of the same name. */

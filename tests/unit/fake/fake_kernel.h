@@ -29,6 +29,7 @@ typedef int64_t s64;
 typedef u64 sector_t;
 
 #define U64_MAX UINT64_MAX
+#define __packed __attribute__((__packed__))
 #define BIT(n) (1UL << (n))
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define BITS_PER_LONG (sizeof(long) * 8)
@@ -147,6 +148,16 @@ static inline unsigned long find_next_zero_bit(const unsigned long *addr,
 {
 	for (; offset < size; offset++)
 		if (!test_bit(offset, addr))
+			return offset;
+	return size;
+}
+
+static inline unsigned long find_next_bit(const unsigned long *addr,
+					  unsigned long size,
+					  unsigned long offset)
+{
+	for (; offset < size; offset++)
+		if (test_bit(offset, addr))
 			return offset;
 	return size;
 }

@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The write-intent bookkeeping of dm-vmirror with a metadata device
+ * (Documentation/vmirror.rst, "Persistence"): which regions are recorded
+ * in sync on disk, which host writes wait for a commit, which regions are
+ * hot and which may be recorded in sync again.  Pure logic, no I/O: the
+ * target does the flushes and the commits, and tells this file when they
+ * are done.  Unit-tested in userspace (tests/unit/test_intent.c).
+ *
+ * The on-disk bit b(R) (1: R is in sync and every write to R ever issued
+ * is complete and flushed on both legs) is @clean here.  Two rules:
+ *
+ *   W  A host write to R is not issued while clean(R) is set, or while a
+ *      commit that clears it is in flight (dirtying(R)).  It is parked;
+ *      intent_take_parked() clears clean(R) for the commit, and
+ *      intent_commit_done() lets the writes go once it is durable.
+ *   C  clean(R) is set only for a region that was "idle" (in sync or
+ *      copied, no write in flight) at a snapshot, was not written since
+ *      (intent_write_begin() clears the snapshot bit), and only after a
+ *      flush of both legs issued after the snapshot has completed.
+ *
+ * Two snapshots exist, each with its own bitmap: the cleaner's (@cand,
+ * hot regions) and the copier's (@ccand, the regions of a batch about to
+ * be flushed), so that one never records a region the other's flush does
+ * not cover.
+ *
+ * Lock order: vmirror->md_lock -> intent->lock -> region map stripe locks
+ * (the @idle callback and the caller's region_map_write_begin() take
+ * them).  intent->lock is irq-safe: intent_write_begin() runs on the bio
+ * path.
+ */
+#ifndef DM_VMIRROR_INTENT_H
+#define DM_VMIRROR_INTENT_H
+
+#include <linux/list.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+
+#include "region-map.h"
+
+/*
+ * At most this many regions are hot (recorded not in sync only because of
+ * recent writes): the bound of what a crash of a synchronized pair copies
+ * again, VMIRROR_HOT_MAX * region size.
+ */
+#define VMIRROR_HOT_MAX		4096
+
+/**
+ * typedef intent_idle_fn - whether a region may be recorded in sync
+ * @ctx: the caller's
+ * @region: the region
+ * @synced: set to whether the region is in sync (or copied, waiting for
+ *	the mirror flush that makes it so) in memory
+ *
+ * Called with intent->lock held.
+ * Return: true if *@synced and no host write to it is in flight or held.
+ */
+typedef bool (*intent_idle_fn)(void *ctx, u64 region, bool *synced);
+
+/**
+ * struct vmirror_intent - the write-intent state of one association
+ * @lock: protects everything below
+ * @nr_regions: regions of the association
+ * @max_hot: the hot cap (VMIRROR_HOT_MAX, smaller in tests)
+ * @nr_hot: bits set in @hot
+ * @clean: b(R) as the next commit records it: set only under rule C
+ * @dirtying: a write waits for clean(R) to be durably clear, or a commit
+ *	clearing it is in flight
+ * @hot: clean(R) is clear because of writes: the cleaner's work
+ * @cand: the cleaner's snapshot (cleared by every write to the region)
+ * @ccand: the copier's snapshot (likewise)
+ * @parked: writes waiting for a commit (&struct region_waiter)
+ * @want_clean: writes wait for the hot count to drop below the cap
+ * @capped: the cap applies (only while the cleaner can record regions)
+ * @idle: the region test, see intent_idle_fn
+ * @ctx: its argument
+ */
+struct vmirror_intent {
+	spinlock_t lock;		/* protects all below */
+	u64 nr_regions;
+	u64 max_hot;
+	u64 nr_hot;
+	unsigned long *clean;
+	unsigned long *dirtying;
+	unsigned long *hot;
+	unsigned long *cand;
+	unsigned long *ccand;
+	struct list_head parked;
+	bool want_clean;
+	bool capped;
+	intent_idle_fn idle;
+	void *ctx;
+};
+
+/**
+ * intent_create() - allocate the bookkeeping, no region recorded in sync
+ * @nr_regions: regions
+ * @max_hot: the hot cap
+ * @idle: the region test
+ * @ctx: its argument
+ *
+ * Return: the object, or NULL.
+ */
+struct vmirror_intent *intent_create(u64 nr_regions, u64 max_hot,
+				     intent_idle_fn idle, void *ctx);
+
+/**
+ * intent_destroy() - free it
+ * @in: the object, or NULL; no write parked
+ */
+void intent_destroy(struct vmirror_intent *in);
+
+/**
+ * intent_set_idle() - point the region test at another owner
+ * @in: the object (a reload hands it over)
+ * @idle: the region test
+ * @ctx: its argument
+ */
+void intent_set_idle(struct vmirror_intent *in, intent_idle_fn idle,
+		     void *ctx);
+
+/**
+ * intent_load() - the regions recorded in sync, as read from disk
+ * @in: the object, before any write
+ * @bits: bit set: b(R) = 1; NULL: every region
+ */
+void intent_load(struct vmirror_intent *in, const unsigned long *bits);
+
+/**
+ * intent_bits() - what a commit records
+ * @in: the object
+ *
+ * Read it while committing: a bit set at any time is already true (rule
+ * C), and a write waits for a commit that began after its bit was
+ * cleared (intent_take_parked(), then the commit, then
+ * intent_commit_done()), so a commit that reads a bit a moment before it
+ * is cleared covers no write.
+ *
+ * Return: the @clean bitmap.
+ */
+const unsigned long *intent_bits(const struct vmirror_intent *in);
+
+/**
+ * typedef intent_issue_fn - count a write in flight
+ * @arg: the caller's
+ *
+ * Called with intent->lock held: the write is counted in flight
+ * (region_map_write_begin()) before the cleaner's next snapshot.
+ */
+typedef void (*intent_issue_fn)(void *arg);
+
+/**
+ * intent_write_begin() - rule W for a host write to w->region
+ * @in: the object
+ * @w: the write
+ * @issue: called under @in->lock if the write may go
+ * @arg: its argument
+ *
+ * Return: true if the write may go (@issue was called), false if it is
+ * parked: a commit must be scheduled.
+ */
+bool intent_write_begin(struct vmirror_intent *in, struct region_waiter *w,
+			intent_issue_fn issue, void *arg);
+
+/**
+ * intent_take_parked() - the parked writes a dirtying commit can admit
+ * @in: the object
+ * @batch: filled with the writes to re-issue once the commit is durable
+ *
+ * Clears clean(R) of their regions (which become hot), up to the hot cap;
+ * writes beyond it stay parked and @in->want_clean is set.  Regions found
+ * hot but no longer in sync leave the hot set first (the copy records
+ * them).
+ *
+ * Return: the number of regions whose bit was cleared: 0 means no commit
+ * is needed before @batch may go.
+ */
+u64 intent_take_parked(struct vmirror_intent *in, struct list_head *batch);
+
+/**
+ * intent_set_capped() - whether the hot cap applies
+ * @in: the object
+ * @capped: true while the cleaner can record regions in sync (both legs
+ *	written); false otherwise, so that writes never wait for a pass
+ *	that cannot free room (they are tracked anyway)
+ */
+void intent_set_capped(struct vmirror_intent *in, bool capped);
+
+/**
+ * intent_commit_done() - the commit after intent_take_parked() is durable
+ * @in: the object
+ * @batch: the writes it admitted
+ */
+void intent_commit_done(struct vmirror_intent *in, struct list_head *batch);
+
+/**
+ * intent_nr_hot() - regions hot now
+ * @in: the object
+ *
+ * Return: the count.
+ */
+u64 intent_nr_hot(struct vmirror_intent *in);
+
+/**
+ * intent_clean_begin() - the start of a cleaner pass
+ * @in: the object
+ * @forced: take every idle hot region now (suspend, hot cap), instead of
+ *	those not written since the last pass
+ *
+ * A pass records the regions of the snapshot after a flush of both legs
+ * (intent_clean_end()).  With no candidate, a snapshot is taken for the
+ * next pass and there is nothing to flush.
+ *
+ * Return: the number of candidates; 0: skip the flush and intent_clean_end().
+ */
+u64 intent_clean_begin(struct vmirror_intent *in, bool forced);
+
+/**
+ * intent_clean_end() - a flush of both legs issued after the snapshot
+ *	has ended
+ * @in: the object
+ * @flushed: it succeeded; else nothing is recorded
+ *
+ * Sets clean(R) for the candidates not written since, still idle; they
+ * leave the hot set.  Takes the snapshot of the next pass.
+ *
+ * Return: the number of regions set: a commit is needed if not 0.
+ */
+u64 intent_clean_end(struct vmirror_intent *in, bool flushed);
+
+/**
+ * intent_copy_snapshot() - the copier is about to flush a batch
+ * @in: the object
+ * @region: first region of a range of the batch
+ * @nr: regions in the range
+ *
+ * Before the mirror flush is issued; each copy of the range has ended.
+ */
+void intent_copy_snapshot(struct vmirror_intent *in, u64 region, u64 nr);
+
+/**
+ * intent_copy_record() - the flushes after intent_copy_snapshot() ended
+ * @in: the object
+ * @region: first region of the range
+ * @nr: regions in the range
+ * @flushed: the mirror and the source were flushed; false: drop the
+ *	snapshot, record nothing
+ *
+ * Sets clean(R) for the range's regions not written since the snapshot
+ * and idle; the others, in sync in memory, become hot (the cleaner
+ * records them).
+ *
+ * Return: the number of regions set.
+ */
+u64 intent_copy_record(struct vmirror_intent *in, u64 region, u64 nr,
+		       bool flushed);
+
+#endif /* DM_VMIRROR_INTENT_H */
