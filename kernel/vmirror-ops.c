@@ -448,6 +448,9 @@ static int vmirror_op_split(struct vmirror *vm)
 		      vmirror_md_name(vm));
 		r = -EIO;
 	}
+	/* Not split: the pair must not be left "splitting" (no-op if not). */
+	if (r)
+		vmirror_event(vm, VMIRROR_EV_SPLIT_ABORT);
 
 out_thaw:
 	WRITE_ONCE(vm->quiescing, false);
