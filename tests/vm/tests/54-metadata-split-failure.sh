@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# 56-metadata-split-failure: a split whose final record cannot be written
+# 54-metadata-split-failure: a split whose final record cannot be written
 # (the metadata device fails while the split flushes the source) fails
 # with an error and leaves the pair synchronized, not "splitting" for
 # good: the split is aborted, as any other failed split.  The source is
