@@ -22,6 +22,8 @@
 # Per run and module: mem, then md, on the same null_blk devices.
 #
 # Usage (host): tests/vm/run.sh --mem 3072 --out DIR -- bash bench/metadata-fio.sh
+#   (about 2.5 min per run and module on an idle 2-core host, twice that
+#   on a busy one: give two modules --timeout 3600)
 #   MDBENCH_RUNS (5), MDBENCH_RUNTIME (5 s per fio job, after a 1 s ramp)
 #   MDBENCH_KOS  "label=path ..." modules to compare in the same run,
 #                loaded in turn each run (default: cur=$VMIRROR_KO or
