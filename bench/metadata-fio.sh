@@ -5,26 +5,50 @@
 # 4k randwrite at QD1 and QD32 on a synchronized pair with and without
 # metadata_dev, in one VM run, contenders interleaved, RUNS times each.
 # Legs and metadata: memory-backed null_blk completing after 20 us (an
-# NVMe SSD), 1 GiB legs, default region size (512 KiB).
+# NVMe SSD, no volatile cache: flushes cost nothing), 1 GiB legs, default
+# region size (512 KiB: 2048 regions).
+#
+# Two phases, each on a pair just created with every region recorded in
+# sync ("nosync"):
+#   cold    the first 6 s of writes on the new pair (one job per QD, each
+#           on its own new pair): nearly every write reaches a region whose
+#           bit is still set and waits for a commit (rule W) - the cost of
+#           a pair's first writes, or of writes spread wider than the hot
+#           cap (4096 regions).
+#   steady  after a pass that writes one 4 KiB block in every region, so
+#           every region is hot: the cost of writes to a working set the
+#           write-intent log holds; commits only for regions the cleaner
+#           recorded in sync again (not written for a whole 5 s period).
+# Per run and module: mem, then md, on the same null_blk devices.
 #
 # Usage (host): tests/vm/run.sh --mem 3072 --out DIR -- bash bench/metadata-fio.sh
-#   MDBENCH_RUNS (3), MDBENCH_RUNTIME (5 s per fio job, after a 1 s ramp)
-# Prints one line per job: "mode qd run iops", then the medians and the
-# ratio metadata/memory (median, min-max of the per-run ratios).
+#   (about 2.5 min per run and module on an idle 2-core host, twice that
+#   on a busy one: give two modules --timeout 3600)
+#   MDBENCH_RUNS (5), MDBENCH_RUNTIME (5 s per fio job, after a 1 s ramp)
+#   MDBENCH_KOS  "label=path ..." modules to compare in the same run,
+#                loaded in turn each run (default: cur=$VMIRROR_KO or
+#                kernel/dm-vmirror.ko); pass the paths through VM_ENV
+#   MDBENCH_COUNT=1  count metadata commits and bufio syncs per md job
+#                (kprobe hit counts; needs kprobe_events in the guest)
+# Prints one line per job: "label mode phase qd run iops [commits syncs]",
+# then per label, phase and QD the medians and the ratio metadata/memory
+# (median, min-max of the per-run ratios).
 set -euo pipefail
 [[ ${VM_GUEST:-} == 1 ]] || { echo "metadata-fio.sh: run it in the test VM (tests/vm/run.sh)" >&2; exit 2; }
-RUNS=${MDBENCH_RUNS:-3}
+RUNS=${MDBENCH_RUNS:-5}
 RUNTIME=${MDBENCH_RUNTIME:-5}
-KO=${VMIRROR_KO:-$PWD/kernel/dm-vmirror.ko}
+KOS=${MDBENCH_KOS:-cur=${VMIRROR_KO:-$PWD/kernel/dm-vmirror.ko}}
+COUNT=${MDBENCH_COUNT:-0}
+TR=/sys/kernel/tracing
 
 modprobe dm-mod
 modprobe dm-bufio 2>/dev/null || true
 modprobe libcrc32c 2>/dev/null || true
-insmod "$KO"
 modprobe null_blk nr_devices=3 gb=1 bs=512 memory_backed=1 irqmode=2 \
 	completion_nsec=20000 queue_mode=2 submit_queues=2 hw_queue_depth=128
 for d in nullb0 nullb1 nullb2; do echo none >/sys/block/$d/queue/scheduler; done
 SECTORS=$((1024 * 2048))
+[[ $COUNT == 1 ]] && { mountpoint -q $TR || mount -t tracefs nodev $TR; }
 
 pair() { # pair mem|md
 	local extra="1 nosync"
@@ -43,27 +67,77 @@ job() { # job QD -> IOPS
 		python3 -c 'import json,sys; print(int(json.load(sys.stdin)["jobs"][0]["write"]["iops"]))'
 }
 
+warm() { # one 4 KiB write in each 512 KiB region
+	fio --name=warm --filename=/dev/mapper/vm --rw=write:508k --bs=4k --direct=1 \
+		--ioengine=libaio --iodepth=32 --output-format=terse >/dev/null
+}
+
+probes_on() {
+	[[ $COUNT == 1 ]] || return 0
+	echo >$TR/kprobe_events
+	echo 'p:mdb_commit vmirror_md_commit' >>$TR/kprobe_events
+	echo 'p:mdb_sync dm_bufio_write_dirty_buffers' >>$TR/kprobe_events
+	echo 0 >$TR/tracing_on
+	echo 1 >$TR/events/kprobes/enable
+}
+
+probes_off() { # -> "commits syncs" since probes_on
+	[[ $COUNT == 1 ]] || return 0
+	local c s
+	c=$(awk '$1 == "mdb_commit" { print $2 }' $TR/kprobe_profile)
+	s=$(awk '$1 == "mdb_sync" { print $2 }' $TR/kprobe_profile)
+	echo 0 >$TR/events/kprobes/enable
+	echo >$TR/kprobe_events
+	echo " $c $s"
+}
+
+measure() { # measure LABEL MODE PHASE QD RUN
+	local iops extra=""
+	[[ $2 == md ]] && probes_on
+	iops=$(job "$4")
+	[[ $2 == md ]] && extra=$(probes_off)
+	IOPS[$1,$2,$3,$4,$5]=$iops
+	echo "$1 $2 $3 qd$4 run$5 $iops$extra"
+}
+
 declare -A IOPS
+LABELS=()
 for ((run = 1; run <= RUNS; run++)); do
-	for mode in mem md; do
-		pair "$mode"
-		for qd in 1 32; do
-			IOPS[$mode,$qd,$run]=$(job "$qd")
-			echo "$mode qd$qd run$run ${IOPS[$mode,$qd,$run]}"
+	for kv in $KOS; do
+		label=${kv%%=*}
+		((run > 1)) || LABELS+=("$label")
+		insmod "${kv#*=}"
+		for mode in mem md; do
+			pair "$mode"
+			measure "$label" "$mode" cold 1 "$run"
+			dmsetup remove vm
+			pair "$mode"
+			measure "$label" "$mode" cold 32 "$run"
+			warm
+			measure "$label" "$mode" steady 1 "$run"
+			measure "$label" "$mode" steady 32 "$run"
+			dmsetup remove vm
 		done
-		dmsetup remove vm
+		rmmod dm_vmirror
 	done
 done
 
-for qd in 1 32; do
-	python3 - "$qd" "$RUNS" <<PY
+for label in "${LABELS[@]}"; do
+	for phase in cold steady; do
+		for qd in 1 32; do
+			mem=$(for ((r = 1; r <= RUNS; r++)); do printf '%s,' "${IOPS[$label,mem,$phase,$qd,$r]}"; done)
+			md=$(for ((r = 1; r <= RUNS; r++)); do printf '%s,' "${IOPS[$label,md,$phase,$qd,$r]}"; done)
+			python3 - "$label" "$phase" "$qd" "$mem" "$md" <<'PY'
 import statistics, sys
-qd, runs = sys.argv[1], int(sys.argv[2])
-mem = [$(for ((r = 1; r <= RUNS; r++)); do printf '%s,' "${IOPS[mem,$qd,$r]}"; done)]
-md = [$(for ((r = 1; r <= RUNS; r++)); do printf '%s,' "${IOPS[md,$qd,$r]}"; done)]
+label, phase, qd = sys.argv[1:4]
+mem = [int(x) for x in sys.argv[4].split(",") if x]
+md = [int(x) for x in sys.argv[5].split(",") if x]
 ratios = [b / a for a, b in zip(mem, md)]
-print(f"QD{qd}: memory median {statistics.median(mem):.0f} IOPS, metadata median "
-      f"{statistics.median(md):.0f} IOPS, ratio median {statistics.median(ratios):.3f} "
-      f"(min {min(ratios):.3f}, max {max(ratios):.3f})")
+print(f"{label} {phase} QD{qd}: memory median {statistics.median(mem):.0f} IOPS, "
+      f"metadata median {statistics.median(md):.0f} IOPS, ratio median "
+      f"{statistics.median(ratios):.2f} (min {min(ratios):.2f}, max {max(ratios):.2f}, "
+      f"{len(ratios)} runs)")
 PY
+		done
+	done
 done

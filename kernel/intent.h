@@ -63,7 +63,9 @@ typedef bool (*intent_idle_fn)(void *ctx, u64 region, bool *synced);
  * @nr_regions: regions of the association
  * @max_hot: the hot cap (VMIRROR_HOT_MAX, smaller in tests)
  * @nr_hot: bits set in @hot
- * @clean: b(R) as the next commit records it: set only under rule C
+ * @clean: b(R) as the next commit records it: set only under rule C,
+ *	cleared by intent_take_parked(); both under @lock only (not
+ *	vmirror->md_lock), while a commit may be reading it (intent_bits())
  * @dirtying: a write waits for clean(R) to be durably clear, or a commit
  *	clearing it is in flight
  * @hot: clean(R) is clear because of writes: the cleaner's work

@@ -30,6 +30,7 @@ struct vmirror_md {
 	u64 *words;			/* the bitmap as on disk, block order */
 	u64 *tmp;			/* one block's words */
 	u64 bad_blocks;
+	bool one_sb;			/* the other copy is zeroes or corrupt */
 	bool formatted;
 	bool failed;
 };
@@ -117,6 +118,7 @@ int vmirror_md_format(struct vmirror_md *md, bool nosync, u64 now_ns,
 	if (!md->formatted || md->sb.created_ns)
 		return -EINVAL;
 	md->sb.created_ns = now_ns;
+	md->one_sb = true;
 	md->sb.copy_state = VMIRROR_COPY_STATE_INITIALIZED;
 	generate_random_uuid(md->sb.uuid);
 	if (nosync) {
@@ -164,6 +166,8 @@ static int vmirror_md_load(struct vmirror_md *md, const void *a,
 			strscpy(err, why, errlen);
 		return r;
 	}
+	/* Copy B holds odd numbers: with seq 0 only A was ever written. */
+	md->one_sb = fell_back || !md->sb.seq;
 	if (fell_back)
 		DMWARN("metadata %pg: superblock copy %c is corrupt, copy %c (commit %llu) is used",
 		       md->bdev,
@@ -337,7 +341,19 @@ static int vmirror_md_write_sb(struct vmirror_md *md)
 	r = vmirror_md_write_block(md, md->sb.seq & 1, vmirror_md_fill_sb, 0);
 	if (!r)
 		r = vmirror_md_sync(md);
+	/* The next copy is always the other one: both are valid now. */
+	if (!r)
+		md->one_sb = false;
 	return r;
+}
+
+/* Whether @st differs from what superblock @sb records. */
+static bool vmirror_md_state_differs(const struct vmirror_md_sb *sb,
+				     const struct vmirror_md_state *st)
+{
+	return sb->copy_state != st->copy_state || sb->flags != st->flags ||
+	       sb->sync_time_ns != st->sync_time_ns ||
+	       sb->bytes_copied != st->bytes_copied;
 }
 
 int vmirror_md_commit(struct vmirror_md *md, const struct vmirror_md_state *st,
@@ -350,13 +366,26 @@ int vmirror_md_commit(struct vmirror_md *md, const struct vmirror_md_state *st,
 		return -EIO;
 	/*
 	 * The bitmap blocks first, written and flushed, then the superblock:
-	 * a superblock never names a bitmap that is not on disk.
+	 * a superblock never names a bitmap that is not on disk.  Bitmap
+	 * blocks carry their own checksum and number and no superblock field
+	 * depends on them (the load reads every valid block, an invalid one
+	 * as "not in sync"), so a commit that changes bits only (rule W, the
+	 * cleaner) writes no superblock: one write and one flush.
 	 */
 	r = vmirror_md_write_bitmap(md, synced);
 	if (!r)
 		r = vmirror_md_sync(md);
 	if (r)
 		goto out_failed;
+	/*
+	 * Not while only one copy is valid (after the format, which writes
+	 * copy A only, or a load that fell back): the next write restores
+	 * the other, so that one copy going bad later neither loses the
+	 * association nor, with B all zeroes, looks like a format that never
+	 * completed (vmirror_md_sb_pick()).
+	 */
+	if (!md->one_sb && !vmirror_md_state_differs(&md->sb, st))
+		return 0;
 	critical = md->sb.copy_state != st->copy_state;
 	md->sb.copy_state = st->copy_state;
 	md->sb.flags = st->flags;

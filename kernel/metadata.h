@@ -97,13 +97,19 @@ void vmirror_md_get_bits(const struct vmirror_md *md, unsigned long *dst);
  * vmirror_md_commit() - make a state and a bitmap durable
  * @md: the handle
  * @st: the state for the next superblock
- * @synced: the bitmap to record (b(R), intent.h); bits may be set (never
- *	cleared) while it is written
+ * @synced: the bitmap to record (b(R), intent.h); bits may be set or
+ *	cleared while it is read (intent.h, intent_bits(), says why either
+ *	is safe)
  *
- * Bitmap blocks that changed are written and flushed first (one flush),
- * then the next superblock copy (one flush); a new copy_state is written
- * to both copies (two superblock writes), so that one corrupt copy cannot
- * bring an older state back.  After a failure every later commit fails.
+ * Bitmap blocks that changed are written and flushed first (one flush).
+ * If @st differs from the last superblock (or only one copy is valid:
+ * after the format, or a load that fell back), the next superblock copy
+ * follows (one flush); a new copy_state
+ * is written to both copies (two superblock writes), so that one corrupt
+ * copy cannot bring an older state back.  A commit of bits alone writes
+ * no superblock: bitmap blocks are checked by their own checksum and
+ * number, and no superblock field depends on them.  After a failure every
+ * later commit fails.
  *
  * Return: 0 or -EIO.
  */
