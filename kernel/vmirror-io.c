@@ -31,6 +31,7 @@ static struct workqueue_struct *vmirror_retry_wq;
 /* Bits of vmirror->notify_pending */
 #define VMIRROR_NOTIFY_STATE	0	/* the state changed */
 #define VMIRROR_NOTIFY_PERCENT	1	/* percent_synced changed */
+#define VMIRROR_NOTIFY_METADATA	2	/* metadata_state changed */
 
 /*
  * Notifications are raised here, never from the bio path: sysfs_notify()
@@ -44,6 +45,8 @@ static void vmirror_notify(struct work_struct *ws)
 	u16 copy_state;
 
 	/* Pairs with set_bit() before schedule_work() in vmirror_notify_later(). */
+	if (test_and_clear_bit(VMIRROR_NOTIFY_METADATA, &vm->notify_pending))
+		vmirror_dev_notify(&vm->link, "metadata_state", NULL);
 	if (test_and_clear_bit(VMIRROR_NOTIFY_PERCENT, &vm->notify_pending) &&
 	    !test_bit(VMIRROR_NOTIFY_STATE, &vm->notify_pending))
 		vmirror_dev_notify(&vm->link, "percent_synced", NULL);
@@ -126,7 +129,8 @@ static void vmirror_md_failed(struct vmirror *vm)
 		return;
 	DMERR("%s: cannot write metadata device %s: nothing recorded from now on",
 	      vmirror_md_name(vm), vm->meta->name);
-	/* A DM event and a poll() wake-up: the status shows it. */
+	/* A DM event and poll() wake-ups: metadata_state shows it. */
+	set_bit(VMIRROR_NOTIFY_METADATA, &vm->notify_pending);
 	vmirror_notify_later(vm, VMIRROR_NOTIFY_STATE);
 }
 
@@ -246,6 +250,13 @@ static void vmirror_clean_pass(struct vmirror *vm, bool forced)
 	bool flushed = false;
 	int r;
 
+	/*
+	 * Nothing can be recorded: a region marked clean here would only
+	 * make the next write to it fail (its commit cannot happen), while
+	 * it is recorded not in sync on the device.
+	 */
+	if (READ_ONCE(vm->md_failed))
+		return;
 	if (!intent_clean_begin(in, forced))
 		return;
 	if (READ_ONCE(vm->io_mode) == VMIRROR_IO_MIRRORED) {

@@ -202,6 +202,9 @@ static int vmirror_hand_over_md(struct vmirror *vm, struct vmirror *old)
 		vm->md = old->md;
 		/* @old commits nothing from now on (vmirror_commit()). */
 		old->md = NULL;
+		/* The handle's failure goes with it: the status keeps saying so. */
+		if (READ_ONCE(old->md_failed))
+			WRITE_ONCE(vm->md_failed, true);
 		/* The write-intent state goes with the handle that recorded it. */
 		vmirror_intent_take_over(vm, old);
 		mutex_unlock(&vm->md_lock);
