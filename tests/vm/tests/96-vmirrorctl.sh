@@ -467,7 +467,7 @@ commands() {
 
 	section "status, --json, list"
 	run 0 "$CTL" status vm
-	[[ $(wc -l <"$TMPDIR/out") == 36 ]] || { cat "$TMPDIR/out"; die "status: want 36 lines"; }
+	[[ $(wc -l <"$TMPDIR/out") == 37 ]] || { cat "$TMPDIR/out"; die "status: want 37 lines"; }
 	grep -Eq '^copy_state +synchronized$' "$TMPDIR/out" || die "status: copy_state"
 	grep -Eq '^name +vm$' "$TMPDIR/out" || die "status: name"
 	# the legs by path, and sizes in bytes and binary units
@@ -500,10 +500,10 @@ assert isinstance(a, list) and len(a) == 2, a
 assert sorted(d["name"] for d in a) == ["vm", "vm2"], a
 for d in a:
     assert d["copy_state"] == "synchronized" and d["percent_synced"] == 100, d
-    assert len(d) == 36, sorted(d)
+    assert len(d) == 37, sorted(d)
 PY
 	run 0 "$CTL" status --json
-	python3 -c 'import json,sys; a = json.load(open(sys.argv[1])); assert len(a) == 2 and all(len(d) == 36 for d in a)' \
+	python3 -c 'import json,sys; a = json.load(open(sys.argv[1])); assert len(a) == 2 and all(len(d) == 37 for d in a)' \
 		"$TMPDIR/out" || die "status --json of all devices"
 	run 0 "$CTL" status
 	[[ $(grep -c '^name ' "$TMPDIR/out") == 2 ]] || die "status of all devices"
