@@ -15,7 +15,7 @@ DESCRIPTION="metadata_dev: a metadata write error is logged once, an event, meta
 . "$VM_SUITE_DIR/vmirror-lib.sh"
 
 SZ=65536        # 32 MiB: 512 regions of 64 KiB
-FIO_OFF=28      # fio writes MiB 28..31: regions the capped copy has not reached
+FIO_OFF=30      # fio writes MiB 30..31: regions the capped copy has not reached
 BLK=$((20 << 8)) # a 4 KiB block at MiB 20, not copied either
 CTL=$SRCDIR/tools/vmirrorctl/vmirrorctl
 
@@ -30,7 +30,8 @@ md_state_all() {
 	[[ ${2:-} == ctl ]] || return 0
 	"$CTL" status vm | grep -Eq "^metadata_state +$want\$" ||
 		die "vmirrorctl status: $("$CTL" status vm | grep '^metadata')"
-	"$CTL" status vm --json | python3 -c 'import json, sys; o = json.load(sys.stdin); assert o["metadata_state"] == sys.argv[1], o["metadata_state"]' "$want" ||
+	# (grep, not python: every process costs under TCG)
+	"$CTL" status vm --json | grep -q "^  \"metadata_state\": \"$want\",\?\$" ||
 		die "vmirrorctl status --json: metadata_state is not $want"
 }
 
@@ -50,8 +51,8 @@ test() {
 	md_state_all ok ctl
 
 	echo "[$(date +%T)] copy under way, fio writing regions not copied yet"
-	fio --name=w --filename=/dev/mapper/vm --offset=${FIO_OFF}M --size=4M --rw=randwrite \
-		--bs=4k --direct=1 --ioengine=libaio --iodepth=4 --rate_iops=250 \
+	fio --name=w --filename=/dev/mapper/vm --offset=${FIO_OFF}M --size=2M --rw=randwrite \
+		--bs=4k --direct=1 --ioengine=libaio --iodepth=4 --rate_iops=200 \
 		--verify=crc32c --verify_fatal=1 --randseed=56 --output="$TMPDIR/fio.txt" &
 	fio_pid=$!
 	for ((n = 0; n < 300; n++)); do
@@ -135,7 +136,7 @@ test() {
 	dmsetup suspend vm
 	cmp_devices /dev/ram0 0 /dev/ram1 0 $SZ || die "legs differ"
 	dmsetup resume vm
-	fio --name=w --filename=/dev/mapper/vm --offset=${FIO_OFF}M --size=4M --rw=randwrite \
+	fio --name=w --filename=/dev/mapper/vm --offset=${FIO_OFF}M --size=2M --rw=randwrite \
 		--bs=4k --direct=1 --ioengine=libaio --iodepth=4 --verify=crc32c --verify_fatal=1 \
 		--randseed=56 --verify_only --output="$TMPDIR/fio2.txt" ||
 		{ cat "$TMPDIR/fio2.txt"; die "fio --verify_only on the synchronized pair failed"; }
