@@ -423,20 +423,24 @@ static void vmirror_record_range(void *ctx, u64 region, u64 nr, bool ok)
 		intent_copy_record(vm->intent, region, nr, ok);
 }
 
-static int vmirror_record_flush(void *ctx)
+/*
+ * The copy read what the source holds: the copier flushed the source too
+ * (copier_legs.flush_source), in the same dm-io request as the mirror, so
+ * that this thread never waits for a stalled source (review #7).
+ */
+static int vmirror_record_flush(void *ctx, bool source_failed)
 {
 	struct vmirror *vm = ctx;
-	int r;
 
 	if (!vm->intent)
 		return 0;
+	if (source_failed) {
+		atomic64_inc(&vm->source_errors);
+		return -EIO;
+	}
 	if (READ_ONCE(vm->md_failed))
 		return -EIO;
-	/* The copy read what the source holds: make it durable there too. */
-	r = blkdev_issue_flush(vm->source->bdev);
-	if (r)
-		atomic64_inc(&vm->source_errors);
-	return r;
+	return 0;
 }
 
 static int vmirror_record_commit(void *ctx)

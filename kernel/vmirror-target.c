@@ -609,6 +609,8 @@ static int vmirror_ctr_core(struct vmirror *vm, const struct vmirror_args *a)
 		.mirror_start = vm->mirror_start,
 		.len = ti->len,
 		.region_shift = vm->region_shift,
+		/* A batch is recorded once both legs are flushed. */
+		.flush_source = !!vm->meta,
 		.name = dm_table_device_name(ti->table),
 	};
 	int r;
