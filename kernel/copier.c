@@ -24,7 +24,8 @@
  *
  * Flush before in sync: a job that has written its regions ends them as
  * copied (region_map_copy_end()) and adds them to the open flush batch.
- * The thread flushes the mirror when the batch is a second old, large, or
+ * The thread flushes the mirror (and the source, legs.flush_source, in
+ * the same dm-io request) when the batch is a second old, large, or
  * nothing more is to be copied now, and only when that flush has
  * succeeded commits the batch (region_map_commit()): then the regions are
  * in sync and bytes_copied moves.  One flush is in flight at a time; copies
@@ -653,9 +654,16 @@ static void copier_advance_ready(struct vmirror_copier *c, bool stop)
 /*
  * Flushing the mirror: the commit point of the copy.  With persistent
  * metadata the batch is also recorded there: a snapshot of its regions
- * before the mirror flush is issued, then a flush of the source, the
- * record, and only then the commit (copier_flush_end()).
+ * before the flush is issued, the source flushed in the same dm-io
+ * request as the mirror (the copy read what the source holds: it must be
+ * durable there too), then the record, and only then the commit
+ * (copier_flush_end()).  The thread never waits for either flush: one
+ * that hangs is abandoned by copier_quiesce() like any copy I/O.
  */
+
+/* Regions of the flush request: the mirror, then the source (error bits) */
+#define COPIER_FLUSH_MIRROR	0
+#define COPIER_FLUSH_SOURCE	1
 
 static void copier_flush_done(unsigned long error, void *context)
 {
@@ -677,7 +685,12 @@ VMIRROR_DM_IO_NOTIFY(copier_flush_done)
 /* Issue a flush for the open batch, which becomes the flushing one. */
 static void copier_flush(struct vmirror_copier *c)
 {
-	struct dm_io_region where = { .bdev = c->legs.mirror->bdev };
+	struct dm_io_region where[] = {
+		[COPIER_FLUSH_MIRROR] = { .bdev = c->legs.mirror->bdev },
+		[COPIER_FLUSH_SOURCE] = { .bdev = c->legs.source->bdev },
+	};
+	/* The source only when a batch is recorded (not the synced flush). */
+	unsigned int nr_where = c->legs.flush_source && c->open.nr_ranges ? 2 : 1;
 	struct dm_io_request req = {
 		.bi_opf = REQ_OP_WRITE | REQ_PREFLUSH | REQ_SYNC,
 		.mem.type = DM_IO_KMEM,
@@ -702,8 +715,8 @@ static void copier_flush(struct vmirror_copier *c)
 	c->flush_in_flight = true;
 	c->flush_done = false;
 	spin_unlock_irq(&c->lock);
-	if (vmirror_dm_io(&req, 1, &where, NULL, copier_ioprio(c)))
-		copier_flush_done(1, c);
+	if (vmirror_dm_io(&req, nr_where, where, NULL, copier_ioprio(c)))
+		copier_flush_done(BIT(COPIER_FLUSH_MIRROR), c);
 }
 
 /* If the flush in flight has completed: commit its batch, or fail. */
@@ -719,11 +732,12 @@ static void copier_flush_end(struct vmirror_copier *c)
 	if (!done)
 		return;
 
-	if (!error) {
+	if (!(error & BIT(COPIER_FLUSH_MIRROR))) {
 		u64 bytes = c->flushing.bytes;
 		u64 zero_bytes = c->flushing.zero_bytes;
 		unsigned int i, nr = c->flushing.nr_ranges;
-		int r = nr ? c->ops->record_flush(c->ctx) : 0;
+		bool source_failed = error & BIT(COPIER_FLUSH_SOURCE);
+		int r = nr ? c->ops->record_flush(c->ctx, source_failed) : 0;
 
 		for (i = 0; i < nr; i++)
 			c->ops->record_range(c->ctx, c->flushing.ranges[i].region,

@@ -21,6 +21,8 @@ struct vmirror_copier;
  * @mirror_start: first sector of the mirror leg
  * @len: length of the target in sectors
  * @region_shift: log2 of the region size in sectors
+ * @flush_source: each flush point flushes the source too, with the
+ *	mirror (persistent metadata records a batch only once both are)
  * @name: the DM device's name, for the thread and log lines (lives as
  *	long as the device; not for the reapers of abandoned I/O, which may
  *	outlive it)
@@ -32,6 +34,7 @@ struct copier_legs {
 	sector_t mirror_start;
 	sector_t len;
 	unsigned int region_shift;
+	bool flush_source;
 	const char *name;
 };
 
@@ -55,8 +58,9 @@ struct copier_legs {
  *	&struct region_waiter); also from copier_quiesce()
  * @record_snapshot: a range of the batch about to be flushed: note which
  *	regions no host write is in flight to (persistent metadata)
- * @record_flush: the batch's mirror flush succeeded: flush the source
- *	(0 or an error: the batch is not committed)
+ * @record_flush: the batch's mirror flush succeeded; the source flush
+ *	issued with it (@flush_source) failed if @source_failed (0, or an
+ *	error: the batch is not committed).  Must not wait for I/O.
  * @record_range: a range of the batch is recorded in sync (@ok), or
  *	dropped (!@ok: not flushed, or the source flush failed)
  * @record_commit: commit what @record_range noted, before the region map
@@ -80,7 +84,7 @@ struct copier_ops {
 	void (*mirror_unknown)(void *ctx);
 	void (*release_writes)(void *ctx, struct list_head *released);
 	void (*record_snapshot)(void *ctx, u64 region, u64 nr);
-	int (*record_flush)(void *ctx);
+	int (*record_flush)(void *ctx, bool source_failed);
 	void (*record_range)(void *ctx, u64 region, u64 nr, bool ok);
 	int (*record_commit)(void *ctx);
 };

@@ -4,6 +4,7 @@
  * and the checks of a superblock.  See metadata-format.h for the layout.
  */
 
+#include <linux/build_bug.h>
 #include <linux/crc32c.h>
 #include <linux/errno.h>
 #include <linux/kernel.h>
@@ -52,6 +53,18 @@ struct vmirror_md_disk_bm {
 	__le64 index;
 	__le64 words[VMIRROR_MD_BM_WORDS];
 } __packed;
+
+/*
+ * The layout of format version 1 (VMIRROR_MD_VERSION), byte for byte as
+ * Documentation/vmirror.rst and tests/unit/test_metadata.c give it.  A
+ * change to any field is a new format: bump VMIRROR_MD_VERSION, so that a
+ * device in the old layout is refused by its version, not misread.
+ */
+static_assert(offsetof(struct vmirror_md_disk_sb, copy_state) == 104);
+static_assert(offsetof(struct vmirror_md_disk_sb, source) == 128);
+static_assert(offsetof(struct vmirror_md_disk_sb, mirror) == 276);
+static_assert(sizeof(struct vmirror_md_disk_sb) == 424);
+static_assert(sizeof(struct vmirror_md_disk_bm) == VMIRROR_MD_BLOCK_SIZE);
 
 /* crc32c of a block, its 4-byte crc field at @off read as zero */
 static u32 vmirror_md_crc(const void *block, unsigned int off)

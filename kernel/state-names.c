@@ -168,6 +168,17 @@ const char *vmirror_methodology_name(unsigned int v)
 	return vmirror_word(names, ARRAY_SIZE(names), v);
 }
 
+const char *vmirror_metadata_state_name(unsigned int v)
+{
+	static const char * const names[] = {
+		[VMIRROR_METADATA_NONE] = "-",
+		[VMIRROR_METADATA_OK] = "ok",
+		[VMIRROR_METADATA_FAILED] = "failed",
+	};
+
+	return vmirror_word(names, ARRAY_SIZE(names), v);
+}
+
 const char *vmirror_sync_mode_name(unsigned int v)
 {
 	return v == VMIRROR_COPY_TYPE_ASYNC ? "async" : "sync";

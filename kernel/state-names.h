@@ -19,6 +19,14 @@ const char *vmirror_replica_type_name(unsigned int v);
 const char *vmirror_methodology_name(unsigned int v);
 
 /**
+ * vmirror_metadata_state_name() - the word of &vmirror_status.metadata_state
+ * @v: VMIRROR_METADATA_*
+ *
+ * Return: "-" (no metadata device), "ok", "failed", or "unknown".
+ */
+const char *vmirror_metadata_state_name(unsigned int v);
+
+/**
  * vmirror_sync_mode_name() - the word of &vmirror_status.sync_mode
  * @v: a copy type: VMIRROR_COPY_TYPE_ASYNC or another (synchronous)
  *

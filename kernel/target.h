@@ -128,7 +128,8 @@
  * @clean_work: the cleaner (rule C), every 5 s while regions are hot
  * @md_state_pending: a state change waits for @md_work to record it
  * @md_failed: a metadata write failed: nothing more is recorded (logged
- *	once, a DM event, the status says so)
+ *	once, a DM event, status metadata_state "failed"); a reload onto
+ *	the same metadata device keeps it
  * @fo_lock: protects @fo_pending (set) and @fo_parked
  * @fo_pending: a failover on a source error is not recorded yet: the
  *	completions of I/O served by the mirror alone wait (@fo_parked)

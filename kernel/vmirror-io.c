@@ -31,6 +31,7 @@ static struct workqueue_struct *vmirror_retry_wq;
 /* Bits of vmirror->notify_pending */
 #define VMIRROR_NOTIFY_STATE	0	/* the state changed */
 #define VMIRROR_NOTIFY_PERCENT	1	/* percent_synced changed */
+#define VMIRROR_NOTIFY_METADATA	2	/* metadata_state changed */
 
 /*
  * Notifications are raised here, never from the bio path: sysfs_notify()
@@ -44,6 +45,8 @@ static void vmirror_notify(struct work_struct *ws)
 	u16 copy_state;
 
 	/* Pairs with set_bit() before schedule_work() in vmirror_notify_later(). */
+	if (test_and_clear_bit(VMIRROR_NOTIFY_METADATA, &vm->notify_pending))
+		vmirror_dev_notify(&vm->link, "metadata_state", NULL);
 	if (test_and_clear_bit(VMIRROR_NOTIFY_PERCENT, &vm->notify_pending) &&
 	    !test_bit(VMIRROR_NOTIFY_STATE, &vm->notify_pending))
 		vmirror_dev_notify(&vm->link, "percent_synced", NULL);
@@ -126,7 +129,8 @@ static void vmirror_md_failed(struct vmirror *vm)
 		return;
 	DMERR("%s: cannot write metadata device %s: nothing recorded from now on",
 	      vmirror_md_name(vm), vm->meta->name);
-	/* A DM event and a poll() wake-up: the status shows it. */
+	/* A DM event and poll() wake-ups: metadata_state shows it. */
+	set_bit(VMIRROR_NOTIFY_METADATA, &vm->notify_pending);
 	vmirror_notify_later(vm, VMIRROR_NOTIFY_STATE);
 }
 
@@ -246,6 +250,13 @@ static void vmirror_clean_pass(struct vmirror *vm, bool forced)
 	bool flushed = false;
 	int r;
 
+	/*
+	 * Nothing can be recorded: a region marked clean here would only
+	 * make the next write to it fail (its commit cannot happen), while
+	 * it is recorded not in sync on the device.
+	 */
+	if (READ_ONCE(vm->md_failed))
+		return;
 	if (!intent_clean_begin(in, forced))
 		return;
 	if (READ_ONCE(vm->io_mode) == VMIRROR_IO_MIRRORED) {
@@ -412,20 +423,24 @@ static void vmirror_record_range(void *ctx, u64 region, u64 nr, bool ok)
 		intent_copy_record(vm->intent, region, nr, ok);
 }
 
-static int vmirror_record_flush(void *ctx)
+/*
+ * The copy read what the source holds: the copier flushed the source too
+ * (copier_legs.flush_source), in the same dm-io request as the mirror, so
+ * that this thread never waits for a stalled source (review #7).
+ */
+static int vmirror_record_flush(void *ctx, bool source_failed)
 {
 	struct vmirror *vm = ctx;
-	int r;
 
 	if (!vm->intent)
 		return 0;
+	if (source_failed) {
+		atomic64_inc(&vm->source_errors);
+		return -EIO;
+	}
 	if (READ_ONCE(vm->md_failed))
 		return -EIO;
-	/* The copy read what the source holds: make it durable there too. */
-	r = blkdev_issue_flush(vm->source->bdev);
-	if (r)
-		atomic64_inc(&vm->source_errors);
-	return r;
+	return 0;
 }
 
 static int vmirror_record_commit(void *ctx)

@@ -77,6 +77,9 @@ void vmirror_get_status(struct vmirror *vm, struct vmirror_status *st)
 	if (vm->meta) {
 		st->metadata_major = MAJOR(vm->meta->bdev->bd_dev);
 		st->metadata_minor = MINOR(vm->meta->bdev->bd_dev);
+		/* Set once, never cleared: vmirror_md_failed(). */
+		st->metadata_state = READ_ONCE(vm->md_failed) ?
+				     VMIRROR_METADATA_FAILED : VMIRROR_METADATA_OK;
 	}
 	st->sync_time_ns = s.sync_time_ns;
 	st->region_size = region_bytes;
@@ -134,6 +137,7 @@ static void vmirror_status_info(struct vmirror *vm, char *result,
 	DMEMIT(" %llu", st.bytes_zeroed);
 	/* Words are only ever added at the end. */
 	DMEMIT(" %llu", st.lag_bytes);
+	DMEMIT(" %s", vmirror_metadata_state_name(st.metadata_state));
 }
 
 static void vmirror_status_table(struct vmirror *vm, char *result,

@@ -202,6 +202,9 @@ static int vmirror_hand_over_md(struct vmirror *vm, struct vmirror *old)
 		vm->md = old->md;
 		/* @old commits nothing from now on (vmirror_commit()). */
 		old->md = NULL;
+		/* The handle's failure goes with it: the status keeps saying so. */
+		if (READ_ONCE(old->md_failed))
+			WRITE_ONCE(vm->md_failed, true);
 		/* The write-intent state goes with the handle that recorded it. */
 		vmirror_intent_take_over(vm, old);
 		mutex_unlock(&vm->md_lock);
@@ -606,6 +609,8 @@ static int vmirror_ctr_core(struct vmirror *vm, const struct vmirror_args *a)
 		.mirror_start = vm->mirror_start,
 		.len = ti->len,
 		.region_shift = vm->region_shift,
+		/* A batch is recorded once both legs are flushed. */
+		.flush_source = !!vm->meta,
 		.name = dm_table_device_name(ti->table),
 	};
 	int r;

@@ -69,8 +69,11 @@ OFF(vmirror_status, bytes_zeroed, 128);
 OFF(vmirror_status, lag_bytes, 136);
 OFF(vmirror_status, metadata_major, 144);
 OFF(vmirror_status, metadata_minor, 148);
-OFF(vmirror_status, reserved, 152);
-MSIZE(vmirror_status, reserved, 24);
+OFF(vmirror_status, metadata_state, 152);
+OFF(vmirror_status, pad16, 154);
+OFF(vmirror_status, pad32, 156);
+OFF(vmirror_status, reserved, 160);
+MSIZE(vmirror_status, reserved, 16);
 
 /* struct vmirror_control */
 SIZE(vmirror_control, 40);

@@ -67,6 +67,7 @@ int main(int argc, char **argv)
 		P(sync_time_ns); P(region_size); P(regions_total);
 		P(regions_synced); P(bytes_copied); P(copy_rate); P(eta_seconds);
 		P(source_errors); P(mirror_errors); P(bytes_zeroed); P(lag_bytes);
+		P(metadata_state);
 		return 0;
 	}
 	if (!strcmp(argv[1], "control") && argc >= 4) {

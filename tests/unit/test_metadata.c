@@ -47,6 +47,51 @@ static void sb_round_trip(void)
 	CHECK(!strcmp(out.geo.source.id, "dm:LVM-abc"));
 }
 
+static u64 le(const u8 *p, unsigned int n)
+{
+	u64 v = 0;
+
+	while (n--)
+		v = v << 8 | p[n];
+	return v;
+}
+
+/*
+ * Format version 1, byte for byte (Documentation/vmirror.rst, "On-disk
+ * format"): a layout change without a new VMIRROR_MD_VERSION fails here.
+ */
+static void sb_layout_is_version_1(void)
+{
+	static u8 block[VMIRROR_MD_BLOCK_SIZE];
+	struct vmirror_md_sb in = sample();
+	unsigned int i;
+
+	vmirror_md_sb_encode(&in, block);
+	CHECK(VMIRROR_MD_VERSION == 1 && le(block + 8, 4) == 1);
+	CHECK(le(block + 16, 8) == 7);			/* seq */
+	CHECK(block[24] == 1 && block[39] == 16);	/* uuid */
+	CHECK(le(block + 40, 8) == 123456789);		/* created_ns */
+	CHECK(le(block + 48, 8) == 32768);		/* len */
+	CHECK(le(block + 56, 4) == 128);		/* region_sectors */
+	CHECK(le(block + 60, 4) == (VMIRROR_MD_CLEAN | VMIRROR_MD_ACTIVATED));
+	CHECK(le(block + 64, 8) == 256);		/* nr_regions */
+	CHECK(le(block + 72, 8) == 0 && le(block + 80, 8) == 2048);
+	CHECK(le(block + 88, 8) == VMIRROR_MD_BITMAP_START);
+	CHECK(le(block + 96, 8) == 1);			/* bitmap_blocks */
+	CHECK(le(block + 104, 2) == VMIRROR_COPY_STATE_FRACTURED);
+	CHECK(le(block + 112, 8) == 42 && le(block + 120, 8) == 1 << 20);
+	/* The legs: sectors, block size, a 136-byte identity each. */
+	CHECK(VMIRROR_MD_ID_LEN == 136);
+	CHECK(le(block + 128, 8) == 32768 && le(block + 136, 4) == 512);
+	CHECK(!strcmp((const char *)block + 140, "dm:LVM-abc"));
+	CHECK(le(block + 276, 8) == 65536 && le(block + 284, 4) == 4096);
+	CHECK(block[288] == 0);
+	for (i = 424; i < VMIRROR_MD_BLOCK_SIZE; i++)
+		if (block[i])
+			break;
+	CHECK(i == VMIRROR_MD_BLOCK_SIZE);
+}
+
 static void sb_corrupt_and_foreign(void)
 {
 	static u8 block[VMIRROR_MD_BLOCK_SIZE];
@@ -248,6 +293,7 @@ static void sizes(void)
 int main(void)
 {
 	RUN(sb_round_trip);
+	RUN(sb_layout_is_version_1);
 	RUN(sb_corrupt_and_foreign);
 	RUN(sb_pick);
 	RUN(geometry);

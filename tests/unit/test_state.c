@@ -494,14 +494,22 @@ static void status_fields_as_sysfs_writes_them(void)
 		.eta_seconds = -1,
 	};
 
-	CHECK(VMIRROR_NR_FIELDS == 27);
+	CHECK(VMIRROR_NR_FIELDS == 28);
 	CHECK(!strcmp(vmirror_fields[0].key, "copy_state"));
 	CHECK(!strcmp(vmirror_fields[VMIRROR_FIELD_sync_time].key, "sync_time"));
-	CHECK(!strcmp(vmirror_fields[VMIRROR_NR_FIELDS - 1].key, "metadata"));
+	CHECK(!strcmp(vmirror_fields[VMIRROR_NR_FIELDS - 2].key, "metadata"));
+	CHECK(!strcmp(vmirror_fields[VMIRROR_NR_FIELDS - 1].key, "metadata_state"));
 	CHECK(field_is(&st, VMIRROR_FIELD_metadata, "-"));
+	CHECK(field_is(&st, VMIRROR_FIELD_metadata_state, "-"));
 	st.metadata_major = 254;
 	st.metadata_minor = 3;
 	CHECK(field_is(&st, VMIRROR_FIELD_metadata, "254:3"));
+	st.metadata_state = VMIRROR_METADATA_OK;
+	CHECK(field_is(&st, VMIRROR_FIELD_metadata_state, "ok"));
+	st.metadata_state = VMIRROR_METADATA_FAILED;
+	CHECK(field_is(&st, VMIRROR_FIELD_metadata_state, "failed"));
+	st.metadata_state = 3;
+	CHECK(field_is(&st, VMIRROR_FIELD_metadata_state, "unknown"));
 	CHECK(field_is(&st, VMIRROR_FIELD_copy_state, "synchronized"));
 	CHECK(field_is(&st, VMIRROR_FIELD_requested_copy_state, "unknown"));
 	CHECK(field_is(&st, VMIRROR_FIELD_sync_mode, "sync"));

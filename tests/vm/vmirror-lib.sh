@@ -31,7 +31,8 @@ rate() {
 # 2 = percent, 3 = synced/total, 4 = sync_state, 5 = progress_status,
 # 6 = copy_priority, 7 = max_copy_rate, 8 = bytes_copied,
 # 9 = source_errors, 10 = mirror_errors, 11 = copy_methodology,
-# 12 = requested_copy_state, 13 = bytes_zeroed).
+# 12 = requested_copy_state, 13 = bytes_zeroed, 14 = lag_bytes,
+# 15 = metadata_state).
 vmirror_field() {
 	dmsetup status "$1" | awk -v n="$2" '$3 == "vmirror" { print $(3 + n) }'
 }

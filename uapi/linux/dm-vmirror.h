@@ -122,6 +122,19 @@
 #define VMIRROR_COPY_METHOD_DELTA_UPDATE	8
 #define VMIRROR_COPY_METHOD_SNAP_AND_CLONE	9
 
+/**
+ * DOC: MetadataState
+ *
+ * The metadata device (the metadata_dev table argument) of a mirror.
+ * NONE ("-"): the table has none (or the module is older than this
+ * field); OK ("ok"): every commit so far succeeded; FAILED ("failed"): a
+ * write to it failed, nothing is recorded any more (see "Metadata
+ * failure" in Documentation/vmirror.rst).
+ */
+#define VMIRROR_METADATA_NONE			0
+#define VMIRROR_METADATA_OK			1
+#define VMIRROR_METADATA_FAILED			2
+
 /*
  * The ioctl interface of /dev/vmirror-control.
  *
@@ -218,6 +231,9 @@ struct vmirror_ioc_list {
  *	written (sync_mode async): the size of the regions out of sync
  * @metadata_major: the metadata device's number (metadata_dev), 0:0 if none
  * @metadata_minor: the metadata device's number
+ * @metadata_state: VMIRROR_METADATA_*
+ * @pad16: zero
+ * @pad32: zero
  * @reserved: zero
  */
 struct vmirror_status {
@@ -254,7 +270,10 @@ struct vmirror_status {
 	__u64 lag_bytes;
 	__u32 metadata_major;
 	__u32 metadata_minor;
-	__u64 reserved[3];
+	__u16 metadata_state;
+	__u16 pad16;
+	__u32 pad32;
+	__u64 reserved[2];
 };
 
 /* Operations of &struct vmirror_control: the DM messages of the same name. */

@@ -41,10 +41,14 @@ test() {
 	grep -Eq "^metadata +$(<"/sys/block/$loop/dev")\$" <<<"$out" || die "status: metadata"
 	grep -Eq "^metadata_path +/dev/$loop\$" <<<"$out" || die "status: metadata_path"
 	grep -Eq "^metadata_file +$md\$" <<<"$out" || die "status: metadata_file"
+	grep -Eq "^metadata_state +ok\$" <<<"$out" || die "status: metadata_state"
+	[[ $(<"$(vmirror_sysfs vm)/metadata_state") == ok && $(vmirror_field vm 15) == ok ]] ||
+		die "metadata_state not ok: sysfs $(<"$(vmirror_sysfs vm)/metadata_state"), $(dmsetup status vm)"
 	"$CTL" status vm --json | python3 -c '
 import json, sys
 o = json.load(sys.stdin)
 assert o["metadata"] == sys.argv[1] and o["metadata_path"] == "/dev/" + sys.argv[2] and o["metadata_file"] == sys.argv[3], o
+assert o["metadata_state"] == "ok", o
 ' "$(<"/sys/block/$loop/dev")" "$loop" "$md" || die "status --json: metadata"
 	"$CTL" wait vm --timeout 120
 	"$CTL" remove vm
@@ -77,7 +81,7 @@ assert o["metadata"] == sys.argv[1] and o["metadata_path"] == "/dev/" + sys.argv
 	echo "without --metadata: status says none"
 	"$CTL" create vm /dev/ram0 /dev/ram1 --nosync
 	"$CTL" status vm | grep -Eq '^metadata +-$' || die "status: metadata is not -"
-	"$CTL" status vm --json | python3 -c 'import json, sys; o = json.load(sys.stdin); assert o["metadata"] == "-" and o["metadata_path"] is None and o["metadata_file"] is None, o' ||
+	"$CTL" status vm --json | python3 -c 'import json, sys; o = json.load(sys.stdin); assert o["metadata"] == "-" and o["metadata_path"] is None and o["metadata_file"] is None and o["metadata_state"] == "-", o' ||
 		die "status --json: metadata not - and null"
 	"$CTL" remove vm
 	echo ok

@@ -58,7 +58,7 @@ PY
 	if echo unsynchronized >"$sys/copy_state" 2>/dev/null; then die "copy_state is writable"; fi
 	for f in "$sys"/*; do [[ $(<"$f") ]] || die "$f empty"; done
 	echo "   $(ls "$sys" | wc -l) files: $(ls "$sys" | tr '\n' ' ')"
-	[[ $(ls "$sys" | wc -l) == 27 ]] || die "want 27 files"
+	[[ $(ls "$sys" | wc -l) == 28 ]] || die "want 28 files"
 
 	echo "poll() on percent_synced wakes when a write after fracture lowers it"
 	dmsetup message vm 0 resume

@@ -15,7 +15,7 @@ CTL=$SRCDIR/tools/vmirrorctl/vmirrorctl
 SYSFILES="bytes_copied bytes_zeroed copy_methodology copy_priority copy_rate copy_state copy_type
 eta_seconds lag_bytes max_copy_rate mirror_errors percent_synced progress_status region_size
 regions_synced regions_total replica_type requested_copy_state source source_errors
-sync_maintained sync_mode sync_state sync_time sync_type target metadata"
+sync_maintained sync_mode sync_state sync_time sync_type target metadata metadata_state"
 # What status adds to the sysfs files: the legs and the metadata device by
 # path, a loop device's file, and sizes (bytes).
 EXTRA_KEYS="name size source_path source_size target_file target_path target_size metadata_path metadata_file"
@@ -67,7 +67,7 @@ loop_for() { # FILE: the loop device backed by FILE
 	die "no loop device for $1"
 }
 
-# json_check FILE SYSDIR NAME  - one object with the 27 sysfs names plus
+# json_check FILE SYSDIR NAME  - one object with the 28 sysfs names plus
 # $EXTRA_KEYS, typed, with the values sysfs shows (the device must be
 # quiet), and the paths and sizes of the device and its legs
 json_check() {
@@ -77,7 +77,7 @@ path, sysdir, name, extra = sys.argv[1:5]
 o = json.load(open(path))
 assert isinstance(o, dict), "not an object"
 files = sorted(os.listdir(sysdir))
-assert len(files) == 27, files
+assert len(files) == 28, files
 assert sorted(o) == sorted(files + extra.split()), "keys %s vs %s" % (sorted(o), files)
 assert o["name"] == name, o["name"]
 def blk(mm):
@@ -467,7 +467,7 @@ commands() {
 
 	section "status, --json, list"
 	run 0 "$CTL" status vm
-	[[ $(wc -l <"$TMPDIR/out") == 36 ]] || { cat "$TMPDIR/out"; die "status: want 36 lines"; }
+	[[ $(wc -l <"$TMPDIR/out") == 37 ]] || { cat "$TMPDIR/out"; die "status: want 37 lines"; }
 	grep -Eq '^copy_state +synchronized$' "$TMPDIR/out" || die "status: copy_state"
 	grep -Eq '^name +vm$' "$TMPDIR/out" || die "status: name"
 	# the legs by path, and sizes in bytes and binary units
@@ -500,10 +500,10 @@ assert isinstance(a, list) and len(a) == 2, a
 assert sorted(d["name"] for d in a) == ["vm", "vm2"], a
 for d in a:
     assert d["copy_state"] == "synchronized" and d["percent_synced"] == 100, d
-    assert len(d) == 36, sorted(d)
+    assert len(d) == 37, sorted(d)
 PY
 	run 0 "$CTL" status --json
-	python3 -c 'import json,sys; a = json.load(open(sys.argv[1])); assert len(a) == 2 and all(len(d) == 36 for d in a)' \
+	python3 -c 'import json,sys; a = json.load(open(sys.argv[1])); assert len(a) == 2 and all(len(d) == 37 for d in a)' \
 		"$TMPDIR/out" || die "status --json of all devices"
 	run 0 "$CTL" status
 	[[ $(grep -c '^name ' "$TMPDIR/out") == 2 ]] || die "status of all devices"
