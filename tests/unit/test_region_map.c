@@ -476,6 +476,8 @@ static bool sim_step(struct sim *s, bool allow_new)
 		region_map_sweep(s->rm);
 	else if (allow_new && pick == 5 && rand() % 20 == 0)
 		region_map_set_track_only(s->rm, s->track_only = !s->track_only);
+	else if (allow_new && pick == 6 && rand() % 16 == 0)
+		fake_alloc_fail = !fake_alloc_fail;	/* no entry to be had */
 	else if (s->writes[i].used && !s->writes[i].held)
 		sim_complete_write(s, &s->writes[i]);
 	else if (s->copies[i].used && s->copies[i].started)
@@ -546,6 +548,7 @@ static void randomised_writes_and_copies_keep_disks_equal(void)
 		}
 		/* Drain, then copy what is left with no new writes. */
 		region_map_set_track_only(s.rm, false);
+		fake_alloc_fail = 0;
 		sim_drain(&s);
 		CHECK(!sim_busy(&s));
 		while (region_map_nr_synced(s.rm) < SIM_REGIONS && !s.corrupt) {
@@ -557,6 +560,8 @@ static void randomised_writes_and_copies_keep_disks_equal(void)
 		for (r = 0; r < SIM_REGIONS; r++)
 			CHECK(s.source[r] == s.mirror[r] &&
 			      s.source[r] == s.durable[r]);
+		/* Idle: no region keeps an entry. */
+		CHECK(region_map_nr_entries(s.rm) == 0);
 		region_map_destroy(s.rm);
 		if (harness_failed_now) {
 			printf("  failing seed: %d\n", round);
@@ -861,6 +866,170 @@ static void load_synced_bits(void)
 	region_map_destroy(rm);
 }
 
+/* Issue 11: per-region state only for active regions, freed when idle. */
+static void entries_only_for_active_regions(void)
+{
+	struct region_map *rm = region_map_create(256, false);
+	struct region_waiter a, b, c, w;
+	LIST_HEAD(released);
+	bool synced;
+
+	CHECK(region_map_nr_entries(rm) == 0);
+	CHECK(write_begin(rm, &a, 3, false) == REGION_WRITE_SOURCE);
+	CHECK(write_begin(rm, &b, 3, false) == REGION_WRITE_SOURCE);
+	CHECK(write_begin(rm, &c, 200, false) == REGION_WRITE_SOURCE);
+	CHECK(region_map_nr_entries(rm) == 2);
+	CHECK(!region_map_write_end(rm, 3));
+	CHECK(region_map_nr_entries(rm) == 2);
+	CHECK(!region_map_write_end(rm, 3));
+	CHECK(!region_map_write_end(rm, 200));
+	CHECK(region_map_nr_entries(rm) == 0);
+
+	/* A copy: an entry until its flush commits it. */
+	CHECK(copy_begin(rm, 5, true) == REGION_COPY_START);
+	CHECK(region_map_nr_entries(rm) == 1);
+	region_map_copy_end(rm, 5, true, gen, 0, &released);
+	CHECK(region_map_nr_entries(rm) == 1);
+	CHECK(region_map_region_idle(rm, 5, &synced) && synced);
+	CHECK(region_map_commit(rm, 5, 1, gen, 0, true) == 1);
+	CHECK(region_map_nr_entries(rm) == 0);
+	CHECK(region_map_is_synced(rm, 5));
+
+	/* A write to a region in sync: an entry while it is in flight. */
+	CHECK(write_begin(rm, &w, 5, false) == REGION_WRITE_BOTH);
+	CHECK(region_map_nr_entries(rm) == 1);
+	CHECK(!region_map_region_idle(rm, 5, &synced) && synced);
+	CHECK(!region_map_write_end(rm, 5));
+	CHECK(region_map_nr_entries(rm) == 0);
+	CHECK(region_map_region_idle(rm, 5, &synced) && synced);
+
+	/* A copy committed while written: the entry stays until the write ends. */
+	CHECK(copy_begin(rm, 6, true) == REGION_COPY_START);
+	region_map_copy_end(rm, 6, true, gen, 1, &released);
+	CHECK(write_begin(rm, &w, 6, false) == REGION_WRITE_BOTH);
+	CHECK(region_map_commit(rm, 6, 1, gen, 1, true) == 1);
+	CHECK(region_map_nr_entries(rm) == 1);
+	CHECK(region_map_is_synced(rm, 6));
+	CHECK(!region_map_write_end(rm, 6));
+	CHECK(region_map_nr_entries(rm) == 0);
+	CHECK(region_map_is_synced(rm, 6));
+
+	/* Deferred, then failed: gone. */
+	CHECK(write_begin(rm, &w, 7, false) == REGION_WRITE_SOURCE);
+	CHECK(copy_begin(rm, 7, true) == REGION_COPY_DEFERRED);
+	CHECK(region_map_nr_entries(rm) == 1);
+	CHECK(region_map_write_end(rm, 7));
+	region_map_copy_end(rm, 7, false, gen, 0, &released);
+	CHECK(region_map_nr_entries(rm) == 0);
+
+	/* Cancelled: gone. */
+	CHECK(write_begin(rm, &w, 8, false) == REGION_WRITE_SOURCE);
+	CHECK(copy_begin(rm, 8, true) == REGION_COPY_DEFERRED);
+	CHECK(region_map_copy_cancel(rm, 8, &released));
+	CHECK(region_map_nr_entries(rm) == 1);	/* the write's */
+	CHECK(!region_map_write_end(rm, 8));
+	CHECK(region_map_nr_entries(rm) == 0);
+
+	/* Copied, then swept after a failed flush: gone, not in sync. */
+	CHECK(copy_begin(rm, 9, true) == REGION_COPY_START);
+	region_map_copy_end(rm, 9, true, gen, 0, &released);
+	region_map_mark_all_unsynced(rm);
+	region_map_sweep(rm);
+	CHECK(region_map_nr_entries(rm) == 0);
+	CHECK(region_map_nr_synced(rm) == 0);
+	CHECK(region_map_commit(rm, 9, 1, gen, 0, true) == 0);
+
+	/* Copied, then a track-only write takes it out of sync. */
+	CHECK(copy_begin(rm, 10, true) == REGION_COPY_START);
+	region_map_copy_end(rm, 10, true, gen, 0, &released);
+	CHECK(write_begin(rm, &w, 10, true) == REGION_WRITE_SOURCE);
+	CHECK(region_map_nr_entries(rm) == 1);
+	CHECK(!region_map_write_end(rm, 10));
+	CHECK(region_map_nr_entries(rm) == 0);
+	CHECK(region_map_commit(rm, 10, 1, gen, 0, true) == 0);
+	CHECK(!region_map_is_synced(rm, 10));
+	region_map_set_track_only(rm, false);
+
+	/* Destroyed with a copy waiting for its flush: freed (ASan). */
+	CHECK(copy_begin(rm, 11, true) == REGION_COPY_START);
+	region_map_copy_end(rm, 11, true, gen, 0, &released);
+	CHECK(list_empty(&released));
+	region_map_destroy(rm);
+}
+
+/*
+ * Issue 11: no entry to be had (GFP_NOWAIT and the reserve both failed):
+ * writes are routed as ever, counted in their stripe's overflow; copies in
+ * that stripe wait (BUSY) until it drains.  Regions 1, 65, 129 share stripe 1.
+ */
+static void allocation_failure_never_fails_a_write(void)
+{
+	struct region_map *rm = region_map_create(256, true);
+	struct region_waiter a, b, c, d, h;
+	LIST_HEAD(released);
+	bool synced;
+
+	fake_alloc_fail = 1;
+	CHECK(write_begin(rm, &a, 1, false) == REGION_WRITE_BOTH);
+	CHECK(region_map_nr_entries(rm) == 0);
+	CHECK(region_map_writes_in_flight(rm) == 1);
+	/* Its stripe cannot tell which region the write is to. */
+	CHECK(!region_map_region_idle(rm, 1, &synced) && synced);
+	CHECK(!region_map_region_idle(rm, 65, &synced) && synced);
+	CHECK(region_map_region_idle(rm, 2, &synced) && synced);
+
+	fake_alloc_fail = 0;
+	/* No entry in an overflowed stripe: 65 may be written already. */
+	CHECK(write_begin(rm, &b, 65, false) == REGION_WRITE_BOTH);
+	CHECK(region_map_nr_entries(rm) == 0);
+	CHECK(write_begin(rm, &c, 2, false) == REGION_WRITE_BOTH);
+	CHECK(region_map_nr_entries(rm) == 1);
+
+	region_map_mark_unsynced(rm, 1);
+	region_map_mark_unsynced(rm, 65);
+	region_map_mark_unsynced(rm, 129);
+	CHECK(region_map_nr_synced(rm) == 253);
+	/* Writes in flight with no entry cannot be waited for: BUSY. */
+	CHECK(copy_begin(rm, 65, true) == REGION_COPY_BUSY);
+	CHECK(copy_begin(rm, 129, true) == REGION_COPY_BUSY);
+	CHECK(region_map_nr_entries(rm) == 1);
+
+	/* No memory at all: the copy waits, nothing changes. */
+	fake_alloc_fail = 1;
+	region_map_mark_unsynced(rm, 3);
+	CHECK(copy_begin(rm, 3, true) == REGION_COPY_BUSY);
+	CHECK(region_map_nr_entries(rm) == 1);
+	fake_alloc_fail = 0;
+
+	CHECK(!region_map_write_end(rm, 1));
+	CHECK(copy_begin(rm, 129, true) == REGION_COPY_BUSY);
+	CHECK(!region_map_write_end(rm, 65));
+	CHECK(region_map_writes_in_flight(rm) == 1);
+	CHECK(copy_begin(rm, 129, true) == REGION_COPY_START);
+	CHECK(region_map_nr_entries(rm) == 2);
+	CHECK(write_begin(rm, &h, 129, false) == REGION_WRITE_HELD);
+
+	/* Overflowed again: a region with an entry still counts its own. */
+	fake_alloc_fail = 1;
+	CHECK(write_begin(rm, &d, 1, false) == REGION_WRITE_SOURCE);
+	region_map_copy_end(rm, 129, true, gen, 0, &released);
+	CHECK(released.next == &h.list);
+	CHECK(write_begin(rm, &h, 129, false) == REGION_WRITE_BOTH);
+	CHECK(region_map_commit(rm, 129, 1, gen, 0, true) == 1);
+	CHECK(region_map_nr_entries(rm) == 2);	/* 129 written, 2 */
+	CHECK(!region_map_write_end(rm, 129));
+	CHECK(!region_map_write_end(rm, 1));
+	CHECK(!region_map_write_end(rm, 2));
+	fake_alloc_fail = 0;
+	CHECK(region_map_nr_entries(rm) == 0);
+	CHECK(region_map_writes_in_flight(rm) == 0);
+	CHECK(region_map_is_synced(rm, 129));
+	CHECK(copy_begin(rm, 65, true) == REGION_COPY_START);
+	region_map_copy_end(rm, 65, false, gen, 0, &released);
+	CHECK(region_map_nr_entries(rm) == 0);
+	region_map_destroy(rm);
+}
+
 int main(void)
 {
 	RUN(load_synced_bits);
@@ -885,5 +1054,7 @@ int main(void)
 	RUN(deferred_copy_cancelled);
 	RUN(randomised_writes_and_copies_keep_disks_equal);
 	RUN(mirror_zero_until_written);
+	RUN(entries_only_for_active_regions);
+	RUN(allocation_failure_never_fails_a_write);
 	HARNESS_EXIT();
 }
