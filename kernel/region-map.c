@@ -39,16 +39,18 @@
  * region_map_write_begin() stays safe from any context (it runs under the
  * write-intent spinlock, and from completion paths that re-route held
  * writes) and never sleeps.  If that fails, the write is not failed: it is
- * counted in its stripe's @overflow, and while a stripe's @overflow is not
- * zero no entry is created there for a region that has none (the writes
- * counted there could be to it), a region without one is treated as having
- * writes in flight (region_map_copy_begin() answers BUSY, so the copier
- * comes back on a later pass, and region_map_region_idle() says not idle),
- * and region_map_write_end() of a region without an entry decrements
- * @overflow.  Only the copy is delayed; routing is unchanged.
- * region_map_copy_begin(), called by the copier thread, may sleep and
- * allocates with GFP_NOIO outside the lock when the pool has none; if even
- * that fails the region is BUSY and copied on a later pass.
+ * counted in its stripe's @overflow instead, and marked so in its waiter
+ * (region_map_write_end() takes it back from there).  While a stripe's
+ * @overflow is not zero, a region of it is treated as having writes in
+ * flight, since those could be to it: region_map_copy_begin() answers BUSY
+ * (the copier comes back on a later pass) and region_map_region_idle() says
+ * not idle.  Later writes get entries again as soon as memory allows, so
+ * @overflow drains with the writes it counts; only copies are delayed,
+ * routing is unchanged.  A PENDING region never has a write counted in
+ * @overflow: it is made PENDING only while @overflow is zero, and holds
+ * every new write.  region_map_copy_begin(), called by the copier thread,
+ * may sleep and allocates with GFP_NOIO outside the lock when the pool has
+ * none; if even that fails the region is BUSY and copied on a later pass.
  *
  * The state of a region and its entry are guarded by one of
  * REGION_LOCK_STRIPES spinlocks, chosen by region number: writes to
@@ -184,12 +186,12 @@ static u8 region_state(struct region_map *rm, struct region_stripe *s,
 }
 
 /*
- * Stripe lock held: whether host writes may be in flight to a region.
- * Without an entry, the writes counted in the stripe's overflow may be.
+ * Stripe lock held: whether host writes may be in flight to a region, its
+ * entry @e or NULL.  Those counted in the stripe's overflow may be.
  */
 static bool region_has_writes(struct region_stripe *s, struct region_entry *e)
 {
-	return e ? e->inflight : s->overflow;
+	return (e && e->inflight) || s->overflow;
 }
 
 /* Stripe lock held: make @e, allocated, the entry of @region. */
@@ -429,7 +431,7 @@ static struct region_entry *region_count_write(struct region_map *rm,
 					       struct region_entry *e)
 {
 	s->inflight++;
-	if (!e && !s->overflow) {
+	if (!e) {
 		e = mempool_alloc(rm->entries, GFP_NOWAIT | __GFP_NOWARN);
 		if (e)
 			region_insert(s, e, region, REGION_UNSYNCED);
@@ -460,6 +462,7 @@ enum region_write_route region_map_write_begin(struct region_map *rm,
 	}
 	/* Counted first: the entry, now in use, stays whatever follows. */
 	e = region_count_write(rm, s, w->region, e);
+	w->no_entry = !e;
 	if (state == REGION_SYNCED || region_copied(state)) {
 		if (!region_write_unsyncs(rm, s)) {
 			route = REGION_WRITE_BOTH;
@@ -494,23 +497,23 @@ bool region_map_region_idle(struct region_map *rm, u64 region, bool *synced)
 	return idle;
 }
 
-bool region_map_write_end(struct region_map *rm, u64 region)
+bool region_map_write_end(struct region_map *rm, struct region_waiter *w)
 {
-	struct region_stripe *s = region_stripe(rm, region);
+	struct region_stripe *s = region_stripe(rm, w->region);
 	struct region_entry *e;
 	bool start_copy = false;
 	unsigned long flags;
 
 	spin_lock_irqsave(&s->lock, flags);
 	s->inflight--;
-	e = region_lookup(s, region);
-	/*
-	 * No entry: the write was counted in the overflow (no entry can be
-	 * made for its region while it is in flight).
-	 */
-	if (!e) {
+	if (w->no_entry) {
 		s->overflow--;
-	} else if (!--e->inflight) {
+		spin_unlock_irqrestore(&s->lock, flags);
+		return false;
+	}
+	/* Counted in its entry, which stays while the count is not 0. */
+	e = region_lookup(s, w->region);
+	if (e && !--e->inflight) {
 		if (e->state == REGION_PENDING) {
 			e->state = REGION_COPYING;
 			start_copy = true;
@@ -540,7 +543,7 @@ enum region_copy_start region_map_copy_begin(struct region_map *rm, u64 region,
 			break;
 		if (region_has_writes(s, e)) {
 			/* Writes counted in the overflow cannot be waited for. */
-			if (may_defer && e) {
+			if (may_defer && !s->overflow) {
 				e->state = REGION_PENDING;
 				ret = REGION_COPY_DEFERRED;
 			}

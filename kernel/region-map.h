@@ -29,15 +29,20 @@ struct region_map;
 #define REGION_COPY_TAGS	2
 
 /**
- * struct region_waiter - a host write held until the copy of its region ends
- * @list: entry in the held list of the region's lock stripe
+ * struct region_waiter - a host write, as the map knows it
+ * @list: entry in the held list of the region's lock stripe, while the
+ *	write is held until the copy of its region ends
  * @region: the region the write belongs to
+ * @no_entry: set by region_map_write_begin(): the write is counted in its
+ *	lock stripe, not in an entry of its region (none could be allocated)
  *
- * Embedded in the caller's per-write data; the map only links it.
+ * Embedded in the caller's per-write data; the map only links it and sets
+ * @no_entry, which it reads back in region_map_write_end().
  */
 struct region_waiter {
 	struct list_head list;
 	u64 region;
+	bool no_entry;
 };
 
 /**
@@ -214,14 +219,14 @@ bool region_map_region_idle(struct region_map *rm, u64 region, bool *synced);
 /**
  * region_map_write_end() - account the completion of a host write
  * @rm: the map
- * @region: its region
+ * @w: the write's waiter, as region_map_write_begin() left it
  *
  * Safe from interrupt context.
  *
  * Return: true if this was the last write holding back a deferred copy:
  * the region is now being copied and the caller must start that copy.
  */
-bool region_map_write_end(struct region_map *rm, u64 region);
+bool region_map_write_end(struct region_map *rm, struct region_waiter *w);
 
 /**
  * region_map_copy_begin() - ask to copy a region that is not in sync
