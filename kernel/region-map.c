@@ -229,7 +229,8 @@ struct region_map *region_map_create(u64 nr_regions, bool in_sync)
 	if (!nr_regions || nr_regions > INT_MAX)
 		return NULL;
 
-	rm = kzalloc(sizeof(*rm), GFP_KERNEL);
+	/* Some 37 KiB with the hash heads: no need for contiguous pages. */
+	rm = kvzalloc(sizeof(*rm), GFP_KERNEL);
 	if (!rm)
 		return NULL;
 
@@ -296,7 +297,7 @@ void region_map_destroy(struct region_map *rm)
 	mempool_destroy(rm->entries);
 	kvfree(rm->synced);
 	kvfree(rm->mirror_zero);
-	kfree(rm);
+	kvfree(rm);
 }
 
 u64 region_map_nr_regions(const struct region_map *rm)

@@ -105,6 +105,7 @@ static inline void *kmalloc(size_t n, int gfp)
 	fake_allocs++;
 	return malloc(n);
 }
+static inline void *kvzalloc(size_t n, int gfp) { (void)gfp; return calloc(1, n); }
 static inline void *kvcalloc(size_t n, size_t sz, int gfp) { (void)gfp; return calloc(n ? n : 1, sz); }
 static inline void kfree(const void *p) { free((void *)p); }
 static inline void kvfree(const void *p) { free((void *)p); }
