@@ -24,7 +24,35 @@
  *             as the copy is concerned.  Host writes go to both and
  *             complete when both have them.
  *
- * The state and the in-flight count of a region are guarded by one of
+ * Memory: what is resident per region is one bit, in the "synced" bitmap
+ * (bit set <=> SYNCED), and one more in @mirror_zero when the table says
+ * mirror_zeroed.  Everything else is kept only for the *active* regions,
+ * as dm-region-hash does: a &struct region_entry in a hash of the region's
+ * lock stripe, for a region with host writes in flight or in one of the
+ * states PENDING, COPYING and COPIED.  A region without an entry is idle:
+ * SYNCED if its bit is set, UNSYNCED otherwise.  An entry is freed as soon
+ * as its region is idle again, so the entries number at most the regions
+ * with writes in flight plus those the copier holds.
+ *
+ * Allocation: an entry is taken from a mempool (a small reserve over the
+ * kmalloc slab) with GFP_NOWAIT under the stripe lock, so that
+ * region_map_write_begin() stays safe from any context (it runs under the
+ * write-intent spinlock, and from completion paths that re-route held
+ * writes) and never sleeps.  If that fails, the write is not failed: it is
+ * counted in its stripe's @overflow instead, and marked so in its waiter
+ * (region_map_write_end() takes it back from there).  While a stripe's
+ * @overflow is not zero, a region of it is treated as having writes in
+ * flight, since those could be to it: region_map_copy_begin() answers BUSY
+ * (the copier comes back on a later pass) and region_map_region_idle() says
+ * not idle.  Later writes get entries again as soon as memory allows, so
+ * @overflow drains with the writes it counts; only copies are delayed,
+ * routing is unchanged.  A PENDING region never has a write counted in
+ * @overflow: it is made PENDING only while @overflow is zero, and holds
+ * every new write.  region_map_copy_begin(), called by the copier thread,
+ * may sleep and allocates with GFP_NOIO outside the lock when the pool has
+ * none; if even that fails the region is BUSY and copied on a later pass.
+ *
+ * The state of a region and its entry are guarded by one of
  * REGION_LOCK_STRIPES spinlocks, chosen by region number: writes to
  * different regions rarely share a lock, and no lock is global.  The
  * "synced" bitmap mirrors the SYNCED state with atomic bit operations so
@@ -53,6 +81,7 @@
 #include <linux/bitops.h>
 #include <linux/cache.h>
 #include <linux/list.h>
+#include <linux/mempool.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -61,8 +90,12 @@
 #include "region-map.h"
 
 #define REGION_LOCK_STRIPES	64
+/* Hash buckets of the active regions, per stripe. */
+#define REGION_HASH_BUCKETS	64
 /* region_map_sweep() takes a stripe lock for this many regions at most. */
 #define REGION_SWEEP_BATCH	1024
+/* Entries kept in reserve, per map, for when GFP_NOWAIT finds none. */
+#define REGION_ENTRY_RESERVE	64
 
 enum region_state {
 	REGION_UNSYNCED,
@@ -72,15 +105,34 @@ enum region_state {
 	REGION_SYNCED = REGION_COPIED + REGION_COPY_TAGS,
 };
 
+/*
+ * struct region_entry - an active region
+ * @node: in its stripe's hash
+ * @region: the region
+ * @inflight: host writes in flight to it
+ * @state: REGION_PENDING, REGION_COPYING or a COPIED state; or
+ *	REGION_UNSYNCED: idle as the "synced" bit says (SYNCED if set), the
+ *	entry kept only for @inflight
+ */
+struct region_entry {
+	struct hlist_node node;
+	u64 region;
+	unsigned int inflight;
+	u8 state;
+};
+
 struct region_stripe {
 	spinlock_t lock;		/* protects all below, and its regions */
 	struct list_head held;		/* writes held by PENDING/COPYING regions
 					 * or by a freeze
 					 */
 	unsigned int inflight;		/* writes in flight to its regions */
+	unsigned int overflow;		/* of them, counted without an entry */
+	unsigned int nr_entries;	/* entries in @hash */
 	bool frozen;			/* hold every new write */
 	bool track_only;		/* the mirror is not written by the host */
 	u64 async_bound;		/* region_map_set_async(), 0: sync */
+	struct hlist_head hash[REGION_HASH_BUCKETS];	/* active regions */
 } ____cacheline_aligned_in_smp;
 
 struct region_map {
@@ -91,8 +143,7 @@ struct region_map {
 	unsigned long *synced;		/* bit set <=> state is REGION_SYNCED */
 	unsigned long *mirror_zero;	/* bit set: the mirror reads zeroes */
 	bool mirror_zero_lost;		/* mirror-only writes: none known zero */
-	u8 *state;			/* enum region_state, per region */
-	unsigned int *inflight;		/* host writes in flight, per region */
+	mempool_t *entries;		/* of &struct region_entry */
 	struct region_stripe stripes[REGION_LOCK_STRIPES];
 };
 
@@ -101,29 +152,94 @@ static struct region_stripe *region_stripe(struct region_map *rm, u64 region)
 	return &rm->stripes[region % REGION_LOCK_STRIPES];
 }
 
+static struct hlist_head *region_bucket(struct region_stripe *s, u64 region)
+{
+	return &s->hash[(region / REGION_LOCK_STRIPES) % REGION_HASH_BUCKETS];
+}
+
 static bool region_copied(u8 state)
 {
 	return state >= REGION_COPIED && state < REGION_COPIED + REGION_COPY_TAGS;
 }
 
+/* Stripe lock held: the entry of an active region, or NULL. */
+static struct region_entry *region_lookup(struct region_stripe *s, u64 region)
+{
+	struct region_entry *e;
+
+	hlist_for_each_entry(e, region_bucket(s, region), node)
+		if (e->region == region)
+			return e;
+	return NULL;
+}
+
+/* Stripe lock held: the state of a region, its entry in *@ep (or NULL). */
+static u8 region_state(struct region_map *rm, struct region_stripe *s,
+		       u64 region, struct region_entry **ep)
+{
+	struct region_entry *e = region_lookup(s, region);
+
+	*ep = e;
+	if (e && e->state != REGION_UNSYNCED)
+		return e->state;
+	return test_bit(region, rm->synced) ? REGION_SYNCED : REGION_UNSYNCED;
+}
+
+/*
+ * Stripe lock held: whether host writes may be in flight to a region, its
+ * entry @e or NULL.  Those counted in the stripe's overflow may be.
+ */
+static bool region_has_writes(struct region_stripe *s, struct region_entry *e)
+{
+	return (e && e->inflight) || s->overflow;
+}
+
+/* Stripe lock held: make @e, allocated, the entry of @region. */
+static void region_insert(struct region_stripe *s, struct region_entry *e,
+			  u64 region, u8 state)
+{
+	e->region = region;
+	e->inflight = 0;
+	e->state = state;
+	hlist_add_head(&e->node, region_bucket(s, region));
+	s->nr_entries++;
+}
+
+/*
+ * Stripe lock held: the entry's region is in state @state now; if it is
+ * idle (no write in flight, UNSYNCED or SYNCED as its bit says) the entry
+ * goes.  Safe from any context (mempool_free() does not sleep).
+ */
+static void region_entry_set(struct region_map *rm, struct region_stripe *s,
+			     struct region_entry *e, u8 state)
+{
+	e->state = state;
+	if (state != REGION_UNSYNCED || e->inflight)
+		return;
+	hlist_del(&e->node);
+	s->nr_entries--;
+	mempool_free(e, rm->entries);
+}
+
 struct region_map *region_map_create(u64 nr_regions, bool in_sync)
 {
 	struct region_map *rm;
-	unsigned int i;
+	unsigned int i, j;
 
 	if (!nr_regions || nr_regions > INT_MAX)
 		return NULL;
 
-	rm = kzalloc(sizeof(*rm), GFP_KERNEL);
+	/* Some 37 KiB with the hash heads: no need for contiguous pages. */
+	rm = kvzalloc(sizeof(*rm), GFP_KERNEL);
 	if (!rm)
 		return NULL;
 
 	rm->nr_regions = nr_regions;
 	rm->synced = kvcalloc(BITS_TO_LONGS(nr_regions), sizeof(unsigned long),
 			      GFP_KERNEL);
-	rm->state = kvcalloc(nr_regions, sizeof(*rm->state), GFP_KERNEL);
-	rm->inflight = kvcalloc(nr_regions, sizeof(*rm->inflight), GFP_KERNEL);
-	if (!rm->synced || !rm->state || !rm->inflight) {
+	rm->entries = mempool_create_kmalloc_pool(REGION_ENTRY_RESERVE,
+						  sizeof(struct region_entry));
+	if (!rm->synced || !rm->entries) {
 		region_map_destroy(rm);
 		return NULL;
 	}
@@ -131,11 +247,12 @@ struct region_map *region_map_create(u64 nr_regions, bool in_sync)
 	for (i = 0; i < REGION_LOCK_STRIPES; i++) {
 		spin_lock_init(&rm->stripes[i].lock);
 		INIT_LIST_HEAD(&rm->stripes[i].held);
+		for (j = 0; j < REGION_HASH_BUCKETS; j++)
+			INIT_HLIST_HEAD(&rm->stripes[i].hash[j]);
 	}
 
 	if (in_sync) {
 		bitmap_fill(rm->synced, nr_regions);
-		memset(rm->state, REGION_SYNCED, nr_regions);
 		atomic64_set(&rm->nr_synced, nr_regions);
 	}
 	return rm;
@@ -145,12 +262,13 @@ void region_map_load_synced(struct region_map *rm, const unsigned long *bits)
 {
 	u64 region, n = 0;
 
-	for (region = 0; region < rm->nr_regions; region++) {
-		if (!test_bit(region, bits))
-			continue;
-		rm->state[region] = REGION_SYNCED;
+	for (region = find_next_bit(bits, rm->nr_regions, 0);
+	     region < rm->nr_regions;
+	     region = find_next_bit(bits, rm->nr_regions, region + 1)) {
 		set_bit(region, rm->synced);
 		n++;
+		if (!(n % (64 * REGION_SWEEP_BATCH)))
+			cond_resched();
 	}
 	atomic64_set(&rm->nr_synced, n);
 }
@@ -162,18 +280,42 @@ const unsigned long *region_map_synced_bits(const struct region_map *rm)
 
 void region_map_destroy(struct region_map *rm)
 {
+	struct region_entry *e;
+	struct hlist_node *tmp;
+	unsigned int i, j;
+
 	if (!rm)
 		return;
-	kvfree(rm->inflight);
-	kvfree(rm->state);
+	/* Copied regions whose flush never came keep their entries. */
+	for (i = 0; rm->entries && i < REGION_LOCK_STRIPES; i++)
+		for (j = 0; j < REGION_HASH_BUCKETS; j++)
+			hlist_for_each_entry_safe(e, tmp,
+						  &rm->stripes[i].hash[j], node) {
+				hlist_del(&e->node);
+				mempool_free(e, rm->entries);
+			}
+	mempool_destroy(rm->entries);
 	kvfree(rm->synced);
 	kvfree(rm->mirror_zero);
-	kfree(rm);
+	kvfree(rm);
 }
 
 u64 region_map_nr_regions(const struct region_map *rm)
 {
 	return rm->nr_regions;
+}
+
+u64 region_map_nr_entries(struct region_map *rm)
+{
+	u64 sum = 0;
+	unsigned int i;
+
+	for (i = 0; i < REGION_LOCK_STRIPES; i++) {
+		spin_lock_irq(&rm->stripes[i].lock);
+		sum += rm->stripes[i].nr_entries;
+		spin_unlock_irq(&rm->stripes[i].lock);
+	}
+	return sum;
 }
 
 bool region_map_sweep_pending(const struct region_map *rm)
@@ -194,32 +336,33 @@ bool region_map_is_synced(const struct region_map *rm, u64 region)
 	return !region_map_sweep_pending(rm) && test_bit(region, rm->synced);
 }
 
-/* Must be called with the region's stripe lock held. */
-static void __region_set_synced(struct region_map *rm, u64 region)
+/* Must be called with the region's stripe lock held; it has entry @e. */
+static void __region_set_synced(struct region_map *rm, struct region_stripe *s,
+				struct region_entry *e)
 {
-	lockdep_assert_held(&region_stripe(rm, region)->lock);
-	rm->state[region] = REGION_SYNCED;
-	set_bit(region, rm->synced);
+	lockdep_assert_held(&s->lock);
+	set_bit(e->region, rm->synced);
 	atomic64_inc(&rm->nr_synced);
+	region_entry_set(rm, s, e, REGION_UNSYNCED);
 }
 
 /*
  * Must be called with the region's stripe lock held.  A region in sync or
- * copied (not flushed) becomes UNSYNCED.  Return: true if it was in sync.
+ * copied (not flushed) becomes UNSYNCED; @e is its entry or NULL, and may
+ * be freed.  Return: true if it was in sync.
  */
-static bool __region_clear_synced(struct region_map *rm, u64 region)
+static bool __region_clear_synced(struct region_map *rm,
+				  struct region_stripe *s, u64 region,
+				  struct region_entry *e)
 {
-	u8 state = rm->state[region];
+	lockdep_assert_held(&s->lock);
 
-	lockdep_assert_held(&region_stripe(rm, region)->lock);
-
-	if (region_copied(state)) {
-		rm->state[region] = REGION_UNSYNCED;
+	if (e && region_copied(e->state)) {
+		region_entry_set(rm, s, e, REGION_UNSYNCED);
 		return false;
 	}
-	if (state != REGION_SYNCED)
+	if ((e && e->state != REGION_UNSYNCED) || !test_bit(region, rm->synced))
 		return false;
-	rm->state[region] = REGION_UNSYNCED;
 	clear_bit(region, rm->synced);
 	atomic64_dec(&rm->nr_synced);
 	return true;
@@ -278,33 +421,58 @@ static bool region_write_unsyncs(struct region_map *rm, struct region_stripe *s)
 	       rm->nr_regions - region_map_nr_synced(rm) < s->async_bound;
 }
 
+/*
+ * Stripe lock held: count a write in flight to @region, whose entry is @e
+ * (or NULL: one is made if the pool has one at once, see the top).
+ * Return: the region's entry, or NULL if the write went to the overflow.
+ */
+static struct region_entry *region_count_write(struct region_map *rm,
+					       struct region_stripe *s,
+					       u64 region,
+					       struct region_entry *e)
+{
+	s->inflight++;
+	if (!e) {
+		e = mempool_alloc(rm->entries, GFP_NOWAIT | __GFP_NOWARN);
+		if (e)
+			region_insert(s, e, region, REGION_UNSYNCED);
+	}
+	if (e)
+		e->inflight++;
+	else
+		s->overflow++;
+	return e;
+}
+
 enum region_write_route region_map_write_begin(struct region_map *rm,
 					       struct region_waiter *w)
 {
 	struct region_stripe *s = region_stripe(rm, w->region);
 	enum region_write_route route = REGION_WRITE_SOURCE;
+	struct region_entry *e;
 	unsigned long flags;
 	u8 state;
 
 	spin_lock_irqsave(&s->lock, flags);
-	state = rm->state[w->region];
+	state = region_state(rm, s, w->region, &e);
 	if (unlikely(s->frozen) || state == REGION_PENDING ||
 	    state == REGION_COPYING) {
 		list_add_tail(&w->list, &s->held);
 		spin_unlock_irqrestore(&s->lock, flags);
 		return REGION_WRITE_HELD;
 	}
+	/* Counted first: the entry, now in use, stays whatever follows. */
+	e = region_count_write(rm, s, w->region, e);
+	w->no_entry = !e;
 	if (state == REGION_SYNCED || region_copied(state)) {
 		if (!region_write_unsyncs(rm, s)) {
 			route = REGION_WRITE_BOTH;
 			if (rm->mirror_zero)
 				clear_bit(w->region, rm->mirror_zero);
-		} else if (__region_clear_synced(rm, w->region)) {
+		} else if (__region_clear_synced(rm, s, w->region, e)) {
 			route = REGION_WRITE_UNSYNCED;
 		}
 	}
-	rm->inflight[w->region]++;
-	s->inflight++;
 	spin_unlock_irqrestore(&s->lock, flags);
 	return route;
 }
@@ -312,6 +480,7 @@ enum region_write_route region_map_write_begin(struct region_map *rm,
 bool region_map_region_idle(struct region_map *rm, u64 region, bool *synced)
 {
 	struct region_stripe *s = region_stripe(rm, region);
+	struct region_entry *e;
 	unsigned long flags;
 	bool idle;
 	u8 state;
@@ -322,24 +491,36 @@ bool region_map_region_idle(struct region_map *rm, u64 region, bool *synced)
 		return false;
 	}
 	spin_lock_irqsave(&s->lock, flags);
-	state = rm->state[region];
+	state = region_state(rm, s, region, &e);
 	*synced = state == REGION_SYNCED || region_copied(state);
-	idle = *synced && !rm->inflight[region];
+	idle = *synced && !region_has_writes(s, e);
 	spin_unlock_irqrestore(&s->lock, flags);
 	return idle;
 }
 
-bool region_map_write_end(struct region_map *rm, u64 region)
+bool region_map_write_end(struct region_map *rm, struct region_waiter *w)
 {
-	struct region_stripe *s = region_stripe(rm, region);
+	struct region_stripe *s = region_stripe(rm, w->region);
+	struct region_entry *e;
 	bool start_copy = false;
 	unsigned long flags;
 
 	spin_lock_irqsave(&s->lock, flags);
 	s->inflight--;
-	if (!--rm->inflight[region] && rm->state[region] == REGION_PENDING) {
-		rm->state[region] = REGION_COPYING;
-		start_copy = true;
+	if (w->no_entry) {
+		s->overflow--;
+		spin_unlock_irqrestore(&s->lock, flags);
+		return false;
+	}
+	/* Counted in its entry, which stays while the count is not 0. */
+	e = region_lookup(s, w->region);
+	if (e && !--e->inflight) {
+		if (e->state == REGION_PENDING) {
+			e->state = REGION_COPYING;
+			start_copy = true;
+		} else {
+			region_entry_set(rm, s, e, e->state);
+		}
 	}
 	spin_unlock_irqrestore(&s->lock, flags);
 	return start_copy;
@@ -350,22 +531,47 @@ enum region_copy_start region_map_copy_begin(struct region_map *rm, u64 region,
 {
 	struct region_stripe *s = region_stripe(rm, region);
 	enum region_copy_start ret = REGION_COPY_BUSY;
+	struct region_entry *e, *spare = NULL;
 	unsigned long flags;
+	u8 state;
 
-	spin_lock_irqsave(&s->lock, flags);
-	*gen = atomic64_read(&rm->gen);
-	if (rm->state[region] == REGION_UNSYNCED) {
-		if (rm->inflight[region]) {
-			if (may_defer) {
-				rm->state[region] = REGION_PENDING;
+	might_sleep();
+	for (;;) {
+		spin_lock_irqsave(&s->lock, flags);
+		*gen = atomic64_read(&rm->gen);
+		state = region_state(rm, s, region, &e);
+		if (state != REGION_UNSYNCED)
+			break;
+		if (region_has_writes(s, e)) {
+			/* Writes counted in the overflow cannot be waited for. */
+			if (may_defer && !s->overflow) {
+				e->state = REGION_PENDING;
 				ret = REGION_COPY_DEFERRED;
 			}
-		} else {
-			rm->state[region] = REGION_COPYING;
-			ret = REGION_COPY_START;
+			break;
 		}
+		if (!e && !spare)
+			spare = mempool_alloc(rm->entries,
+					      GFP_NOWAIT | __GFP_NOWARN);
+		if (e || spare) {
+			if (!e) {
+				region_insert(s, spare, region, REGION_COPYING);
+				spare = NULL;
+			} else {
+				e->state = REGION_COPYING;
+			}
+			ret = REGION_COPY_START;
+			break;
+		}
+		/* The reserve is empty: wait for memory, then look again. */
+		spin_unlock_irqrestore(&s->lock, flags);
+		spare = kmalloc(sizeof(*spare), GFP_NOIO | __GFP_NOWARN);
+		if (!spare)
+			return REGION_COPY_BUSY;
 	}
 	spin_unlock_irqrestore(&s->lock, flags);
+	if (spare)
+		mempool_free(spare, rm->entries);
 	return ret;
 }
 
@@ -373,13 +579,19 @@ void region_map_copy_end(struct region_map *rm, u64 region, bool copied,
 			 u64 gen, unsigned int tag, struct list_head *released)
 {
 	struct region_stripe *s = region_stripe(rm, region);
+	struct region_entry *e;
 	unsigned long flags;
 
 	spin_lock_irqsave(&s->lock, flags);
-	if (copied && gen == atomic64_read(&rm->gen))
-		rm->state[region] = REGION_COPIED + tag % REGION_COPY_TAGS;
-	else
-		rm->state[region] = REGION_UNSYNCED;
+	/* The region is COPYING, so it has its entry. */
+	e = region_lookup(s, region);
+	if (e) {
+		if (copied && gen == atomic64_read(&rm->gen))
+			region_entry_set(rm, s, e,
+					 REGION_COPIED + tag % REGION_COPY_TAGS);
+		else
+			region_entry_set(rm, s, e, REGION_UNSYNCED);
+	}
 	__region_release(rm, s, region, released);
 	spin_unlock_irqrestore(&s->lock, flags);
 }
@@ -388,6 +600,7 @@ u64 region_map_commit(struct region_map *rm, u64 region, u64 nr, u64 gen,
 		      unsigned int tag, bool flushed)
 {
 	u8 copied = REGION_COPIED + tag % REGION_COPY_TAGS;
+	struct region_entry *e;
 	unsigned long flags;
 	u64 end = min_t(u64, region + nr, rm->nr_regions);
 	u64 done = 0;
@@ -396,12 +609,13 @@ u64 region_map_commit(struct region_map *rm, u64 region, u64 nr, u64 gen,
 		struct region_stripe *s = region_stripe(rm, region);
 
 		spin_lock_irqsave(&s->lock, flags);
-		if (rm->state[region] == copied) {
+		e = region_lookup(s, region);
+		if (e && e->state == copied) {
 			if (flushed && gen == atomic64_read(&rm->gen)) {
-				__region_set_synced(rm, region);
+				__region_set_synced(rm, s, e);
 				done++;
 			} else {
-				rm->state[region] = REGION_UNSYNCED;
+				region_entry_set(rm, s, e, REGION_UNSYNCED);
 			}
 		}
 		spin_unlock_irqrestore(&s->lock, flags);
@@ -415,12 +629,14 @@ bool region_map_copy_cancel(struct region_map *rm, u64 region,
 			    struct list_head *released)
 {
 	struct region_stripe *s = region_stripe(rm, region);
+	struct region_entry *e;
 	unsigned long flags;
 	bool cancelled = false;
 
 	spin_lock_irqsave(&s->lock, flags);
-	if (rm->state[region] == REGION_PENDING) {
-		rm->state[region] = REGION_UNSYNCED;
+	e = region_lookup(s, region);
+	if (e && e->state == REGION_PENDING) {
+		region_entry_set(rm, s, e, REGION_UNSYNCED);
 		__region_release(rm, s, region, released);
 		cancelled = true;
 	}
@@ -442,6 +658,7 @@ void region_map_freeze(struct region_map *rm)
 void region_map_thaw(struct region_map *rm, struct list_head *released)
 {
 	struct region_waiter *w, *tmp;
+	struct region_entry *e;
 	unsigned int i;
 
 	for (i = 0; i < REGION_LOCK_STRIPES; i++) {
@@ -450,7 +667,7 @@ void region_map_thaw(struct region_map *rm, struct list_head *released)
 		spin_lock_irq(&s->lock);
 		s->frozen = false;
 		list_for_each_entry_safe(w, tmp, &s->held, list) {
-			u8 state = rm->state[w->region];
+			u8 state = region_state(rm, s, w->region, &e);
 
 			if (state != REGION_PENDING && state != REGION_COPYING)
 				list_move_tail(&w->list, released);
@@ -478,7 +695,7 @@ void region_map_mark_unsynced(struct region_map *rm, u64 region)
 	unsigned long flags;
 
 	spin_lock_irqsave(&s->lock, flags);
-	__region_clear_synced(rm, region);
+	__region_clear_synced(rm, s, region, region_lookup(s, region));
 	spin_unlock_irqrestore(&s->lock, flags);
 }
 
@@ -491,16 +708,32 @@ void region_map_sweep(struct region_map *rm)
 {
 	const u64 block = REGION_LOCK_STRIPES * REGION_SWEEP_BATCH;
 	u64 gen = atomic64_read(&rm->gen);
+	struct region_entry *e;
+	struct hlist_node *tmp;
 	u64 base, end, region, cleared;
-	unsigned int i;
-	u8 state;
+	unsigned int i, j;
 
+	/* Copied regions: their entries, a stripe at a time. */
+	for (i = 0; i < REGION_LOCK_STRIPES; i++) {
+		struct region_stripe *s = &rm->stripes[i];
+
+		spin_lock_irq(&s->lock);
+		for (j = 0; j < REGION_HASH_BUCKETS; j++)
+			hlist_for_each_entry_safe(e, tmp, &s->hash[j], node)
+				if (region_copied(e->state))
+					region_entry_set(rm, s, e,
+							 REGION_UNSYNCED);
+		spin_unlock_irq(&s->lock);
+	}
 	/*
-	 * A block of consecutive regions at a time (cache friendly), each
-	 * stripe's share of it under one hold of its lock.
+	 * Regions in sync: a block of consecutive regions at a time (cache
+	 * friendly), each stripe's share of it under one hold of its lock.
 	 */
 	for (base = 0; base < rm->nr_regions; base += block) {
 		end = min_t(u64, base + block, rm->nr_regions);
+		/* Most blocks have nothing in sync left (or all of it). */
+		if (find_next_bit(rm->synced, end, base) >= end)
+			continue;
 		for (i = 0; i < REGION_LOCK_STRIPES; i++) {
 			struct region_stripe *s = &rm->stripes[i];
 
@@ -508,14 +741,10 @@ void region_map_sweep(struct region_map *rm)
 			spin_lock_irq(&s->lock);
 			for (region = base + i; region < end;
 			     region += REGION_LOCK_STRIPES) {
-				state = rm->state[region];
-				if (state == REGION_SYNCED) {
+				if (test_bit(region, rm->synced)) {
 					clear_bit(region, rm->synced);
 					cleared++;
-				} else if (!region_copied(state)) {
-					continue;
 				}
-				rm->state[region] = REGION_UNSYNCED;
 			}
 			atomic64_sub(cleared, &rm->nr_synced);
 			spin_unlock_irq(&s->lock);

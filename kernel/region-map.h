@@ -9,6 +9,13 @@
  * mirror have completed, region_map_commit() once a flush of the mirror
  * issued after that has completed.  Only the second counts the region as
  * in sync.  Persistent metadata would be written at the same point.
+ *
+ * Memory: one bit per region (in sync or not; one more with
+ * region_map_set_mirror_zeroed()), plus an entry of 32 bytes for each
+ * *active* region: one with host writes in flight, or being copied, or
+ * copied and waiting for its flush.  Entries come from a mempool with
+ * GFP_NOWAIT, so region_map_write_begin() never sleeps and never fails;
+ * see region-map.c for what happens when none is to be had.
  */
 #ifndef DM_VMIRROR_REGION_MAP_H
 #define DM_VMIRROR_REGION_MAP_H
@@ -22,15 +29,20 @@ struct region_map;
 #define REGION_COPY_TAGS	2
 
 /**
- * struct region_waiter - a host write held until the copy of its region ends
- * @list: entry in the held list of the region's lock stripe
+ * struct region_waiter - a host write, as the map knows it
+ * @list: entry in the held list of the region's lock stripe, while the
+ *	write is held until the copy of its region ends
  * @region: the region the write belongs to
+ * @no_entry: set by region_map_write_begin(): the write is counted in its
+ *	lock stripe, not in an entry of its region (none could be allocated)
  *
- * Embedded in the caller's per-write data; the map only links it.
+ * Embedded in the caller's per-write data; the map only links it and sets
+ * @no_entry, which it reads back in region_map_write_end().
  */
 struct region_waiter {
 	struct list_head list;
 	u64 region;
+	bool no_entry;
 };
 
 /**
@@ -72,8 +84,9 @@ enum region_copy_start {
  * @nr_regions: number of regions, at least 1
  * @in_sync: start with every region in sync (the "nosync" table argument)
  *
- * Context: may sleep.
- * Return: the map, or NULL when out of memory.
+ * Allocates the in-sync bitmap (@nr_regions bits) and a small reserve of
+ * entries for active regions.  Context: may sleep.
+ * Return: the map, or NULL when out of memory or @nr_regions > INT_MAX.
  */
 struct region_map *region_map_create(u64 nr_regions, bool in_sync);
 
@@ -110,6 +123,18 @@ void region_map_destroy(struct region_map *rm);
  * Return: the number of regions, fixed at creation.
  */
 u64 region_map_nr_regions(const struct region_map *rm);
+
+/**
+ * region_map_nr_entries() - number of active regions
+ * @rm: the map
+ *
+ * Regions with an entry: host writes in flight, or a copy under way or
+ * waiting for its flush.  0 when the map is idle.  Takes every stripe lock
+ * in turn; for tests and memory figures.
+ *
+ * Return: the number of entries allocated.
+ */
+u64 region_map_nr_entries(struct region_map *rm);
 
 /**
  * region_map_nr_synced() - number of regions in sync
@@ -194,14 +219,14 @@ bool region_map_region_idle(struct region_map *rm, u64 region, bool *synced);
 /**
  * region_map_write_end() - account the completion of a host write
  * @rm: the map
- * @region: its region
+ * @w: the write's waiter, as region_map_write_begin() left it
  *
  * Safe from interrupt context.
  *
  * Return: true if this was the last write holding back a deferred copy:
  * the region is now being copied and the caller must start that copy.
  */
-bool region_map_write_end(struct region_map *rm, u64 region);
+bool region_map_write_end(struct region_map *rm, struct region_waiter *w);
 
 /**
  * region_map_copy_begin() - ask to copy a region that is not in sync
@@ -213,7 +238,12 @@ bool region_map_write_end(struct region_map *rm, u64 region);
  * @gen: set to the map's generation when the region is claimed; pass it to
  *	region_map_copy_end() and region_map_commit()
  *
- * Context: any.
+ * The region gets an entry (see the top); if the mempool has none at once,
+ * it is allocated with GFP_NOIO.  If that fails too, or host writes are in
+ * flight in the region's stripe that have no entry, the answer is
+ * REGION_COPY_BUSY: the copier tries again on a later pass.
+ *
+ * Context: may sleep (the copier thread).
  * Return: see &enum region_copy_start.
  */
 enum region_copy_start region_map_copy_begin(struct region_map *rm, u64 region,

@@ -1344,7 +1344,7 @@ int vmirror_end_io(struct dm_target *ti, struct bio *bio,
 		*error = BLK_STS_OK;
 
 	if (pb->tracked) {
-		if (region_map_write_end(vm->rm, pb->waiter.region))
+		if (region_map_write_end(vm->rm, &pb->waiter))
 			copier_region_ready(vm->copier, pb->waiter.region);
 		/* Pairs with WRITE_ONCE(vm->quiescing) in vmirror_op_split(). */
 		if (unlikely(READ_ONCE(vm->quiescing)))

@@ -40,6 +40,9 @@ typedef u64 sector_t;
 	((type *)((char *)(ptr) - offsetof(type, member)))
 #define min_t(t, a, b) ((t)(a) < (t)(b) ? (t)(a) : (t)(b))
 #define GFP_KERNEL 0
+#define GFP_NOIO 0
+#define GFP_NOWAIT 1
+#define __GFP_NOWARN 0
 #define READ_ONCE(x) (*(const volatile __typeof__(x) *)&(x))
 #define WRITE_ONCE(x, v) (*(volatile __typeof__(x) *)&(x) = (v))
 #define likely(x) __builtin_expect(!!(x), 1)
@@ -88,6 +91,21 @@ static inline int kstrtou32(const char *s, unsigned int base, u32 *res)
 
 /* Memory */
 static inline void *kzalloc(size_t n, int gfp) { (void)gfp; return calloc(1, n); }
+/*
+ * Allocations that may fail in the kernel (GFP_NOWAIT mempool, GFP_NOIO
+ * kmalloc) fail while fake_alloc_fail is set; counted in fake_allocs.
+ */
+_Atomic int fake_alloc_fail __attribute__((weak));
+_Atomic long fake_allocs __attribute__((weak));
+static inline void *kmalloc(size_t n, int gfp)
+{
+	(void)gfp;
+	if (fake_alloc_fail)
+		return NULL;
+	fake_allocs++;
+	return malloc(n);
+}
+static inline void *kvzalloc(size_t n, int gfp) { (void)gfp; return calloc(1, n); }
 static inline void *kvcalloc(size_t n, size_t sz, int gfp) { (void)gfp; return calloc(n ? n : 1, sz); }
 static inline void kfree(const void *p) { free((void *)p); }
 static inline void kvfree(const void *p) { free((void *)p); }
@@ -123,6 +141,7 @@ static inline void atomic64_set_release(atomic64_t *v, long long i) { atomic_sto
 
 /* Scheduling: nothing to give way to in a test. */
 static inline void cond_resched(void) { }
+static inline void might_sleep(void) { }
 
 /* Bitmaps */
 static inline void set_bit(unsigned long nr, unsigned long *addr)
@@ -218,6 +237,70 @@ static inline bool list_empty(const struct list_head *h) { return h->next == h; 
 	     n = list_next_entry(pos, member);				\
 	     &pos->member != (head);					\
 	     pos = n, n = list_next_entry(n, member))
+
+/* Hash lists */
+struct hlist_node {
+	struct hlist_node *next, **pprev;
+};
+
+struct hlist_head {
+	struct hlist_node *first;
+};
+
+static inline void INIT_HLIST_HEAD(struct hlist_head *h) { h->first = NULL; }
+
+static inline void hlist_add_head(struct hlist_node *n, struct hlist_head *h)
+{
+	n->next = h->first;
+	if (h->first)
+		h->first->pprev = &n->next;
+	h->first = n;
+	n->pprev = &h->first;
+}
+
+static inline void hlist_del(struct hlist_node *n)
+{
+	*n->pprev = n->next;
+	if (n->next)
+		n->next->pprev = n->pprev;
+	n->next = NULL;
+	n->pprev = NULL;
+}
+
+#define hlist_entry_safe(ptr, type, member) \
+	({ __typeof__(ptr) ____ptr = (ptr); \
+	   ____ptr ? container_of(____ptr, type, member) : NULL; })
+#define hlist_for_each_entry(pos, head, member)				\
+	for (pos = hlist_entry_safe((head)->first, __typeof__(*(pos)), member); \
+	     pos;							\
+	     pos = hlist_entry_safe((pos)->member.next, __typeof__(*(pos)), member))
+#define hlist_for_each_entry_safe(pos, n, head, member)			\
+	for (pos = hlist_entry_safe((head)->first, __typeof__(*pos), member); \
+	     pos && ({ n = pos->member.next; 1; });			\
+	     pos = hlist_entry_safe(n, __typeof__(*pos), member))
+
+/* Mempools: malloc, failing as kmalloc() does (no reserve is modelled). */
+typedef struct { size_t size; _Atomic long out; } mempool_t;
+static inline mempool_t *mempool_create_kmalloc_pool(int min_nr, size_t size)
+{
+	mempool_t *p = calloc(1, sizeof(*p));
+
+	(void)min_nr;
+	if (p)
+		p->size = size;
+	return p;
+}
+static inline void *mempool_alloc(mempool_t *p, int gfp)
+{
+	void *e = kmalloc(p->size, gfp);
+
+	if (e)
+		p->out++;
+	return e;
+}
+/* An element may also come from kmalloc() (as with a kmalloc pool). */
+static inline void mempool_free(void *e, mempool_t *p) { (void)p; free(e); }
+static inline void mempool_destroy(mempool_t *p) { free(p); }
 
 /* device-mapper argument helpers, as in drivers/md/dm-table.c */
 struct dm_arg_set {
