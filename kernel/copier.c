@@ -903,6 +903,9 @@ static u64 copier_next_region(struct vmirror_copier *c)
 		c->ops->copy_failed(c->ctx, atomic_xchg(&c->pass_errors, 0));
 		return nr;
 	}
+	/* Regions refused for lack of memory: see copier_start_one(). */
+	if (region_map_overflowed(rm))
+		return nr;
 
 	c->cursor = 0;
 	return region_map_next_unsynced(rm, 0);
@@ -1029,6 +1032,15 @@ static enum copier_step copier_start_one(struct vmirror_copier *c,
 	if (region >= region_map_nr_regions(rm)) {
 		if (region_map_nr_synced(rm) == region_map_nr_regions(rm))
 			copier_synced(c);
+		/*
+		 * Writes in flight without an entry (no memory for one) hold
+		 * back copies of their stripe's regions until they complete:
+		 * look again shortly rather than at once.
+		 */
+		if (region_map_overflowed(rm)) {
+			*timeout = HZ / 10;
+			return COPIER_WAIT;
+		}
 		return COPIER_NOTHING;
 	}
 

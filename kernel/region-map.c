@@ -49,8 +49,10 @@
  * routing is unchanged.  A PENDING region never has a write counted in
  * @overflow: it is made PENDING only while @overflow is zero, and holds
  * every new write.  region_map_copy_begin(), called by the copier thread,
- * may sleep and allocates with GFP_NOIO outside the lock when the pool has
- * none; if even that fails the region is BUSY and copied on a later pass.
+ * may sleep: when the pool has none it tries once with GFP_NOIO |
+ * __GFP_NORETRY outside the lock (not while extending a batch, whose
+ * regions hold writes); if that fails the region is BUSY and copied on a
+ * later pass.
  *
  * The state of a region and its entry are guarded by one of
  * REGION_LOCK_STRIPES spinlocks, chosen by region number: writes to
@@ -318,6 +320,16 @@ u64 region_map_nr_entries(struct region_map *rm)
 	return sum;
 }
 
+bool region_map_overflowed(const struct region_map *rm)
+{
+	unsigned int i;
+
+	for (i = 0; i < REGION_LOCK_STRIPES; i++)
+		if (READ_ONCE(rm->stripes[i].overflow))
+			return true;
+	return false;
+}
+
 bool region_map_sweep_pending(const struct region_map *rm)
 {
 	/* Pairs with atomic64_set_release() in region_map_sweep(). */
@@ -440,7 +452,7 @@ static struct region_entry *region_count_write(struct region_map *rm,
 	if (e)
 		e->inflight++;
 	else
-		s->overflow++;
+		WRITE_ONCE(s->overflow, s->overflow + 1);
 	return e;
 }
 
@@ -508,7 +520,7 @@ bool region_map_write_end(struct region_map *rm, struct region_waiter *w)
 	spin_lock_irqsave(&s->lock, flags);
 	s->inflight--;
 	if (w->no_entry) {
-		s->overflow--;
+		WRITE_ONCE(s->overflow, s->overflow - 1);
 		spin_unlock_irqrestore(&s->lock, flags);
 		return false;
 	}
@@ -563,9 +575,18 @@ enum region_copy_start region_map_copy_begin(struct region_map *rm, u64 region,
 			ret = REGION_COPY_START;
 			break;
 		}
-		/* The reserve is empty: wait for memory, then look again. */
+		/*
+		 * The reserve is empty.  Extending a batch (regions of it are
+		 * COPYING, writes to them held): not a moment's wait, the
+		 * batch ends here.  Otherwise one attempt at reclaim, then
+		 * look again; __GFP_NORETRY: the copier thread must never be
+		 * stuck in the allocator, it releases held writes.
+		 */
 		spin_unlock_irqrestore(&s->lock, flags);
-		spare = kmalloc(sizeof(*spare), GFP_NOIO | __GFP_NOWARN);
+		if (!may_defer)
+			return REGION_COPY_BUSY;
+		spare = kmalloc(sizeof(*spare),
+				GFP_NOIO | __GFP_NORETRY | __GFP_NOWARN);
 		if (!spare)
 			return REGION_COPY_BUSY;
 	}

@@ -137,6 +137,18 @@ u64 region_map_nr_regions(const struct region_map *rm);
 u64 region_map_nr_entries(struct region_map *rm);
 
 /**
+ * region_map_overflowed() - whether host writes are in flight without an entry
+ * @rm: the map
+ *
+ * While it is true, copies of the regions of some lock stripe are refused
+ * (region_map_copy_begin() answers BUSY): the copier waits a moment
+ * before another pass instead of spinning.  A hint, read without locks.
+ *
+ * Return: true if some stripe counts writes without an entry.
+ */
+bool region_map_overflowed(const struct region_map *rm);
+
+/**
  * region_map_nr_synced() - number of regions in sync
  * @rm: the map
  *

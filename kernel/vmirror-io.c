@@ -345,7 +345,9 @@ static void vmirror_md_work(struct work_struct *ws)
 	in = vm->intent;
 	mutex_unlock(&vm->md_lock);
 	if (in) {
-		intent_set_capped(in, READ_ONCE(vm->io_mode) == VMIRROR_IO_MIRRORED);
+		/* No cap once nothing can be recorded: parked writes fail at once. */
+		intent_set_capped(in, READ_ONCE(vm->io_mode) == VMIRROR_IO_MIRRORED &&
+				  !READ_ONCE(vm->md_failed));
 		cleared = intent_take_parked(in, &batch);
 	}
 	if (cleared || state || fo)

@@ -988,6 +988,7 @@ static void allocation_failure_never_fails_a_write(void)
 	CHECK(write_begin(rm, &a, 1, false) == REGION_WRITE_BOTH);
 	CHECK(a.no_entry);
 	CHECK(region_map_nr_entries(rm) == 0);
+	CHECK(region_map_overflowed(rm));
 	CHECK(region_map_writes_in_flight(rm) == 1);
 	/* Its stripe cannot tell which region the write is to. */
 	CHECK(!region_map_region_idle(rm, 1, &synced) && synced);
@@ -1024,7 +1025,9 @@ static void allocation_failure_never_fails_a_write(void)
 	CHECK(!region_map_write_end(rm, &e));
 	CHECK(region_map_nr_entries(rm) == 2);
 	CHECK(copy_begin(rm, 1, true) == REGION_COPY_BUSY);
+	CHECK(region_map_overflowed(rm));
 	CHECK(!region_map_write_end(rm, &a));
+	CHECK(!region_map_overflowed(rm));
 	/* The overflow drained: 65 can be deferred, 129 copied. */
 	CHECK(copy_begin(rm, 65, true) == REGION_COPY_DEFERRED);
 	CHECK(region_map_write_end(rm, &b));

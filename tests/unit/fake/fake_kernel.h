@@ -43,6 +43,7 @@ typedef u64 sector_t;
 #define GFP_NOIO 0
 #define GFP_NOWAIT 1
 #define __GFP_NOWARN 0
+#define __GFP_NORETRY 0
 #define READ_ONCE(x) (*(const volatile __typeof__(x) *)&(x))
 #define WRITE_ONCE(x, v) (*(volatile __typeof__(x) *)&(x) = (v))
 #define likely(x) __builtin_expect(!!(x), 1)
