@@ -68,10 +68,10 @@ bool vmirror_md_formatted(const struct vmirror_md *md);
  * @now_ns: CLOCK_REALTIME, recorded at format
  * @sb: filled in with the superblock written
  *
- * Called last in the constructor, when nothing can refuse the table any
- * more.  The bitmap is written and flushed, then superblock copy A: a
- * format that stops half way leaves a device that vmirror_md_open() still
- * finds new.
+ * Called at the table's first preresume: a table refused or dropped
+ * before it is resumed writes nothing.  The bitmap is written and
+ * flushed, then superblock copy A: a format that stops half way leaves a
+ * device that vmirror_md_open() still finds new.
  *
  * Return: 0 or a negative errno.
  */

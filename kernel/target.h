@@ -92,6 +92,9 @@
  *	preresume only
  * @taken_over: preresume took the replaced table's progress over;
  *	preresume only
+ * @format_pending: the metadata device is a new association, formatted
+ *	at the first preresume (a table DM drops unresumed writes nothing);
+ *	ctr and preresume only
  * @quiescing: a split waits for host writes to drain
  * @quiesce_wait: woken by completing writes while @quiescing
  * @notify_work: raises the notifications of a state change
@@ -162,6 +165,7 @@ struct vmirror {
 	bool retired;
 	char *refused;
 	bool taken_over;
+	bool format_pending;
 	bool quiescing;
 	wait_queue_head_t quiesce_wait;
 	struct work_struct notify_work;

@@ -189,12 +189,25 @@ static void vmirror_take_over(struct vmirror *vm, struct vmirror *old)
  */
 static int vmirror_hand_over_md(struct vmirror *vm, struct vmirror *old)
 {
+	bool old_md = old->meta && !old->format_pending;
 	struct vmirror_extent e;
 	struct vmirror_md *md;
 	bool leg;
 	int r = 0;
 
-	if (vm->meta && old->meta &&
+	/*
+	 * @old never formatted its device (its first preresume failed): its
+	 * handle holds nothing to hand over and must not mark the device.
+	 */
+	if (old->meta && !old_md) {
+		mutex_lock(&old->md_lock);
+		md = old->md;
+		old->md = NULL;
+		mutex_unlock(&old->md_lock);
+		vmirror_md_close(md);
+	}
+
+	if (vm->meta && old_md &&
 	    vm->meta->bdev->bd_dev == old->meta->bdev->bd_dev) {
 		mutex_lock(&old->md_lock);
 		mutex_lock_nested(&vm->md_lock, SINGLE_DEPTH_NESTING);
@@ -234,7 +247,7 @@ static int vmirror_hand_over_md(struct vmirror *vm, struct vmirror *old)
 		      vmirror_md_name(vm), vm->meta->name);
 		return -EIO;
 	}
-	if (!old->meta)
+	if (!old_md)
 		return 0;
 	/* A leg of @vm now: data, not to be written (registered at its ctr). */
 	vmirror_dev_range(old->meta, 0, bdev_nr_sectors(old->meta->bdev), &e);
@@ -496,7 +509,7 @@ static char *vmirror_claim(struct vmirror *vm, struct dm_dev *meta_dev)
 
 /*
  * Open the metadata device and read the association back, or find it
- * new (formatted by vmirror_format() when the table is known good).
+ * new (formatted by vmirror_format() at the first preresume).
  * Writes nothing.
  */
 static int vmirror_get_metadata(struct vmirror *vm, const struct vmirror_args *a,
@@ -537,17 +550,27 @@ out_put:
 	return -EINVAL;
 }
 
-/* A new association: the table is known good, format its metadata. */
-static int vmirror_format(struct vmirror *vm, const struct vmirror_args *a)
+/*
+ * A new association, at its table's first preresume: DM may still drop a
+ * table after its constructor returned (another target of the table
+ * fails, the table is cleared or replaced before it is resumed), and such
+ * a table writes nothing.  Before vmirror_succeed(): a reload onto a new
+ * device records the state taken over on a formatted device.
+ */
+static int vmirror_format(struct vmirror *vm)
 {
 	struct vmirror_md_sb sb;
 	int r;
 
-	r = vmirror_md_format(vm->md, a->nosync, ktime_get_real_ns(), &sb);
+	if (!vm->format_pending)
+		return 0;
+	r = vmirror_md_format(vm->md, vm->nosync, ktime_get_real_ns(), &sb);
 	if (r) {
-		vm->ti->error = "Cannot format metadata device";
+		DMERR("%s: cannot format metadata device %s (%d): not resumed",
+		      vmirror_md_name(vm), vm->meta->name, r);
 		return r;
 	}
+	vm->format_pending = false;
 	DMINFO("%s: metadata %s: a new association, formatted",
 	       vmirror_md_name(vm), vm->meta->name);
 	return 0;
@@ -755,16 +778,19 @@ static int vmirror_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 		r = -ENOMEM;
 		goto out_destroy_core;
 	}
-	/* Last: nothing refuses the line after this. */
 	if (vm->md && vmirror_md_formatted(vm->md)) {
-		r = vmirror_format(vm, &args);
-		/* As formatted: every region recorded in sync with nosync, else none. */
-		if (!r)
-			r = vmirror_intent_init(vm, NULL);
-		if (!r && args.nosync)
-			intent_load(vm->intent, NULL);
-		if (r)
+		/*
+		 * As the first preresume formats it (vmirror_format()): every
+		 * region recorded in sync with nosync, else none.
+		 */
+		r = vmirror_intent_init(vm, NULL);
+		if (r) {
+			ti->error = "Cannot allocate region map";
 			goto out_destroy_core;
+		}
+		if (args.nosync)
+			intent_load(vm->intent, NULL);
+		vm->format_pending = true;
 	}
 
 	vmirror_init_target(ti, vm);
@@ -876,8 +902,11 @@ static int vmirror_preresume(struct dm_target *ti)
 
 	if (!vm->refused)
 		vm->refused = vmirror_successor_error(vm, true);
-	if (!vm->refused)
-		return vmirror_succeed(vm);
+	if (!vm->refused) {
+		int r = vmirror_format(vm);
+
+		return r ? r : vmirror_succeed(vm);
+	}
 	DMERR("%s: %s: not resumed, load another table (e.g. linear on the mirror %s)",
 	      vmirror_md_name(vm), vm->refused, vm->mirror->name);
 	return -EINVAL;

@@ -1,6 +1,8 @@
 # shellcheck shell=bash
 # 69-metadata-load: loading a table with metadata_dev.  A refused line
-# writes nothing (checked before anything is opened or formatted); a
+# writes nothing (checked before anything is opened or formatted), and so
+# does a table DM drops before its first resume (another target fails, a
+# clear, a second load), which formats a new device; a
 # metadata device that overlaps a leg, is this very DM device, or is used
 # by another DM device (as metadata or a leg) is refused, and so is a leg
 # that is another DM device's metadata; legs are known by DM uuid or
@@ -113,6 +115,45 @@ test() {
 	rm -f "$TMPDIR/bigmd"
 	dmsetup remove zs
 	dmsetup remove zm
+
+	echo "a table that is never resumed writes nothing; its first resume formats"
+	zero /dev/ram3
+	md_sum_before=$(sum /dev/ram3)
+	# Another target of the same table fails: DM drops the table.
+	printf '%s\n%s 8 linear /dev/nonexistent 0\n' \
+		"$(line /dev/ram0 /dev/ram1 /dev/ram3 nosync)" $SZ >"$TMPDIR/two"
+	dmesg_mark
+	expect_fail dmsetup create bad "$TMPDIR/two"
+	dmsetup remove bad >/dev/null 2>&1 || true
+	dmesg_since_mark | grep -F "linear: Device lookup failed" >/dev/null ||
+		die "the second target was not refused: $(dmesg_since_mark | tail -3)"
+	[[ $(sum /dev/ram3) == "$md_sum_before" ]] ||
+		die "a table whose other target failed formatted its metadata device"
+	echo "   a table refused by its other target: nothing written"
+	# Loaded then cleared; loaded twice (the second replaces the first).
+	dmsetup create vm --notable
+	dmsetup load vm --table "$(line /dev/ram0 /dev/ram1 /dev/ram3 nosync)"
+	dmsetup clear vm
+	dmsetup load vm --table "$(line /dev/ram0 /dev/ram1 /dev/ram3 nosync)"
+	dmsetup load vm --table "$(line /dev/ram0 /dev/ram1 /dev/ram3 nosync)"
+	[[ $(sum /dev/ram3) == "$md_sum_before" ]] ||
+		die "a table cleared or replaced before its resume wrote its metadata device"
+	echo "   tables cleared or replaced unresumed: nothing written"
+	dmesg_mark
+	dmsetup resume vm
+	dm_mknodes
+	dmesg_since_mark | grep -F "a new association, formatted" >/dev/null ||
+		die "no 'formatted' at the first resume: $(dmesg_since_mark | tail -3)"
+	[[ $(sum /dev/ram3) != "$md_sum_before" ]] || die "metadata device not formatted at resume"
+	[[ $(vmirror_field vm 1) == synchronized ]] || die "$(dmsetup status vm)"
+	dmsetup suspend vm
+	dmsetup resume vm
+	dmesg_since_mark | grep -c "a new association, formatted" | grep -qx 1 ||
+		die "formatted again at a later resume"
+	dmsetup remove vm
+	created "$(line /dev/ram0 /dev/ram1 /dev/ram3 nosync)" "256 of 256 regions in sync"
+	dmsetup remove vm
+	echo "   formatted at the first resume, once; read back at the next load"
 
 	echo "a format that never completed counts as new"
 	created "$(line /dev/ram0 /dev/ram1 /dev/ram2 nosync)" "a new association, formatted"
