@@ -3,7 +3,8 @@
 #
 # Install paths, into scratch DESTDIRs (nothing on this machine changes):
 # "make install" with PREFIX=/usr and the default /usr/local puts the tool,
-# man page, bash completion, uapi header and systemd unit under PREFIX, "make uninstall"
+# man page, bash completion, uapi header and systemd unit (checked by
+# systemd-analyze verify) under PREFIX, "make uninstall"
 # takes all of them away; "make modules_install" puts the module under
 # /lib/modules/$KVER/extra and "make uninstall" removes it; "make module-src"
 # (what the DKMS package and "make dkms-install" ship) holds every source
@@ -28,6 +29,15 @@ for prefix in /usr /usr/local; do
 	want="$prefix/include/linux/dm-vmirror.h $prefix/lib/systemd/system/vmirror-restore.service $prefix/sbin/vmirrorctl $prefix/share/bash-completion/completions/vmirrorctl $prefix/share/man/man8/vmirrorctl.8 "
 	got=$(files "$dest")
 	[[ $got == "$want" ]] || bad "make install PREFIX=$prefix gave '$got', want '$want'"
+	# The unit as systemd reads it (keys, values, targets, executables),
+	# its ExecStart seen under DESTDIR; any complaint fails.
+	if command -v systemd-analyze >/dev/null; then
+		mkdir -p "$D/unit"
+		sed "s|^ExecStart=|ExecStart=$dest|" "$dest$prefix/lib/systemd/system/vmirror-restore.service" \
+			>"$D/unit/vmirror-restore.service"
+		out=$(systemd-analyze verify --man=no "$D/unit/vmirror-restore.service" 2>&1)
+		[[ $? -eq 0 && -z $out ]] || bad "systemd-analyze verify vmirror-restore.service: $out"
+	fi
 	mk uninstall "${args[@]}"
 	got=$(files "$dest")
 	[[ -z $got ]] || bad "make uninstall PREFIX=$prefix left $got"
