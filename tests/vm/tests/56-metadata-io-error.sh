@@ -6,7 +6,9 @@
 # stops; a write that needs a record (the first one to a region recorded
 # in sync) fails with EIO and changes nothing on either leg; writes to
 # regions recorded not in sync go on, and fio verifies every one of its
-# writes.  Nothing hangs.  Recovery: the same table line reloaded without
+# writes.  Nothing hangs.  A reload onto the same metadata device has its
+# resume refused; a second resume runs it as failed.  Recovery: the same
+# table line reloaded without
 # metadata_dev, then with a fresh metadata device, copies on to
 # synchronized, the legs compare equal, and the new device holds the
 # association (removed and loaded again: synchronized at once).
@@ -110,6 +112,36 @@ test() {
 	n=$(dmesg_since_mark | grep -c "cannot write metadata device") || true
 	((n == 1)) || { dmesg_since_mark; die "the failure was logged $n times, want once"; }
 	dmesg_since_mark | grep "cannot write metadata device" | sed 's/^/   /'
+
+	echo "[$(date +%T)] a reload onto the same failed metadata device: its resume fails"
+	t=$(dmsetup table vm)
+	timeout 60 dmsetup load vm --table "$t" || die "load onto the same metadata device"
+	timeout 60 dmsetup suspend vm || die "suspend hangs"
+	dmesg_mark
+	if timeout 60 dmsetup resume vm 2>/dev/null; then
+		die "a resume recorded nothing on the failed device, and succeeded"
+	fi
+	dmesg_since_mark | grep -q "cannot record the state taken over on" ||
+		die "no 'cannot record the state taken over' in the log: $(dmesg_since_mark | tail -3)"
+	# Not resumed: sysfs and vmirrorctl show no live target yet.
+	[[ $(vmirror_field vm 15) == failed ]] || die "dmsetup status metadata_state, want failed: $(dmsetup status vm)"
+	echo "   resume refused (EIO), metadata_state failed"
+	echo "[$(date +%T)] a second resume runs the table as after the failure"
+	timeout 60 dmsetup resume vm || die "second resume"
+	md_state_all failed ctl
+	if dd if=/dev/urandom of=/dev/mapper/vm bs=4k count=1 oflag=direct conv=notrunc status=none 2>/dev/null; then
+		die "after the second resume, a write needing a record succeeded"
+	fi
+	dd if=/dev/ram0 bs=64k count=1 iflag=direct status=none | cmp - "$TMPDIR/region0" ||
+		die "the failed write reached the source"
+	dd if="$TMPDIR/blk" of=/dev/mapper/vm bs=4k seek=$BLK oflag=direct conv=notrunc status=none ||
+		die "after the second resume, a write to a region not in sync failed"
+	s0=$(vmirror_field vm 3)
+	((${s0%/*} >= ${s1%/*})) || die "progress lost: $s1 -> $s0"
+	sleep 2
+	[[ $(vmirror_field vm 3) == "$s0" ]] || die "the copy moved on without its record: $s0 -> $(vmirror_field vm 3)"
+	no_d_state
+	echo "   failed, progress $s0 kept and still, EIO for a region recorded in sync, writes elsewhere go on"
 
 	echo "[$(date +%T)] recovery: the same line without metadata_dev"
 	t="0 $SZ vmirror /dev/ram0 0 /dev/ram1 0 4 region_size 128 max_copy_rate $(rate 1024)"
