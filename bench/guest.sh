@@ -11,6 +11,7 @@
 #   load/PRIO/runN/                  copy under fio load (+ fio.json, lat log)
 #   load/idle/runN/                  the same fio on a synchronized vmirror
 #   rate/runN/                       copy under max_copy_rate
+#   metadata/BACKEND/MODE/runN.json  a pair in use, with and without metadata_dev
 # shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 SRCDIR=${SRCDIR:-$PWD}
@@ -45,7 +46,7 @@ BACKENDS=${BENCH_BACKENDS:-nullb-20us nullb-100us brd}
 NUMJOBS=${BENCH_NUMJOBS:-2}          # fio jobs of the QD32 and 1M workloads
 DEVICES="raw linear dm-mirror md vmirror"
 PRIOS="low same high"
-PHASES=${BENCH_PHASES:-fio copy rate migrate load} # for development: a subset
+PHASES=${BENCH_PHASES:-fio metadata copy rate migrate load} # for development: a subset
 ((RATE_MB <= COPY_MB)) || RATE_MB=$COPY_MB
 
 log() { vm_log "$*"; }
@@ -80,11 +81,12 @@ backend_up() {
 		# COMPLETION_US after submission, like a device with latency.
 		local us=${1#nullb-} d
 		us=${us%us}
-		modprobe null_blk nr_devices=2 gb="$NB_GB" bs=512 memory_backed=1 \
+		# nullb2: the metadata device of the metadata phase.
+		modprobe null_blk nr_devices=3 gb="$NB_GB" bs=512 memory_backed=1 \
 			irqmode=2 completion_nsec=$((us * 1000)) queue_mode=2 \
 			submit_queues=2 hw_queue_depth=128
-		LEG0=/dev/nullb0 LEG1=/dev/nullb1
-		for d in nullb0 nullb1; do echo none >/sys/block/$d/queue/scheduler; done
+		LEG0=/dev/nullb0 LEG1=/dev/nullb1 MDDEV=/dev/nullb2
+		for d in nullb0 nullb1 nullb2; do echo none >/sys/block/$d/queue/scheduler; done
 		log "pre-filling $LEG0 and $LEG1 ($COPY_MB MiB each)"
 		dd if=/dev/urandom of=$LEG0 bs=1M count="$COPY_MB" iflag=fullblock oflag=direct status=none
 		dd if=/dev/zero of=$LEG1 bs=1M count="$COPY_MB" oflag=direct status=none
@@ -321,6 +323,41 @@ phase_rate() {
 	done
 }
 
+# ---- metadata_dev vs in-memory ----------------------------------------------
+
+# A pair in use, with and without metadata_dev (issues 11 and 16): created
+# synchronized (nosync; the metadata device zeroed, so a new association),
+# one 4 KiB write in every region (every region hot), then 4k randwrite
+# QD1 and QD32 back to back in the same fio process (stonewall): a pause
+# between fio processes would let the cleaner record regions in sync again
+# and the next job pay for them.  bench/metadata-fio.sh also measures a
+# new pair's first writes ("cold").  Interleaved per run: mem, md.  Raw:
+# metadata/BACKEND/MODE/runN.json (jobs: warm, qd1, qd32).
+phase_metadata() {
+	local r mode out extra
+	for ((r = 1; r <= RUNS; r++)); do
+		for mode in mem md; do
+			log "metadata $BACKEND $mode run $r/$RUNS"
+			out=$RAW/metadata/$BACKEND/$mode
+			mkdir -p "$out"
+			extra="1 nosync"
+			if [[ $mode == md ]]; then
+				dd if=/dev/zero of="$MDDEV" bs=1M count=4 oflag=direct status=none
+				extra="3 nosync metadata_dev $MDDEV"
+			fi
+			dmsetup create b_md --table "0 $SECT vmirror $LEG0 0 $LEG1 0 $extra"
+			fio --filename="$(dm_devname b_md)" --bs=4k --direct=1 --ioengine=libaio \
+				--randrepeat=0 --lat_percentiles=1 --output-format=json --output="$out/run$r.json" \
+				--name=warm --rw=write:$((REGION / 2 - 4))k --iodepth=32 \
+				--name=qd1 --stonewall --rw=randwrite --iodepth=1 --ramp_time=$RAMP \
+				--runtime="$RUNTIME" --time_based \
+				--name=qd32 --stonewall --rw=randwrite --iodepth=32 --ramp_time=$RAMP \
+				--runtime="$RUNTIME" --time_based >/dev/null
+			dmsetup remove b_md
+		done
+	done
+}
+
 # ---- migration: vmirror vs pvmove -------------------------------------------
 
 # The same MIG_MB MiB volume on LEG0 moved to LEG1 while fio writes 4k
@@ -482,10 +519,12 @@ for BACKEND in $BACKENDS; do
 	log "=== backend $BACKEND"
 	backend_up "$BACKEND"
 	# The copy under load last: if it stalls, its device stays stuck.
-	for phase in fio copy rate migrate load; do
+	for phase in fio metadata copy rate migrate load; do
 		[[ " $PHASES " == *" $phase "* ]] || continue
 		# The copy under load and the rate cap: on RAM disks only.
 		[[ $BACKEND != brd && ($phase == load || $phase == rate || $phase == migrate) ]] && continue
+		# metadata_dev on a third device with the legs' latency.
+		[[ $BACKEND != nullb-* && $phase == metadata ]] && continue
 		phase_$phase
 	done
 	[[ -e $RAW/stalled ]] || backend_down "$BACKEND"
