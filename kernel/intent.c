@@ -189,6 +189,17 @@ void intent_commit_done(struct vmirror_intent *in, struct list_head *batch)
 	spin_unlock_irqrestore(&in->lock, flags);
 }
 
+bool intent_has_parked(struct vmirror_intent *in)
+{
+	unsigned long flags;
+	bool parked;
+
+	spin_lock_irqsave(&in->lock, flags);
+	parked = !list_empty(&in->parked);
+	spin_unlock_irqrestore(&in->lock, flags);
+	return parked;
+}
+
 u64 intent_nr_hot(struct vmirror_intent *in)
 {
 	unsigned long flags;

@@ -196,6 +196,14 @@ void intent_set_capped(struct vmirror_intent *in, bool capped);
 void intent_commit_done(struct vmirror_intent *in, struct list_head *batch);
 
 /**
+ * intent_has_parked() - whether writes wait for a commit
+ * @in: the object
+ *
+ * Return: true if a write is parked (intent_take_parked() has work).
+ */
+bool intent_has_parked(struct vmirror_intent *in);
+
+/**
  * intent_nr_hot() - regions hot now
  * @in: the object
  *

@@ -281,8 +281,14 @@ static void vmirror_clean_work(struct work_struct *ws)
 	bool forced = READ_ONCE(vm->intent->want_clean);
 
 	vmirror_clean_pass(vm, forced);
-	/* Writes wait for room under the hot cap. */
-	if (forced)
+	/*
+	 * Writes wait for room under the hot cap.  Also after a pass that
+	 * was not forced: md_work may have met the cap (and set want_clean)
+	 * while this pass ran, and this pass may have made the room and
+	 * cleared want_clean, so that the next one is not forced either;
+	 * nothing else would let those writes go.
+	 */
+	if (forced || intent_has_parked(vm->intent))
 		queue_work(vmirror_md_wq, &vm->md_work);
 	if (intent_nr_hot(vm->intent))
 		queue_delayed_work(vmirror_md_wq, &vm->clean_work,
