@@ -543,10 +543,10 @@ unsigned int region_map_write_begin_range(struct region_map *rm,
 					  enum region_write_route *route)
 {
 	enum region_write_route r, first = REGION_WRITE_HELD;
+	bool both, first_both = false;
 	struct region_entry *e;
 	unsigned long flags;
 	unsigned int i;
-	bool both;
 	u8 state;
 
 	nr = min_t(u64, min_t(unsigned int, nr, REGION_RANGE_MAX),
@@ -558,8 +558,9 @@ unsigned int region_map_write_begin_range(struct region_map *rm,
 		spin_lock_irqsave(&s->lock, flags);
 		state = region_state(rm, s, w->region + i, &e);
 		both = region_write_both(rm, s, state);
-		if (region_write_holds(s, state) ||
-		    (i && both != (first == REGION_WRITE_BOTH))) {
+		if (!i)
+			first_both = both;
+		if (region_write_holds(s, state) || both != first_both) {
 			spin_unlock_irqrestore(&s->lock, flags);
 			break;
 		}
