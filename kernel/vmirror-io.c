@@ -1065,7 +1065,8 @@ static bool vmirror_map_range(struct vmirror *vm, struct bio *bio,
 	unsigned int nr, k;
 	sector_t len;
 
-	nr = 1 + DIV_ROUND_UP(bio_sectors(bio) - to_boundary, region_sectors);
+	nr = 1 + ((bio_sectors(bio) - to_boundary + region_sectors - 1) >>
+		  vm->region_shift);
 	pb->waiter.region = vmirror_sector_to_region(vm, offset);
 	if (vm->intent)
 		k = intent_write_begin_range(vm->intent, pb->waiter.region, nr,
