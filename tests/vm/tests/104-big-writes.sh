@@ -60,19 +60,19 @@ one_clone_per_leg() {
 	((s1 - s0 == 16 && m1 - m0 == 16)) || die "1 MiB writes were split"
 }
 
-# setup DELAY_MS TABLE_TAIL  - legs (dm-delay over brd) and vm
+# setup DELAY_MS TABLE_TAIL  - legs (dm-delay over null_blk taking 1 MiB
+# requests: brd's 127 KiB would split every write before the target) and vm
 setup() {
-	make_ramdisks 3 64
-	fill_random /dev/ram0 $SZ
-	fill_random /dev/ram1 $SZ
-	dd if=/dev/zero of=/dev/ram2 bs=1M count=8 oflag=direct status=none
-	delay_leg src_d /dev/ram0 "$1"
-	delay_leg mir_d /dev/ram1 "$1"
-	dmsetup create vm --table "0 $SZ vmirror /dev/mapper/src_d 0 /dev/mapper/mir_d 0 $2"
+	SRC=$(make_nullb bw_src 64 2048)
+	MIR=$(make_nullb bw_mir 64 2048)
+	META=$(make_nullb bw_meta 8)
+	fill_random "$SRC" $SZ
+	fill_random "$MIR" $SZ
+	delay_leg src_d "$SRC" "$1"
+	delay_leg mir_d "$MIR" "$1"
+	dmsetup create vm --table "0 $SZ vmirror /dev/mapper/src_d 0 /dev/mapper/mir_d 0 ${2/@META@/$META}"
 	dm_mknodes
 	DEV=$(dm_devname vm)
-	SRC=/dev/ram0
-	MIR=/dev/ram1
 	SRC_DM=$(dm_devname src_d)
 	MIR_DM=$(dm_devname mir_d)
 }
@@ -80,6 +80,8 @@ setup() {
 teardown() {
 	dmsetup remove vm
 	dmsetup remove src_d mir_d
+	rmdir /sys/kernel/config/nullb/bw_src /sys/kernel/config/nullb/bw_mir \
+		/sys/kernel/config/nullb/bw_meta
 }
 
 # during_copy TABLE_TAIL WHAT  - fio while the copy runs, then in sync
@@ -110,7 +112,7 @@ mirror_error() {
 	echo "== the mirror fails one 1 MiB write: both its regions leave sync"
 	setup 0 "2 region_size 1024"
 	vmirror_wait vm synchronized 120
-	dm_reload mir_d "0 $SZ flakey /dev/ram1 0 0 60 1 error_writes"
+	dm_reload mir_d "0 $SZ flakey $MIR 0 0 60 1 error_writes"
 	s0=$(synced)
 	dd if=/dev/urandom of="$DEV" bs=1M count=1 seek=8 oflag=direct status=none ||
 		die "the host write failed with the mirror"
@@ -118,7 +120,7 @@ mirror_error() {
 	echo "   $(vmirror_field vm 1): regions in sync $s0 -> $s1"
 	[[ $(vmirror_field vm 1) == broken ]] || die "not broken: $(dmsetup status vm)"
 	((s1 <= s0 - 2)) || die "a region the failed write spans still counts as in sync"
-	dm_reload mir_d "0 $SZ delay /dev/ram1 0 0"
+	dm_reload mir_d "0 $SZ delay $MIR 0 0"
 	dmsetup message vm 0 resync
 	vmirror_wait vm synchronized 120
 	compare
@@ -127,13 +129,13 @@ mirror_error() {
 	fio_big err-a 3 &
 	fpid=$!
 	sleep 2
-	dm_reload mir_d "0 $SZ flakey /dev/ram1 0 0 60 1 error_writes"
+	dm_reload mir_d "0 $SZ flakey $MIR 0 0 60 1 error_writes"
 	wait "$fpid" || die "fio failed with the mirror failing"
 	echo "   $(dmsetup status vm)"
 	[[ $(vmirror_field vm 1) == broken ]] || die "not broken: $(dmsetup status vm)"
 	[[ $(vmirror_field vm 9) == 0 ]] || die "source errors: $(dmsetup status vm)"
 	fio_big err-b 4
-	dm_reload mir_d "0 $SZ delay /dev/ram1 0 0"
+	dm_reload mir_d "0 $SZ delay $MIR 0 0"
 	dmsetup message vm 0 resync
 	vmirror_wait vm synchronized 300
 	compare
@@ -143,8 +145,9 @@ mirror_error() {
 test() {
 	vmirror_load
 	during_copy "4 region_size 1024 max_copy_rate $(rate 1024)" "in memory"
-	during_copy "6 region_size 1024 max_copy_rate $(rate 1024) metadata_dev /dev/ram2" \
-		"metadata_dev"
+	# 64 KiB regions: a 1 MiB write spans 16 of them.
+	during_copy "6 region_size 128 max_copy_rate $(rate 1024) metadata_dev @META@" \
+		"metadata_dev, 64 KiB regions"
 	mirror_error
 	echo ok
 }
