@@ -252,3 +252,11 @@ int vmirror_parse_args(struct vmirror_args *args, unsigned int argc,
 
 	return vmirror_parse_opt_args(args, &as, error);
 }
+
+sector_t vmirror_max_io_len(sector_t region_size)
+{
+	if (region_size >= VMIRROR_MAX_IO_SECTORS)
+		return region_size;
+	return min_t(sector_t, VMIRROR_MAX_IO_SECTORS,
+		     region_size * VMIRROR_MAX_IO_REGIONS);
+}

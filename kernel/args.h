@@ -11,6 +11,10 @@
 #define VMIRROR_DEFAULT_REGION_SIZE	1024	/* sectors: 512 KiB */
 #define VMIRROR_MIN_REGION_SIZE		8	/* sectors: one 4 KiB page */
 #define VMIRROR_MAX_REGION_SIZE		2097152	/* sectors: 1 GiB */
+/* A plain write may span regions up to this size (vmirror_max_io_len()). */
+#define VMIRROR_MAX_IO_SECTORS		2048	/* sectors: 1 MiB */
+/* ... and this many regions (REGION_RANGE_MAX, bits in the per-bio data). */
+#define VMIRROR_MAX_IO_REGIONS		16
 
 /**
  * struct vmirror_args - a parsed vmirror table line
@@ -81,5 +85,17 @@ int vmirror_parse_sync_mode(const char *word, bool *async);
  * Return: 0 or -EINVAL.
  */
 int vmirror_parse_rate(const char *word, u32 *rate);
+
+/**
+ * vmirror_max_io_len() - where DM core splits the target's bios
+ * @region_size: the region size in sectors, a power of two
+ *
+ * A region if regions are 1 MiB or more; otherwise 1 MiB, but at most
+ * VMIRROR_MAX_IO_REGIONS regions (64 KiB with 4 KiB regions).  A power of
+ * two, so a bio never crosses a boundary of that many regions.
+ *
+ * Return: the length in sectors, for dm_set_target_max_io_len().
+ */
+sector_t vmirror_max_io_len(sector_t region_size);
 
 #endif /* DM_VMIRROR_ARGS_H */

@@ -115,6 +115,33 @@ bool intent_write_begin(struct vmirror_intent *in, struct region_waiter *w,
 	return go;
 }
 
+unsigned int intent_write_begin_range(struct vmirror_intent *in, u64 region,
+				      unsigned int nr,
+				      intent_issue_range_fn issue, void *arg)
+{
+	unsigned long flags;
+	unsigned int i, k = 0;
+
+	if (region >= in->nr_regions)
+		return 0;
+	nr = min_t(u64, nr, in->nr_regions - region);
+	spin_lock_irqsave(&in->lock, flags);
+	/* Rule W, region by region: the prefix that need not wait. */
+	for (i = 0; i < nr; i++)
+		if (test_bit(region + i, in->clean) ||
+		    test_bit(region + i, in->dirtying))
+			break;
+	if (i)
+		k = min(issue(arg, i), i);
+	/* Written after the snapshots: neither may record them. */
+	for (i = 0; i < k; i++) {
+		clear_bit(region + i, in->cand);
+		clear_bit(region + i, in->ccand);
+	}
+	spin_unlock_irqrestore(&in->lock, flags);
+	return k;
+}
+
 static void __intent_unhot(struct vmirror_intent *in, u64 r)
 {
 	clear_bit(r, in->hot);

@@ -165,6 +165,36 @@ bool intent_write_begin(struct vmirror_intent *in, struct region_waiter *w,
 			intent_issue_fn issue, void *arg);
 
 /**
+ * typedef intent_issue_range_fn - count a write to several regions in flight
+ * @arg: the caller's
+ * @nr: the regions from the write's first one that rule W lets go
+ *
+ * Called with intent->lock held, as &intent_issue_fn.
+ * Return: the number of regions counted in flight, a prefix: 0 to @nr.
+ */
+typedef unsigned int (*intent_issue_range_fn)(void *arg, unsigned int nr);
+
+/**
+ * intent_write_begin_range() - rule W for a host write spanning regions
+ * @in: the object
+ * @region: the write's first region
+ * @nr: the regions it spans
+ * @issue: called under @in->lock with the length of the prefix of the
+ *	range whose regions rule W lets go (neither clean nor dirtying), if
+ *	that is not 0
+ * @arg: its argument
+ *
+ * Never parks: a write whose first region would be parked is left to
+ * intent_write_begin(), one region.  The regions @issue counted leave
+ * both snapshots, as with intent_write_begin().
+ *
+ * Return: what @issue returned, or 0 if it was not called.
+ */
+unsigned int intent_write_begin_range(struct vmirror_intent *in, u64 region,
+				      unsigned int nr,
+				      intent_issue_range_fn issue, void *arg);
+
+/**
  * intent_take_parked() - the parked writes a dirtying commit can admit
  * @in: the object
  * @batch: filled with the writes to re-issue once the commit is durable

@@ -456,37 +456,124 @@ static struct region_entry *region_count_write(struct region_map *rm,
 	return e;
 }
 
+/* One bit of &struct region_waiter.no_entry per region of a write. */
+static_assert(REGION_RANGE_MAX <= 8 * sizeof(((struct region_waiter *)0)->no_entry));
+
+/* Stripe lock held, state @state: whether a write to it would be held. */
+static bool region_write_holds(struct region_stripe *s, u8 state)
+{
+	return unlikely(s->frozen) || state == REGION_PENDING ||
+	       state == REGION_COPYING;
+}
+
+/* Stripe lock held, state @state: whether a write to it goes to both disks. */
+static bool region_write_both(struct region_map *rm, struct region_stripe *s,
+			      u8 state)
+{
+	return (state == REGION_SYNCED || region_copied(state)) &&
+	       !region_write_unsyncs(rm, s);
+}
+
+/*
+ * Stripe lock held: count a write to region @w->region + @i, in state
+ * @state with entry @e (or NULL), not held, in flight and route it; @both
+ * as region_write_both() says.  Return: its route.
+ */
+static enum region_write_route region_route_write(struct region_map *rm,
+						  struct region_stripe *s,
+						  struct region_waiter *w,
+						  unsigned int i, u8 state,
+						  struct region_entry *e,
+						  bool both)
+{
+	u64 region = w->region + i;
+
+	/* Counted first: the entry, now in use, stays whatever follows. */
+	e = region_count_write(rm, s, region, e);
+	if (!e)
+		w->no_entry |= 1U << i;
+	if (both) {
+		if (rm->mirror_zero)
+			clear_bit(region, rm->mirror_zero);
+		return REGION_WRITE_BOTH;
+	}
+	if ((state == REGION_SYNCED || region_copied(state)) &&
+	    __region_clear_synced(rm, s, region, e))
+		return REGION_WRITE_UNSYNCED;
+	return REGION_WRITE_SOURCE;
+}
+
 enum region_write_route region_map_write_begin(struct region_map *rm,
 					       struct region_waiter *w)
 {
 	struct region_stripe *s = region_stripe(rm, w->region);
-	enum region_write_route route = REGION_WRITE_SOURCE;
+	enum region_write_route route;
 	struct region_entry *e;
 	unsigned long flags;
 	u8 state;
 
+	w->nr = 1;
+	w->no_entry = 0;
 	spin_lock_irqsave(&s->lock, flags);
 	state = region_state(rm, s, w->region, &e);
-	if (unlikely(s->frozen) || state == REGION_PENDING ||
-	    state == REGION_COPYING) {
+	if (region_write_holds(s, state)) {
 		list_add_tail(&w->list, &s->held);
 		spin_unlock_irqrestore(&s->lock, flags);
 		return REGION_WRITE_HELD;
 	}
-	/* Counted first: the entry, now in use, stays whatever follows. */
-	e = region_count_write(rm, s, w->region, e);
-	w->no_entry = !e;
-	if (state == REGION_SYNCED || region_copied(state)) {
-		if (!region_write_unsyncs(rm, s)) {
-			route = REGION_WRITE_BOTH;
-			if (rm->mirror_zero)
-				clear_bit(w->region, rm->mirror_zero);
-		} else if (__region_clear_synced(rm, s, w->region, e)) {
-			route = REGION_WRITE_UNSYNCED;
-		}
-	}
+	route = region_route_write(rm, s, w, 0, state, e,
+				   region_write_both(rm, s, state));
 	spin_unlock_irqrestore(&s->lock, flags);
 	return route;
+}
+
+/*
+ * The regions of the range are looked at one at a time, each under its
+ * own stripe lock (the stripes differ: never two at once), and counted
+ * before the next one is looked at.  A region is counted only once it is
+ * known to go where the first one goes, so none is ever undone: the write
+ * is, for each region it counts, exactly what a write of that region
+ * alone routed at that moment would be, and for the map's rules (a copy
+ * never starts while a write is in flight, freeze, track-only, the async
+ * bound) it is that many writes.  The caller trims it to the prefix.
+ */
+unsigned int region_map_write_begin_range(struct region_map *rm,
+					  struct region_waiter *w,
+					  unsigned int nr,
+					  enum region_write_route *route)
+{
+	enum region_write_route r, first = REGION_WRITE_HELD;
+	bool both, first_both = false;
+	struct region_entry *e;
+	unsigned long flags;
+	unsigned int i;
+	u8 state;
+
+	nr = min_t(u64, min_t(unsigned int, nr, REGION_RANGE_MAX),
+		   rm->nr_regions - min(w->region, rm->nr_regions));
+	w->no_entry = 0;
+	for (i = 0; i < nr; i++) {
+		struct region_stripe *s = region_stripe(rm, w->region + i);
+
+		spin_lock_irqsave(&s->lock, flags);
+		state = region_state(rm, s, w->region + i, &e);
+		both = region_write_both(rm, s, state);
+		if (!i)
+			first_both = both;
+		if (region_write_holds(s, state) || both != first_both) {
+			spin_unlock_irqrestore(&s->lock, flags);
+			break;
+		}
+		r = region_route_write(rm, s, w, i, state, e, both);
+		spin_unlock_irqrestore(&s->lock, flags);
+		/* SOURCE and UNSYNCED both go to the source alone. */
+		if (!i || r == REGION_WRITE_UNSYNCED)
+			first = r;
+	}
+	w->nr = i;
+	if (i)
+		*route = first;
+	return i;
 }
 
 bool region_map_region_idle(struct region_map *rm, u64 region, bool *synced)
@@ -510,31 +597,45 @@ bool region_map_region_idle(struct region_map *rm, u64 region, bool *synced)
 	return idle;
 }
 
-bool region_map_write_end(struct region_map *rm, struct region_waiter *w)
+/* Stripe lock held: a write to @region ends.  Return: start its copy. */
+static bool __region_write_end(struct region_map *rm, struct region_stripe *s,
+			       u64 region, bool no_entry)
 {
-	struct region_stripe *s = region_stripe(rm, w->region);
 	struct region_entry *e;
-	bool start_copy = false;
-	unsigned long flags;
 
-	spin_lock_irqsave(&s->lock, flags);
+	lockdep_assert_held(&s->lock);
 	s->inflight--;
-	if (w->no_entry) {
+	if (no_entry) {
 		WRITE_ONCE(s->overflow, s->overflow - 1);
-		spin_unlock_irqrestore(&s->lock, flags);
 		return false;
 	}
 	/* Counted in its entry, which stays while the count is not 0. */
-	e = region_lookup(s, w->region);
+	e = region_lookup(s, region);
 	if (e && !--e->inflight) {
 		if (e->state == REGION_PENDING) {
 			e->state = REGION_COPYING;
-			start_copy = true;
-		} else {
-			region_entry_set(rm, s, e, e->state);
+			return true;
 		}
+		region_entry_set(rm, s, e, e->state);
 	}
-	spin_unlock_irqrestore(&s->lock, flags);
+	return false;
+}
+
+unsigned int region_map_write_end(struct region_map *rm,
+				  struct region_waiter *w)
+{
+	unsigned int i, start_copy = 0;
+	unsigned long flags;
+
+	for (i = 0; i < w->nr; i++) {
+		struct region_stripe *s = region_stripe(rm, w->region + i);
+
+		spin_lock_irqsave(&s->lock, flags);
+		if (__region_write_end(rm, s, w->region + i,
+				       w->no_entry & (1U << i)))
+			start_copy |= 1U << i;
+		spin_unlock_irqrestore(&s->lock, flags);
+	}
 	return start_copy;
 }
 

@@ -28,21 +28,33 @@ struct region_map;
 /* Copies are tagged 0 or 1, see region_map_copy_end(). */
 #define REGION_COPY_TAGS	2
 
+/*
+ * A host write spans at most this many consecutive regions (one bit each
+ * in &struct region_waiter.no_entry); see region_map_write_begin_range().
+ */
+#define REGION_RANGE_MAX	16
+
 /**
  * struct region_waiter - a host write, as the map knows it
  * @list: entry in the held list of the region's lock stripe, while the
  *	write is held until the copy of its region ends
- * @region: the region the write belongs to
- * @no_entry: set by region_map_write_begin(): the write is counted in its
- *	lock stripe, not in an entry of its region (none could be allocated)
+ * @region: the (first) region the write belongs to
+ * @no_entry: set by region_map_write_begin() and
+ *	region_map_write_begin_range(): bit i set, the write is counted in
+ *	the lock stripe of region @region + i, not in an entry of that
+ *	region (none could be allocated)
+ * @nr: set by the same: the regions the write spans from @region, 1 to
+ *	REGION_RANGE_MAX.  A write of more than one region is never held nor
+ *	linked anywhere (it is routed at once or not at all).
  *
  * Embedded in the caller's per-write data; the map only links it and sets
- * @no_entry, which it reads back in region_map_write_end().
+ * @no_entry and @nr, which it reads back in region_map_write_end().
  */
 struct region_waiter {
 	struct list_head list;
 	u64 region;
-	bool no_entry;
+	u16 no_entry;
+	u8 nr;
 };
 
 /**
@@ -216,6 +228,37 @@ enum region_write_route region_map_write_begin(struct region_map *rm,
 					       struct region_waiter *w);
 
 /**
+ * region_map_write_begin_range() - route a host write spanning several
+ *	regions, if a prefix of them goes one way at once
+ * @rm: the map
+ * @w: the write's waiter, with @w->region set to its first region; never
+ *	linked
+ * @nr: the regions the write spans, 1 to REGION_RANGE_MAX
+ * @route: set, if the return is not 0, to the route of every region
+ *	counted: REGION_WRITE_BOTH, or a route to the source alone
+ *	(REGION_WRITE_UNSYNCED if that took some region out of sync,
+ *	REGION_WRITE_SOURCE otherwise)
+ *
+ * Takes the regions' stripe locks one at a time, in region order, never
+ * two at once.  Each region is routed under its lock as
+ * region_map_write_begin() would route it, and counted in flight, as long
+ * as it would not be held and goes where the first one goes (both disks,
+ * or the source alone); the first that would not is left untouched and
+ * ends the prefix.  Nothing is ever held: if the first region would be,
+ * nothing is counted and 0 is returned (route the write with
+ * region_map_write_begin(), one region).  Otherwise @w->nr and
+ * @w->no_entry are set and the write, trimmed by the caller to the regions
+ * counted, must be followed by exactly one region_map_write_end().  Safe
+ * from any context.
+ *
+ * Return: the number of regions counted from @w->region, 0 to @nr.
+ */
+unsigned int region_map_write_begin_range(struct region_map *rm,
+					  struct region_waiter *w,
+					  unsigned int nr,
+					  enum region_write_route *route);
+
+/**
  * region_map_region_idle() - whether a region is in sync and unwritten now
  * @rm: the map
  * @region: the region
@@ -231,14 +274,18 @@ bool region_map_region_idle(struct region_map *rm, u64 region, bool *synced);
 /**
  * region_map_write_end() - account the completion of a host write
  * @rm: the map
- * @w: the write's waiter, as region_map_write_begin() left it
+ * @w: the write's waiter, as region_map_write_begin() or
+ *	region_map_write_begin_range() left it
  *
- * Safe from interrupt context.
+ * Ends the write in each of its @w->nr regions, taking their stripe locks
+ * one at a time.  Safe from interrupt context.
  *
- * Return: true if this was the last write holding back a deferred copy:
- * the region is now being copied and the caller must start that copy.
+ * Return: bit i set: this was the last write holding back a deferred copy
+ * of region @w->region + i, which is now being copied; the caller must
+ * start that copy.  0: no copy to start.
  */
-bool region_map_write_end(struct region_map *rm, struct region_waiter *w);
+unsigned int region_map_write_end(struct region_map *rm,
+				  struct region_waiter *w);
 
 /**
  * region_map_copy_begin() - ask to copy a region that is not in sync

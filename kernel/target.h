@@ -22,6 +22,10 @@
  *   copier->lock -> region map stripe locks, -> copier_stale_lock (copier.c)
  *   vmirror->retry_lock, copier->rate_lock: leaves
  *
+ * Stripe locks are never nested: a write spanning regions
+ * (region_map_write_begin_range(), region_map_write_end()) takes them one
+ * after the other.
+ *
  * DM's live-table SRCU read section is held across ->message, and a table
  * swap waits for it: an operation that waits on a leg holds a reload for
  * that long (its waits are killable).  The copier thread takes state_lock

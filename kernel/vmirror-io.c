@@ -1034,6 +1034,69 @@ static int vmirror_map_write(struct vmirror *vm, struct bio *bio)
 	return DM_MAPIO_REMAPPED;
 }
 
+/* A write spans no more regions than its waiter has bits for. */
+static_assert(VMIRROR_MAX_IO_REGIONS <= REGION_RANGE_MAX);
+
+/* A write of several regions rule W lets go, counted under the intent lock. */
+struct vmirror_issue_range {
+	struct region_map *rm;
+	struct region_waiter *w;
+	enum region_write_route route;
+};
+
+static unsigned int vmirror_issue_range(void *arg, unsigned int nr)
+{
+	struct vmirror_issue_range *is = arg;
+
+	return region_map_write_begin_range(is->rm, is->w, nr, &is->route);
+}
+
+/*
+ * A plain write spanning regions (Documentation/vmirror.rst, "Regions"):
+ * the longest prefix of them that goes one way at once (all to both
+ * disks, or all to the source alone), nothing held nor parked, is counted
+ * in flight region by region and the bio is trimmed to it, here in .map
+ * where no one else can see it yet.  Held, parked and released writes are
+ * always of one region: if the first region cannot go at once, nothing is
+ * counted and the caller maps the write as one region.  @to_boundary:
+ * sectors to the end of the first region.
+ * Return: true if the bio was mapped (remapped to the source).
+ */
+static bool vmirror_map_range(struct vmirror *vm, struct bio *bio,
+			      sector_t offset, sector_t to_boundary)
+{
+	struct vmirror_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
+	sector_t region_sectors = vmirror_region_sectors(vm);
+	struct vmirror_issue_range is = { .rm = vm->rm, .w = &pb->waiter };
+	unsigned int nr, k;
+	sector_t len;
+
+	nr = 1 + ((bio_sectors(bio) - to_boundary + region_sectors - 1) >>
+		  vm->region_shift);
+	pb->waiter.region = vmirror_sector_to_region(vm, offset);
+	if (vm->intent)
+		k = intent_write_begin_range(vm->intent, pb->waiter.region, nr,
+					     vmirror_issue_range, &is);
+	else
+		k = vmirror_issue_range(&is, nr);
+	if (!k)
+		return false;
+
+	len = to_boundary + (sector_t)(k - 1) * region_sectors;
+	if (bio_sectors(bio) > len)
+		dm_accept_partial_bio(bio, len);
+	pb->tracked = true;
+	if (is.route == REGION_WRITE_BOTH) {
+		/* After the trim: the clone is of what this bio still holds. */
+		vmirror_clone_to_mirror(vm, bio, offset);
+	} else if (is.route == REGION_WRITE_UNSYNCED) {
+		vmirror_note_percent(vm);
+		copier_kick(vm->copier);
+	}
+	vmirror_remap(bio, vm->source, vm->source_start, offset);
+	return true;
+}
+
 void vmirror_release_writes(struct vmirror *vm, struct list_head *released)
 {
 	struct region_waiter *w, *tmp;
@@ -1069,6 +1132,8 @@ int vmirror_map(struct dm_target *ti, struct bio *bio)
 	pb->md_error = false;
 	pb->host_mirror = false;
 	pb->fo_parked = false;
+	pb->waiter.nr = 1;
+	pb->waiter.no_entry = 0;
 
 	/* After break or failover the mirror is the disk: all goes there. */
 	if (mode == VMIRROR_IO_MIRROR_ONLY)
@@ -1089,13 +1154,19 @@ int vmirror_map(struct dm_target *ti, struct bio *bio)
 	}
 
 	/*
-	 * DM core splits reads and writes at max_io_len, but not write
-	 * zeroes and discards: keep those inside one region too.
+	 * DM core splits reads and writes at max_io_len (a few regions, see
+	 * vmirror_max_io_len()), but not write zeroes and discards.  A plain
+	 * write may span regions that go one way at once; anything else is
+	 * kept inside one region.
 	 */
 	to_boundary = vmirror_region_sectors(vm) -
 		(offset & (vmirror_region_sectors(vm) - 1));
-	if (bio_sectors(bio) > to_boundary)
+	if (bio_sectors(bio) > to_boundary) {
+		if (bio_op(bio) == REQ_OP_WRITE &&
+		    vmirror_map_range(vm, bio, offset, to_boundary))
+			return DM_MAPIO_REMAPPED;
 		dm_accept_partial_bio(bio, to_boundary);
+	}
 
 	pb->waiter.region = vmirror_sector_to_region(vm, offset);
 	return vmirror_map_write(vm, bio);
@@ -1159,6 +1230,16 @@ static void vmirror_log_change(struct vmirror *vm,
 	}
 }
 
+/* Every region of a write (region_map_write_begin_range()) out of sync. */
+static void vmirror_mark_write_unsynced(struct vmirror *vm,
+					const struct region_waiter *w)
+{
+	unsigned int i;
+
+	for (i = 0; i < w->nr; i++)
+		region_map_mark_unsynced(vm->rm, w->region + i);
+}
+
 /* A write or flush sent to both disks has completed on both. */
 static void vmirror_write_both_done(struct vmirror *vm, struct bio *bio,
 				    blk_status_t *error)
@@ -1204,7 +1285,7 @@ static void vmirror_write_both_done(struct vmirror *vm, struct bio *bio,
 		__vmirror_failover_pending(vm);
 	__vmirror_set_mode(vm);
 	if (done.unsync && !flush)
-		region_map_mark_unsynced(vm->rm, pb->waiter.region);
+		vmirror_mark_write_unsynced(vm, &pb->waiter);
 	spin_unlock_irqrestore(&vm->state_lock, flags);
 
 	/* A failed mirror flush may have lost any write since the last one. */
@@ -1352,8 +1433,12 @@ int vmirror_end_io(struct dm_target *ti, struct bio *bio,
 		*error = BLK_STS_OK;
 
 	if (pb->tracked) {
-		if (region_map_write_end(vm->rm, &pb->waiter))
-			copier_region_ready(vm->copier, pb->waiter.region);
+		unsigned long ready = region_map_write_end(vm->rm, &pb->waiter);
+		unsigned int i;
+
+		/* Each region of the write whose deferred copy may start. */
+		for_each_set_bit(i, &ready, REGION_RANGE_MAX)
+			copier_region_ready(vm->copier, pb->waiter.region + i);
 		/* Pairs with WRITE_ONCE(vm->quiescing) in vmirror_op_split(). */
 		if (unlikely(READ_ONCE(vm->quiescing)))
 			wake_up(&vm->quiesce_wait);

@@ -730,7 +730,11 @@ static int vmirror_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	if (r)
 		return r;
 
-	r = dm_set_target_max_io_len(ti, args.region_size);
+	/*
+	 * DM core splits bios at a few regions (1 MiB with the default
+	 * regions); map trims a write to the regions that go one way at once.
+	 */
+	r = dm_set_target_max_io_len(ti, vmirror_max_io_len(args.region_size));
 	if (r)
 		return r;
 

@@ -139,6 +139,17 @@ static void sync_mode_words(void)
 	CHECK(vmirror_parse_sync_mode(NULL, &async) == -EINVAL);
 }
 
+/* Issue 16: DM core splits at a few regions, 1 MiB at most unless larger. */
+static void max_io_len_spans_regions_up_to_1m(void)
+{
+	CHECK(vmirror_max_io_len(8) == 8 * VMIRROR_MAX_IO_REGIONS);
+	CHECK(vmirror_max_io_len(128) == 2048);
+	CHECK(vmirror_max_io_len(1024) == 2048);
+	CHECK(vmirror_max_io_len(2048) == 2048);
+	CHECK(vmirror_max_io_len(4096) == 4096);
+	CHECK(vmirror_max_io_len(2097152) == 2097152);
+}
+
 int main(void)
 {
 	RUN(minimal_line_gets_defaults);
@@ -146,5 +157,6 @@ int main(void)
 	RUN(bad_lines_are_refused_with_their_message);
 	RUN(priority_and_rate_words);
 	RUN(sync_mode_words);
+	RUN(max_io_len_spans_regions_up_to_1m);
 	HARNESS_EXIT();
 }

@@ -251,9 +251,84 @@ static void cleaning_region_parks_writers(void)
 	intent_destroy(in);
 }
 
+/*
+ * Issue 16: rule W for a write spanning regions.  The prefix of regions
+ * neither clean nor dirtying is offered to the map, which may take less;
+ * the regions it took leave both snapshots; nothing is ever parked.
+ */
+static unsigned int range_take;	/* the map takes at most this many */
+static u64 range_first;
+
+static unsigned int issue_range(void *arg, unsigned int nr)
+{
+	unsigned int i, k = nr < range_take ? nr : range_take;
+
+	for (i = 0; i < k; i++)
+		inflight[range_first + i]++;
+	return k;
+}
+
+static unsigned int write_range(struct vmirror_intent *in, u64 r,
+				unsigned int nr, unsigned int take)
+{
+	range_first = r;
+	range_take = take;
+	return intent_write_begin_range(in, r, nr, issue_range, NULL);
+}
+
+static void range_write_takes_the_prefix_rule_w_allows(void)
+{
+	struct vmirror_intent *in = setup(8, true);
+	struct region_waiter w, p;
+	LIST_HEAD(batch);
+	int i;
+
+	/* Every region clean: nothing taken, nothing parked. */
+	CHECK(write_range(in, 2, 3, 16) == 0);
+	CHECK(list_empty(&in->parked));
+	CHECK(inflight[2] == 0);
+	/* 2 and 3 dirty (hot), 4 clean: the range stops before 4. */
+	dirty(in, &w, 2);
+	end(2);
+	dirty(in, &w, 3);
+	end(3);
+	CHECK(write_range(in, 2, 3, 16) == 2);
+	CHECK(inflight[2] == 1 && inflight[3] == 1 && inflight[4] == 0);
+	CHECK(list_empty(&in->parked));
+	end(2);
+	end(3);
+	/* Written after the cleaner's snapshot: not recorded by its pass. */
+	CHECK(intent_clean_begin(in, true) == 2);
+	CHECK(write_range(in, 2, 2, 1) == 1);	/* the map took one */
+	end(2);
+	CHECK(intent_clean_end(in, true) == 1);
+	CHECK(!clean(in, 2) && clean(in, 3));
+	/* A region dirtying (commit in flight) ends the prefix too. */
+	CHECK(!write(in, &p, 5));
+	CHECK(intent_take_parked(in, &batch) == 1);
+	dirty(in, &w, 6);
+	end(6);
+	inflight[6] = 0;
+	CHECK(write_range(in, 4, 3, 16) == 0);	/* 4 is clean */
+	CHECK(!test_bit(4, in->dirtying));
+	intent_commit_done(in, &batch);
+	CHECK(write_range(in, 5, 2, 16) == 2);
+	end(5);
+	end(6);
+	/* Clipped at the last region. */
+	for (i = NR - 2; i < NR; i++) {
+		dirty(in, &w, i);
+		end(i);
+	}
+	CHECK(write_range(in, NR - 2, 4, 16) == 2);
+	CHECK(write_range(in, NR, 2, 16) == 0);
+	intent_destroy(in);
+}
+
 int main(void)
 {
 	RUN(write_to_clean_region_waits_for_commit);
+	RUN(range_write_takes_the_prefix_rule_w_allows);
 	RUN(unsynced_region_costs_nothing);
 	RUN(cleaner_needs_a_quiet_period);
 	RUN(write_after_snapshot_is_not_cleaned);

@@ -22,7 +22,7 @@ static enum region_write_route write_begin(struct region_map *rm,
  */
 static bool write_end(struct region_map *rm, u64 region)
 {
-	struct region_waiter w = { .region = region, .no_entry = false };
+	struct region_waiter w = { .region = region, .no_entry = 0, .nr = 1 };
 
 	return region_map_write_end(rm, &w);
 }
@@ -263,6 +263,183 @@ static void bad_sizes_are_refused(void)
 }
 
 /*
+ * Issue 16: a write spanning regions.  The map takes the prefix of regions
+ * that go one way at once (all both disks, or all the source alone), each
+ * counted as a write of its own; it stops, untouched, at the first region
+ * that would be held or go another way.  Ends in every region it counts.
+ */
+static unsigned int range_begin(struct region_map *rm, struct region_waiter *w,
+				u64 region, unsigned int nr,
+				enum region_write_route *route)
+{
+	w->region = region;
+	INIT_LIST_HEAD(&w->list);
+	return region_map_write_begin_range(rm, w, nr, route);
+}
+
+static void range_takes_all_regions_that_go_one_way(void)
+{
+	struct region_map *rm = region_map_create(70, true);
+	enum region_write_route route;
+	struct region_waiter w;
+	bool synced;
+
+	/* Regions 62..65: stripes 62, 63, 0, 1; all in sync. */
+	CHECK(range_begin(rm, &w, 62, 4, &route) == 4);
+	CHECK(route == REGION_WRITE_BOTH);
+	CHECK(w.nr == 4 && w.no_entry == 0);
+	CHECK(region_map_writes_in_flight(rm) == 4);
+	CHECK(region_map_nr_entries(rm) == 4);
+	CHECK(!region_map_region_idle(rm, 65, &synced) && synced);
+	CHECK(region_map_region_idle(rm, 66, &synced));
+	CHECK(region_map_write_end(rm, &w) == 0);
+	CHECK(region_map_writes_in_flight(rm) == 0);
+	CHECK(region_map_nr_entries(rm) == 0);
+	CHECK(region_map_region_idle(rm, 65, &synced));
+
+	/* Not copied yet: the source alone, nothing out of sync newly. */
+	region_map_mark_unsynced(rm, 10);
+	region_map_mark_unsynced(rm, 11);
+	CHECK(range_begin(rm, &w, 10, 2, &route) == 2);
+	CHECK(route == REGION_WRITE_SOURCE);
+	CHECK(region_map_write_end(rm, &w) == 0);
+
+	/* The range is clipped at the end of the map and at the cap. */
+	CHECK(range_begin(rm, &w, 68, 4, &route) == 2);
+	CHECK(w.nr == 2);
+	CHECK(region_map_write_end(rm, &w) == 0);
+	CHECK(range_begin(rm, &w, 20, REGION_RANGE_MAX + 4, &route) ==
+	      REGION_RANGE_MAX);
+	CHECK(region_map_writes_in_flight(rm) == REGION_RANGE_MAX);
+	CHECK(region_map_write_end(rm, &w) == 0);
+	CHECK(range_begin(rm, &w, 70, 2, &route) == 0);
+	CHECK(region_map_writes_in_flight(rm) == 0);
+	CHECK(region_map_nr_entries(rm) == 0);
+	region_map_destroy(rm);
+}
+
+static void range_stops_untouched_where_the_route_changes(void)
+{
+	struct region_map *rm = region_map_create(16, true);
+	enum region_write_route route;
+	struct region_waiter w, h;
+	LIST_HEAD(released);
+
+	/* 2 in sync, 3 not copied yet: region 3 is not taken. */
+	region_map_mark_unsynced(rm, 3);
+	CHECK(range_begin(rm, &w, 1, 4, &route) == 2);
+	CHECK(route == REGION_WRITE_BOTH && w.nr == 2);
+	CHECK(region_map_writes_in_flight(rm) == 2);
+	CHECK(region_map_nr_entries(rm) == 2);
+	/* A copy of 3 starts at once: no write of the range is in flight. */
+	CHECK(copy_begin(rm, 3, false) == REGION_COPY_START);
+	CHECK(region_map_write_end(rm, &w) == 0);
+	/* The first region goes to the source alone, the second is held. */
+	CHECK(range_begin(rm, &w, 2, 3, &route) == 1);
+	CHECK(route == REGION_WRITE_BOTH);
+	CHECK(region_map_write_end(rm, &w) == 0);
+	/* The first region would be held: nothing taken, nothing linked. */
+	CHECK(range_begin(rm, &w, 3, 3, &route) == 0);
+	CHECK(list_empty(&w.list) && w.list.next == &w.list);
+	CHECK(region_map_writes_in_flight(rm) == 0);
+	CHECK(write_begin(rm, &h, 3, false) == REGION_WRITE_HELD);
+	copy_end_flushed(rm, 3, true, &released);
+	CHECK(released.next == &h.list && h.list.next == &released);
+	CHECK(region_map_nr_entries(rm) == 0);
+
+	/* Freeze: nothing taken. */
+	region_map_freeze(rm);
+	CHECK(range_begin(rm, &w, 5, 2, &route) == 0);
+	CHECK(region_map_writes_in_flight(rm) == 0);
+	INIT_LIST_HEAD(&released);
+	region_map_thaw(rm, &released);
+	CHECK(list_empty(&released));
+	region_map_destroy(rm);
+}
+
+/*
+ * Track-only and async: regions in sync lose the status region by region;
+ * one not copied yet goes to the source too, so it joins the range.  The
+ * async bound ends a range where the next region would go to both disks.
+ */
+static void range_unsyncs_each_region_it_takes(void)
+{
+	struct region_map *rm = region_map_create(16, true);
+	enum region_write_route route;
+	struct region_waiter w;
+
+	region_map_mark_unsynced(rm, 4);
+	region_map_set_track_only(rm, true);
+	CHECK(range_begin(rm, &w, 4, 3, &route) == 3);
+	CHECK(route == REGION_WRITE_UNSYNCED);
+	CHECK(region_map_nr_synced(rm) == 13);
+	CHECK(region_map_write_end(rm, &w) == 0);
+	/* Nothing in sync left in 4..6: the source alone, nothing unsynced. */
+	CHECK(range_begin(rm, &w, 4, 3, &route) == 3);
+	CHECK(route == REGION_WRITE_SOURCE);
+	CHECK(region_map_write_end(rm, &w) == 0);
+	region_map_set_track_only(rm, false);
+
+	/* Async, bound 5: 3 out of sync now, two more, then both disks. */
+	region_map_set_async(rm, 5);
+	CHECK(range_begin(rm, &w, 8, 4, &route) == 2);
+	CHECK(route == REGION_WRITE_UNSYNCED);
+	CHECK(region_map_nr_synced(rm) == 11);
+	CHECK(region_map_is_synced(rm, 10));
+	CHECK(region_map_write_end(rm, &w) == 0);
+	CHECK(range_begin(rm, &w, 10, 2, &route) == 2);
+	CHECK(route == REGION_WRITE_BOTH);
+	CHECK(region_map_write_end(rm, &w) == 0);
+	CHECK(region_map_nr_synced(rm) == 11);
+	CHECK(region_map_nr_entries(rm) == 0);
+	region_map_destroy(rm);
+}
+
+/* Overflow, a bit per region; deferred copies, a bit per region. */
+static void range_counts_overflow_and_deferred_copies_per_region(void)
+{
+	struct region_map *rm = region_map_create(256, false);
+	enum region_write_route route;
+	struct region_waiter w, x;
+	LIST_HEAD(released);
+
+	/* Region 6 has an entry (a write in flight), 5 and 7 get none. */
+	CHECK(write_begin(rm, &x, 6, false) == REGION_WRITE_SOURCE);
+	fake_alloc_fail = 1;
+	CHECK(range_begin(rm, &w, 5, 3, &route) == 3);
+	fake_alloc_fail = 0;
+	CHECK(w.no_entry == (1U << 0 | 1U << 2));
+	CHECK(region_map_overflowed(rm));
+	CHECK(region_map_writes_in_flight(rm) == 4);
+	CHECK(region_map_nr_entries(rm) == 1);
+	/* 6 is deferred (its writes have entries); 69, stripe of 5, is busy. */
+	CHECK(copy_begin(rm, 69, true) == REGION_COPY_BUSY);
+	CHECK(copy_begin(rm, 6, true) == REGION_COPY_DEFERRED);
+	CHECK(!region_map_write_end(rm, &x));
+	/* The range's end is the last write to 6: its copy starts. */
+	CHECK(region_map_write_end(rm, &w) == 1U << 1);
+	CHECK(!region_map_overflowed(rm));
+	CHECK(region_map_writes_in_flight(rm) == 0);
+	CHECK(copy_begin(rm, 69, true) == REGION_COPY_START);
+	region_map_copy_end(rm, 6, false, gen, 0, &released);
+	region_map_copy_end(rm, 69, false, gen, 0, &released);
+	CHECK(list_empty(&released));
+	CHECK(region_map_nr_entries(rm) == 0);
+
+	/* Copies of 9 and 11 deferred behind one range write of 8..11. */
+	CHECK(range_begin(rm, &w, 8, 4, &route) == 4);
+	CHECK(copy_begin(rm, 9, true) == REGION_COPY_DEFERRED);
+	CHECK(copy_begin(rm, 11, true) == REGION_COPY_DEFERRED);
+	CHECK(region_map_write_end(rm, &w) == (1U << 1 | 1U << 3));
+	region_map_copy_end(rm, 9, true, gen, 0, &released);
+	region_map_copy_end(rm, 11, true, gen, 0, &released);
+	CHECK(region_map_commit(rm, 8, 4, gen, 0, true) == 2);
+	CHECK(region_map_is_synced(rm, 9) && region_map_is_synced(rm, 11));
+	CHECK(region_map_nr_entries(rm) == 0);
+	region_map_destroy(rm);
+}
+
+/*
  * A randomised model of the disks: every host write carries a new value
  * that lands on the disks it was routed to when it completes; a copy
  * reads the source when it starts and writes the mirror's volatile cache
@@ -322,6 +499,38 @@ static void sim_route(struct sim *s, struct sim_write *sw)
 	sw->held = sw->route == REGION_WRITE_HELD;
 }
 
+/*
+ * A write spanning @nr regions, as vmirror_map() routes it: the prefix
+ * the map takes at once, or (none) its first region alone.  The part
+ * past the prefix is a new write, as DM core submits it again.
+ */
+static struct sim_write *sim_free_write(struct sim *s);
+
+static void sim_route_range(struct sim *s, struct sim_write *sw,
+			    unsigned int nr)
+{
+	unsigned int k = region_map_write_begin_range(s->rm, &sw->w, nr,
+						      &sw->route);
+	struct sim_write *rest;
+
+	if (!k) {
+		sim_route(s, sw);
+		k = 1;
+	} else {
+		if (k > nr || sw->w.nr != k ||
+		    sw->route == REGION_WRITE_HELD)
+			s->corrupt = true;
+		sw->held = false;
+	}
+	if (k < nr && (rest = sim_free_write(s))) {
+		rest->used = true;
+		rest->value = sw->value;
+		rest->w.region = sw->w.region + k;
+		INIT_LIST_HEAD(&rest->w.list);
+		sim_route_range(s, rest, nr - k);
+	}
+}
+
 static struct sim_copy *sim_copy_of(struct sim *s, u64 region)
 {
 	int i;
@@ -351,15 +560,23 @@ static void sim_mirror_write(struct sim *s, u64 r, unsigned int value,
 
 static void sim_complete_write(struct sim *s, struct sim_write *sw)
 {
-	u64 r = sw->w.region;
+	unsigned int i, ready;
 
-	s->source[r] = sw->value;
-	if (sw->route == REGION_WRITE_BOTH)
-		sim_mirror_write(s, r, sw->value, true);
+	for (i = 0; i < sw->w.nr; i++) {
+		s->source[sw->w.region + i] = sw->value;
+		if (sw->route == REGION_WRITE_BOTH)
+			sim_mirror_write(s, sw->w.region + i, sw->value, true);
+	}
 	sw->used = false;
-	if (region_map_write_end(s->rm, &sw->w)) {
-		struct sim_copy *c = sim_copy_of(s, r);
+	ready = region_map_write_end(s->rm, &sw->w);
+	if (ready >> sw->w.nr)
+		s->corrupt = true;	/* a region the write does not span */
+	for (i = 0; i < sw->w.nr; i++) {
+		struct sim_copy *c;
 
+		if (!(ready & (1U << i)))
+			continue;
+		c = sim_copy_of(s, sw->w.region + i);
 		if (!c || c->started)
 			s->corrupt = true;	/* ready with no deferred copy */
 		else
@@ -425,22 +642,32 @@ static void sim_complete_flush(struct sim *s, bool ok)
 	s->flush_in_flight = false;
 }
 
-static void sim_new_write(struct sim *s)
+static struct sim_write *sim_free_write(struct sim *s)
 {
 	int i;
 
-	for (i = 0; i < SIM_MAX_OPS; i++) {
-		struct sim_write *sw = &s->writes[i];
+	for (i = 0; i < SIM_MAX_OPS; i++)
+		if (!s->writes[i].used)
+			return &s->writes[i];
+	return NULL;
+}
 
-		if (sw->used)
-			continue;
-		sw->used = true;
-		sw->value = ++s->next_value;
-		sw->w.region = rand() % SIM_REGIONS;
-		INIT_LIST_HEAD(&sw->w.list);
-		sim_route(s, sw);
+/* One region, or (one in two) a range of 2 to 4 within the disk. */
+static void sim_new_write(struct sim *s)
+{
+	struct sim_write *sw = sim_free_write(s);
+	unsigned int nr = rand() % 2 ? 2 + rand() % 3 : 1;
+
+	if (!sw)
 		return;
-	}
+	sw->used = true;
+	sw->value = ++s->next_value;
+	sw->w.region = rand() % (SIM_REGIONS - nr + 1);
+	INIT_LIST_HEAD(&sw->w.list);
+	if (nr == 1)
+		sim_route(s, sw);
+	else
+		sim_route_range(s, sw, nr);
 }
 
 static void sim_new_copy(struct sim *s)
@@ -508,9 +735,14 @@ static void sim_check_in_sync_regions(struct sim *s)
 	bool inflight[SIM_REGIONS] = { false };
 	int i;
 
-	for (i = 0; i < SIM_MAX_OPS; i++)
-		if (s->writes[i].used && !s->writes[i].held)
-			inflight[s->writes[i].w.region] = true;
+	for (i = 0; i < SIM_MAX_OPS; i++) {
+		unsigned int j;
+
+		if (!s->writes[i].used || s->writes[i].held)
+			continue;
+		for (j = 0; j < s->writes[i].w.nr; j++)
+			inflight[s->writes[i].w.region + j] = true;
+	}
 	for (i = 0; i < SIM_REGIONS; i++)
 		if (region_map_is_synced(s->rm, i) && !inflight[i] &&
 		    s->source[i] != s->durable[i])
@@ -1083,6 +1315,10 @@ int main(void)
 	RUN(track_only_is_seen_under_the_region_lock);
 	RUN(track_only_write_uncopies_a_copied_region);
 	RUN(deferred_copy_cancelled);
+	RUN(range_takes_all_regions_that_go_one_way);
+	RUN(range_stops_untouched_where_the_route_changes);
+	RUN(range_unsyncs_each_region_it_takes);
+	RUN(range_counts_overflow_and_deferred_copies_per_region);
 	RUN(randomised_writes_and_copies_keep_disks_equal);
 	RUN(mirror_zero_until_written);
 	RUN(entries_only_for_active_regions);

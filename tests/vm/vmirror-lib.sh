@@ -68,11 +68,13 @@ delay_leg() {
 	dm_mknodes
 }
 
-# make_nullb NAME SIZE_MB  - a memory-backed null_blk device with a 16 MiB
-# volatile write cache (brd has none: the block layer would drop flushes
-# before they reach the target); prints /dev/NAME (null_blk names the disk
-# after its configfs directory).  Loads null_blk and mounts configfs first
-# if need be.
+# make_nullb NAME SIZE_MB [MAX_SECTORS]  - a memory-backed null_blk device
+# with a 16 MiB volatile write cache (brd has none: the block layer would
+# drop flushes before they reach the target); prints /dev/NAME (null_blk
+# names the disk after its configfs directory).  MAX_SECTORS: its largest
+# request (brd's and the default are 127 KiB: a 1 MiB write reaches a
+# target stacked on it in 9 bios).  Loads null_blk and mounts configfs
+# first if need be.
 make_nullb() {
 	local d=/sys/kernel/config/nullb/$1
 	[[ -d /sys/module/null_blk ]] || modprobe null_blk nr_devices=0 >&2
@@ -81,6 +83,7 @@ make_nullb() {
 	echo "$2" >"$d/size"
 	echo 1 >"$d/memory_backed"
 	echo 16 >"$d/cache_size"
+	[[ -z ${3:-} ]] || echo "$3" >"$d/max_sectors"
 	echo 1 >"$d/power"
 	echo "/dev/$1"
 }

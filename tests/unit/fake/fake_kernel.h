@@ -39,6 +39,10 @@ typedef u64 sector_t;
 #define container_of(ptr, type, member) \
 	((type *)((char *)(ptr) - offsetof(type, member)))
 #define min_t(t, a, b) ((t)(a) < (t)(b) ? (t)(a) : (t)(b))
+#define min(a, b) ((a) < (b) ? (a) : (b))
+#ifndef static_assert
+#define static_assert(expr, ...) _Static_assert(expr, #expr)
+#endif
 #define GFP_KERNEL 0
 #define GFP_NOIO 0
 #define GFP_NOWAIT 1
