@@ -39,6 +39,7 @@ typedef u64 sector_t;
 #define container_of(ptr, type, member) \
 	((type *)((char *)(ptr) - offsetof(type, member)))
 #define min_t(t, a, b) ((t)(a) < (t)(b) ? (t)(a) : (t)(b))
+#define DIV_ROUND_UP_ULL(n, d) (((n) + (d) - 1) / (d))
 #define GFP_KERNEL 0
 #define GFP_NOIO 0
 #define GFP_NOWAIT 1
@@ -188,6 +189,26 @@ static inline void bitmap_fill(unsigned long *dst, unsigned long nbits)
 
 	for (i = 0; i < nbits; i++)
 		set_bit(i, dst);
+}
+
+static inline void bitmap_zero(unsigned long *dst, unsigned long nbits)
+{
+	memset(dst, 0, BITS_TO_LONGS(nbits) * sizeof(unsigned long));
+}
+
+static inline void bitmap_copy(unsigned long *dst, const unsigned long *src,
+			       unsigned long nbits)
+{
+	memcpy(dst, src, BITS_TO_LONGS(nbits) * sizeof(unsigned long));
+}
+
+static inline void bitmap_or(unsigned long *dst, const unsigned long *a,
+			     const unsigned long *b, unsigned long nbits)
+{
+	unsigned long i;
+
+	for (i = 0; i < BITS_TO_LONGS(nbits); i++)
+		dst[i] = a[i] | b[i];
 }
 
 /* Lists */
