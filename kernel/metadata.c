@@ -156,6 +156,9 @@ int vmirror_md_format(struct vmirror_md *md, bool nosync, u64 now_ns,
 	if (r)
 		return r;
 	vmirror_md_drop_words(md);
+	/* Never read again (commits write whole blocks): out of the cache. */
+	dm_bufio_forget_buffers(md->bufio, vmirror_md_bm_block(0),
+				md->nr_blocks);
 	/* The superblock last: a device with none is still "zeroes". */
 	r = vmirror_md_write_block(md, 0, vmirror_md_fill_sb, 0);
 	if (!r)
@@ -322,6 +325,21 @@ void vmirror_md_get_bits(struct vmirror_md *md, unsigned long *dst)
 	vmirror_md_drop_words(md);
 }
 
+/*
+ * The blocks of @blocks are on disk: out of the cache.  A commit writes a
+ * whole block (dm_bufio_new()) and nothing reads one after the open, so
+ * keeping them would only hold up to a bitmap's worth of memory.
+ */
+static void vmirror_md_forget_bitmap(struct vmirror_md *md,
+				     const unsigned long *blocks)
+{
+	u64 i;
+
+	for (i = find_first_bit(blocks, md->nr_blocks); i < md->nr_blocks;
+	     i = find_next_bit(blocks, md->nr_blocks, i + 1))
+		dm_bufio_forget(md->bufio, vmirror_md_bm_block(i));
+}
+
 /* Write the bitmap blocks of @blocks, from @synced. */
 static int vmirror_md_write_bitmap(struct vmirror_md *md,
 				   const unsigned long *synced,
@@ -391,6 +409,7 @@ int vmirror_md_commit(struct vmirror_md *md, const struct vmirror_md_state *st,
 		r = vmirror_md_sync(md);
 	if (r)
 		goto out_failed;
+	vmirror_md_forget_bitmap(md, blocks);
 	/*
 	 * Not while only one copy is valid (after the format, which writes
 	 * copy A only, or a load that fell back): the next write restores
