@@ -19,10 +19,41 @@
  *      (intent_write_begin() clears the snapshot bit), and only after a
  *      flush of both legs issued after the snapshot has completed.
  *
- * Two snapshots exist, each with its own bitmap: the cleaner's (@cand,
- * hot regions) and the copier's (@ccand, the regions of a batch about to
- * be flushed), so that one never records a region the other's flush does
- * not cover.
+ * Two snapshots exist: the cleaner's (CAND, hot regions) and the
+ * copier's (CCAND, the regions of a batch about to be flushed), so that
+ * one never records a region the other's flush does not cover.
+ *
+ * Memory (Documentation/vmirror.rst, "Regions"): @clean is the only
+ * bitmap over every region (1 bit per region).  Hot, dirtying and the two
+ * snapshots are sparse: flags of a &struct intent_entry, in a hash of
+ * fixed size, for the regions that have one of them; an entry is freed
+ * when its last flag goes.  They are bounded: HOT by twice @max_hot (the
+ * cap for new writes, and as much again for copied regions left to the
+ * cleaner; beyond, a region is cleared without becoming hot, below),
+ * CAND by HOT,
+ * DIRTYING by the regions of the one commit in flight, CCAND by the
+ * copier's batch.  Entries come from a mempool with GFP_NOWAIT (the
+ * spinlock is irq-safe); intent_write_begin() never allocates.  If none
+ * is to be had, the answer is always the conservative one:
+ *
+ *   DIRTYING  intent_take_parked() clears the region anyway and sets
+ *             @untracked_commit: until that commit is durable (or has
+ *             failed), every host write parks (rule W for all regions).
+ *   HOT       the region is cleared but not hot: "untracked".  The
+ *             cleaner never records it in sync again (only a later copy
+ *             does), so it is copied again after a crash or a restart.
+ *             Never data: b(R) = 0 is always safe.  Counted in
+ *             @nr_untracked.
+ *   CCAND     the region is not in the copier's snapshot: not recorded
+ *             by this batch (it becomes hot, or untracked, as above).
+ *
+ * The same holds when the hot set is full without a cap (uncapped modes,
+ * intent_set_capped()): a region cleared beyond twice @max_hot hot ones
+ * is untracked, so memory stays bounded whatever the host writes.
+ *
+ * A commit writes only the metadata blocks whose bits changed: @changed
+ * has one bit per block of @blk_bits regions, set under @lock with every
+ * change of @clean; intent_take_changed() hands them to the commit.
  *
  * Lock order: vmirror->md_lock -> intent->lock -> region map stripe locks
  * (the @idle callback and the caller's region_map_write_begin() take
@@ -33,6 +64,7 @@
 #define DM_VMIRROR_INTENT_H
 
 #include <linux/list.h>
+#include <linux/mempool.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 
@@ -57,23 +89,34 @@
  */
 typedef bool (*intent_idle_fn)(void *ctx, u64 region, bool *synced);
 
+/* Hash buckets of struct intent_entry (32 KiB of heads on 64-bit). */
+#define INTENT_HASH_BITS	12
+#define INTENT_HASH_BUCKETS	BIT(INTENT_HASH_BITS)
+
 /**
  * struct vmirror_intent - the write-intent state of one association
  * @lock: protects everything below
  * @nr_regions: regions of the association
  * @max_hot: the hot cap (VMIRROR_HOT_MAX, smaller in tests)
- * @nr_hot: bits set in @hot
+ * @nr_hot: regions with INTENT_HOT
+ * @nr_entries: entries in @hash
+ * @nr_untracked: regions cleared without an entry (or beyond the hot cap
+ *	while uncapped): never recorded in sync by the cleaner (intent.h)
+ * @blk_bits: regions per metadata bitmap block
+ * @nr_blocks: metadata bitmap blocks
  * @clean: b(R) as the next commit records it: set only under rule C,
  *	cleared by intent_take_parked(); both under @lock only (not
  *	vmirror->md_lock), while a commit may be reading it (intent_bits())
- * @dirtying: a write waits for clean(R) to be durably clear, or a commit
- *	clearing it is in flight
- * @hot: clean(R) is clear because of writes: the cleaner's work
- * @cand: the cleaner's snapshot (cleared by every write to the region)
- * @ccand: the copier's snapshot (likewise)
+ * @changed: blocks of @clean changed since intent_take_changed()
+ * @committing: the blocks intent_take_changed() handed out
+ * @hash: &struct intent_entry of the regions hot, dirtying or in a
+ *	snapshot
+ * @entries: their mempool
  * @parked: writes waiting for a commit (&struct region_waiter)
  * @want_clean: writes wait for the hot count to drop below the cap
  * @capped: the cap applies (only while the cleaner can record regions)
+ * @untracked_commit: the commit in flight clears a region that has no
+ *	entry (so no INTENT_DIRTYING): every write parks until it is done
  * @idle: the region test, see intent_idle_fn
  * @ctx: its argument
  */
@@ -82,14 +125,19 @@ struct vmirror_intent {
 	u64 nr_regions;
 	u64 max_hot;
 	u64 nr_hot;
+	u64 nr_entries;
+	u64 nr_untracked;
+	u64 blk_bits;
+	u64 nr_blocks;
 	unsigned long *clean;
-	unsigned long *dirtying;
-	unsigned long *hot;
-	unsigned long *cand;
-	unsigned long *ccand;
+	unsigned long *changed;
+	unsigned long *committing;
+	struct hlist_head *hash;
+	mempool_t *entries;
 	struct list_head parked;
 	bool want_clean;
 	bool capped;
+	bool untracked_commit;
 	intent_idle_fn idle;
 	void *ctx;
 };
@@ -98,13 +146,17 @@ struct vmirror_intent {
  * intent_create() - allocate the bookkeeping, no region recorded in sync
  * @nr_regions: regions
  * @max_hot: the hot cap
+ * @blk_bits: regions per metadata bitmap block (a multiple of
+ *	BITS_PER_LONG): what intent_take_changed() counts in
  * @idle: the region test
  * @ctx: its argument
  *
+ * Context: may sleep.
  * Return: the object, or NULL.
  */
 struct vmirror_intent *intent_create(u64 nr_regions, u64 max_hot,
-				     intent_idle_fn idle, void *ctx);
+				     u64 blk_bits, intent_idle_fn idle,
+				     void *ctx);
 
 /**
  * intent_destroy() - free it
@@ -122,11 +174,16 @@ void intent_set_idle(struct vmirror_intent *in, intent_idle_fn idle,
 		     void *ctx);
 
 /**
- * intent_load() - the regions recorded in sync, as read from disk
+ * intent_load() - the regions recorded in sync
  * @in: the object, before any write
  * @bits: bit set: b(R) = 1; NULL: every region
+ * @on_disk: the metadata device holds exactly @bits; false: every block
+ *	is written by the next commit
+ *
+ * Context: may sleep.
  */
-void intent_load(struct vmirror_intent *in, const unsigned long *bits);
+void intent_load(struct vmirror_intent *in, const unsigned long *bits,
+		 bool on_disk);
 
 /**
  * intent_bits() - what a commit records
@@ -141,6 +198,28 @@ void intent_load(struct vmirror_intent *in, const unsigned long *bits);
  * Return: the @clean bitmap.
  */
 const unsigned long *intent_bits(const struct vmirror_intent *in);
+
+/**
+ * intent_take_changed() - the blocks a commit must write
+ * @in: the object
+ *
+ * Called by the committer (one at a time: vmirror->md_lock) before it
+ * reads intent_bits(): a bit changed after this marks its block for the
+ * next commit, so no change is ever missed.  End with
+ * intent_changed_done().
+ *
+ * Return: a bitmap of @in->nr_blocks bits, valid until
+ * intent_changed_done().
+ */
+const unsigned long *intent_take_changed(struct vmirror_intent *in);
+
+/**
+ * intent_changed_done() - the commit after intent_take_changed() ended
+ * @in: the object
+ * @written: the blocks it was handed are on disk; false: they are
+ *	written by the next commit
+ */
+void intent_changed_done(struct vmirror_intent *in, bool written);
 
 /**
  * typedef intent_issue_fn - count a write in flight
@@ -199,10 +278,12 @@ unsigned int intent_write_begin_range(struct vmirror_intent *in, u64 region,
  * @in: the object
  * @batch: filled with the writes to re-issue once the commit is durable
  *
- * Clears clean(R) of their regions (which become hot), up to the hot cap;
- * writes beyond it stay parked and @in->want_clean is set.  Regions found
- * hot but no longer in sync leave the hot set first (the copy records
- * them).
+ * Clears clean(R) of their regions (which become hot and dirtying), up
+ * to the hot cap; writes beyond it stay parked and @in->want_clean is set.
+ * Regions found hot but no longer in sync leave the hot set first (the
+ * copy records them).  Uncapped, or without an entry, a region is cleared
+ * anyway, untracked (see the top of this file).  One batch at a time:
+ * intent_commit_done() or intent_commit_failed() ends it.
  *
  * Return: the number of regions whose bit was cleared: 0 means no commit
  * is needed before @batch may go.
@@ -234,12 +315,35 @@ void intent_commit_done(struct vmirror_intent *in, struct list_head *batch);
 bool intent_has_parked(struct vmirror_intent *in);
 
 /**
+ * intent_commit_failed() - the commit after intent_take_parked() failed
+ * @in: the object
+ * @batch: the writes it was to admit (they fail)
+ *
+ * The regions that commit was to clear (&struct region_waiter.cleared)
+ * may be recorded in sync on disk or not: clean(R) is set again, so every
+ * later write to them parks, and fails while no commit can succeed (a
+ * metadata failure is for the life of the handle).  The other writes of
+ * the batch waited behind a commit of their region already durable: their
+ * regions stay recorded not in sync, and writes to them go on.
+ */
+void intent_commit_failed(struct vmirror_intent *in, struct list_head *batch);
+
+/**
  * intent_nr_hot() - regions hot now
  * @in: the object
  *
  * Return: the count.
  */
 u64 intent_nr_hot(struct vmirror_intent *in);
+
+/**
+ * intent_nr_untracked() - regions cleared without being tracked as hot
+ * @in: the object
+ *
+ * Return: the count since intent_create() (each is copied again after a
+ * restart, see the top of this file).
+ */
+u64 intent_nr_untracked(struct vmirror_intent *in);
 
 /**
  * intent_clean_begin() - the start of a cleaner pass

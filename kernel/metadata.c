@@ -27,7 +27,9 @@ struct vmirror_md {
 	struct block_device *bdev;	/* for the log */
 	struct vmirror_md_sb sb;	/* the last committed superblock */
 	u64 nr_blocks;			/* bitmap blocks */
-	u64 *words;			/* the bitmap as on disk, block order */
+	u64 *words;			/* the bitmap read at open, until
+					 * vmirror_md_get_bits() or the format
+					 */
 	u64 *tmp;			/* one block's words */
 	u64 bad_blocks;
 	bool one_sb;			/* the other copy is zeroes or corrupt */
@@ -75,6 +77,19 @@ static void vmirror_md_fill_bm(struct vmirror_md *md, u64 index, void *data)
 {
 	vmirror_md_bm_encode(index, md->words + index * VMIRROR_MD_BM_WORDS,
 			     data);
+}
+
+/* A block of the bitmap being committed: its words are in md->tmp. */
+static void vmirror_md_fill_tmp(struct vmirror_md *md, u64 index, void *data)
+{
+	vmirror_md_bm_encode(index, md->tmp, data);
+}
+
+/* Nothing reads the bitmap of the open any more: free it. */
+static void vmirror_md_drop_words(struct vmirror_md *md)
+{
+	kvfree(md->words);
+	md->words = NULL;
 }
 
 /* Write the dirty blocks and wait: dm-bufio ends this with one flush. */
@@ -140,6 +155,10 @@ int vmirror_md_format(struct vmirror_md *md, bool nosync, u64 now_ns,
 	r = vmirror_md_sync(md);
 	if (r)
 		return r;
+	vmirror_md_drop_words(md);
+	/* Never read again (commits write whole blocks): out of the cache. */
+	dm_bufio_forget_buffers(md->bufio, vmirror_md_bm_block(0),
+				md->nr_blocks);
 	/* The superblock last: a device with none is still "zeroes". */
 	r = vmirror_md_write_block(md, 0, vmirror_md_fill_sb, 0);
 	if (!r)
@@ -300,32 +319,45 @@ u64 vmirror_md_bad_blocks(const struct vmirror_md *md)
 	return md->bad_blocks;
 }
 
-void vmirror_md_get_bits(const struct vmirror_md *md, unsigned long *dst)
+void vmirror_md_get_bits(struct vmirror_md *md, unsigned long *dst)
 {
 	bitmap_from_arr64(dst, md->words, md->sb.geo.nr_regions);
+	vmirror_md_drop_words(md);
 }
 
-/* Write the bitmap blocks that differ from @synced. */
-static int vmirror_md_write_bitmap(struct vmirror_md *md,
-				   const unsigned long *synced)
+/*
+ * The blocks of @blocks are on disk: out of the cache.  A commit writes a
+ * whole block (dm_bufio_new()) and nothing reads one after the open, so
+ * keeping them would only hold up to a bitmap's worth of memory.
+ */
+static void vmirror_md_forget_bitmap(struct vmirror_md *md,
+				     const unsigned long *blocks)
 {
-	u64 *words;
+	u64 i;
+
+	for (i = find_first_bit(blocks, md->nr_blocks); i < md->nr_blocks;
+	     i = find_next_bit(blocks, md->nr_blocks, i + 1))
+		dm_bufio_forget(md->bufio, vmirror_md_bm_block(i));
+}
+
+/* Write the bitmap blocks of @blocks, from @synced. */
+static int vmirror_md_write_bitmap(struct vmirror_md *md,
+				   const unsigned long *synced,
+				   const unsigned long *blocks)
+{
 	u64 i;
 	int r;
 
-	for (i = 0; i < md->nr_blocks; i++) {
+	for (i = find_first_bit(blocks, md->nr_blocks); i < md->nr_blocks;
+	     i = find_next_bit(blocks, md->nr_blocks, i + 1)) {
 		unsigned int nbits = vmirror_md_block_bits(md, i);
 
 		memset(md->tmp, 0, VMIRROR_MD_BM_WORDS * sizeof(u64));
 		/* VMIRROR_MD_BM_BITS is a multiple of the bits of a long. */
 		bitmap_to_arr64(md->tmp, synced +
 				i * (VMIRROR_MD_BM_BITS / BITS_PER_LONG), nbits);
-		words = md->words + i * VMIRROR_MD_BM_WORDS;
-		if (!memcmp(words, md->tmp, VMIRROR_MD_BM_WORDS * sizeof(u64)))
-			continue;
-		memcpy(words, md->tmp, VMIRROR_MD_BM_WORDS * sizeof(u64));
 		r = vmirror_md_write_block(md, vmirror_md_bm_block(i),
-					   vmirror_md_fill_bm, i);
+					   vmirror_md_fill_tmp, i);
 		if (r)
 			return r;
 		cond_resched();
@@ -357,7 +389,7 @@ static bool vmirror_md_state_differs(const struct vmirror_md_sb *sb,
 }
 
 int vmirror_md_commit(struct vmirror_md *md, const struct vmirror_md_state *st,
-		      const unsigned long *synced)
+		      const unsigned long *synced, const unsigned long *blocks)
 {
 	bool critical;
 	int r;
@@ -372,11 +404,12 @@ int vmirror_md_commit(struct vmirror_md *md, const struct vmirror_md_state *st,
 	 * as "not in sync"), so a commit that changes bits only (rule W, the
 	 * cleaner) writes no superblock: one write and one flush.
 	 */
-	r = vmirror_md_write_bitmap(md, synced);
+	r = vmirror_md_write_bitmap(md, synced, blocks);
 	if (!r)
 		r = vmirror_md_sync(md);
 	if (r)
 		goto out_failed;
+	vmirror_md_forget_bitmap(md, blocks);
 	/*
 	 * Not while only one copy is valid (after the format, which writes
 	 * copy A only, or a load that fell back): the next write restores

@@ -88,10 +88,11 @@ u64 vmirror_md_bad_blocks(const struct vmirror_md *md);
 
 /**
  * vmirror_md_get_bits() - the in-sync bitmap as read at open
- * @md: the handle
+ * @md: the handle, not formatted; once only: the handle keeps no copy of
+ *	the bitmap after this (nor after vmirror_md_format())
  * @dst: bitmap of the association's number of regions, overwritten
  */
-void vmirror_md_get_bits(const struct vmirror_md *md, unsigned long *dst);
+void vmirror_md_get_bits(struct vmirror_md *md, unsigned long *dst);
 
 /**
  * vmirror_md_commit() - make a state and a bitmap durable
@@ -100,8 +101,10 @@ void vmirror_md_get_bits(const struct vmirror_md *md, unsigned long *dst);
  * @synced: the bitmap to record (b(R), intent.h); bits may be set or
  *	cleared while it is read (intent.h, intent_bits(), says why either
  *	is safe)
+ * @blocks: the bitmap blocks to write (one bit per block): those whose
+ *	bits changed since the last commit (intent_take_changed())
  *
- * Bitmap blocks that changed are written and flushed first (one flush).
+ * The bitmap blocks of @blocks are written and flushed first (one flush).
  * If @st differs from the last superblock (or only one copy is valid:
  * after the format, or a load that fell back), the next superblock copy
  * follows (one flush); a new copy_state
@@ -114,7 +117,7 @@ void vmirror_md_get_bits(const struct vmirror_md *md, unsigned long *dst);
  * Return: 0 or -EIO.
  */
 int vmirror_md_commit(struct vmirror_md *md, const struct vmirror_md_state *st,
-		      const unsigned long *synced);
+		      const unsigned long *synced, const unsigned long *blocks);
 
 /**
  * vmirror_md_detach() - mark the device detached from its association

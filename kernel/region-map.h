@@ -46,6 +46,8 @@ struct region_map;
  * @nr: set by the same: the regions the write spans from @region, 1 to
  *	REGION_RANGE_MAX.  A write of more than one region is never held nor
  *	linked anywhere (it is routed at once or not at all).
+ * @cleared: set by intent_take_parked() (metadata_dev): the commit the
+ *	write waits for clears its region's bit (intent.h)
  *
  * Embedded in the caller's per-write data; the map only links it and sets
  * @no_entry and @nr, which it reads back in region_map_write_end().
@@ -55,6 +57,7 @@ struct region_waiter {
 	u64 region;
 	u16 no_entry;
 	u8 nr;
+	bool cleared;
 };
 
 /**

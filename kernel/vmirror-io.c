@@ -138,12 +138,18 @@ static void vmirror_md_failed(struct vmirror *vm)
 static int __vmirror_commit(struct vmirror *vm, const struct vmirror_state *st)
 {
 	struct vmirror_md_state ms;
+	const unsigned long *blocks;
+	int r;
 
 	lockdep_assert_held(&vm->md_lock);
 	spin_lock_irq(&vm->state_lock);
 	vmirror_md_state(vm, st ?: &vm->state, &ms);
 	spin_unlock_irq(&vm->state_lock);
-	return vmirror_md_commit(vm->md, &ms, intent_bits(vm->intent));
+	/* The blocks changed so far, before their bits are read. */
+	blocks = intent_take_changed(vm->intent);
+	r = vmirror_md_commit(vm->md, &ms, intent_bits(vm->intent), blocks);
+	intent_changed_done(vm->intent, !r);
+	return r;
 }
 
 int vmirror_commit(struct vmirror *vm, const struct vmirror_state *st)
@@ -172,11 +178,12 @@ static bool vmirror_region_idle(void *ctx, u64 region, bool *synced)
 int vmirror_intent_init(struct vmirror *vm, const unsigned long *bits)
 {
 	vm->intent = intent_create(region_map_nr_regions(vm->rm),
-				   VMIRROR_HOT_MAX, vmirror_region_idle, vm);
+				   VMIRROR_HOT_MAX, VMIRROR_MD_BM_BITS,
+				   vmirror_region_idle, vm);
 	if (!vm->intent)
 		return -ENOMEM;
 	if (bits)
-		intent_load(vm->intent, bits);
+		intent_load(vm->intent, bits, true);
 	return 0;
 }
 
@@ -200,8 +207,8 @@ int vmirror_intent_from_map(struct vmirror *vm)
 		if (!(r % 4096))
 			cond_resched();
 	}
-	/* A failed flush: nothing is recorded in sync. */
-	intent_load(vm->intent, bits);
+	/* A failed flush: nothing is recorded in sync.  Every block is new. */
+	intent_load(vm->intent, bits, false);
 	kvfree(bits);
 	return 0;
 }
@@ -365,6 +372,8 @@ static void vmirror_md_work(struct work_struct *ws)
 	if (!list_empty(&batch)) {
 		if (!r)
 			intent_commit_done(in, &batch);
+		else
+			intent_commit_failed(in, &batch);
 		vmirror_unpark(vm, &batch, r != 0);
 	}
 	if (!in)

@@ -793,7 +793,7 @@ static int vmirror_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 			goto out_destroy_core;
 		}
 		if (args.nosync)
-			intent_load(vm->intent, NULL);
+			intent_load(vm->intent, NULL, true);
 		vm->format_pending = true;
 	}
 

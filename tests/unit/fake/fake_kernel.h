@@ -43,6 +43,13 @@ typedef u64 sector_t;
 #ifndef static_assert
 #define static_assert(expr, ...) _Static_assert(expr, #expr)
 #endif
+#define DIV_ROUND_UP_ULL(n, d) (((n) + (d) - 1) / (d))
+#define div_u64(n, d) ((uint64_t)(n) / (d))
+/* The kernel's hash_64() (GOLDEN_RATIO_64, the generic version) */
+static inline uint32_t hash_64(uint64_t val, unsigned int bits)
+{
+	return (uint32_t)((val * 0x61C8864680B583EBull) >> (64 - bits));
+}
 #define GFP_KERNEL 0
 #define GFP_NOIO 0
 #define GFP_NOWAIT 1
@@ -192,6 +199,26 @@ static inline void bitmap_fill(unsigned long *dst, unsigned long nbits)
 
 	for (i = 0; i < nbits; i++)
 		set_bit(i, dst);
+}
+
+static inline void bitmap_zero(unsigned long *dst, unsigned long nbits)
+{
+	memset(dst, 0, BITS_TO_LONGS(nbits) * sizeof(unsigned long));
+}
+
+static inline void bitmap_copy(unsigned long *dst, const unsigned long *src,
+			       unsigned long nbits)
+{
+	memcpy(dst, src, BITS_TO_LONGS(nbits) * sizeof(unsigned long));
+}
+
+static inline void bitmap_or(unsigned long *dst, const unsigned long *a,
+			     const unsigned long *b, unsigned long nbits)
+{
+	unsigned long i;
+
+	for (i = 0; i < BITS_TO_LONGS(nbits); i++)
+		dst[i] = a[i] | b[i];
 }
 
 /* Lists */
