@@ -128,9 +128,18 @@ mirror_error() {
 	echo "== the mirror fails mid-run under 1 MiB writes"
 	fio_big err-a 3 &
 	fpid=$!
-	sleep 2
+	sleep 1
 	dm_reload mir_d "0 $SZ flakey $MIR 0 0 60 1 error_writes"
+	if kill -0 "$fpid" 2>/dev/null; then
+		echo "   the mirror fails writes while fio runs"
+	else
+		echo "   fio ended before the mirror failed (a fast host)"
+	fi
 	wait "$fpid" || die "fio failed with the mirror failing"
+	# Whatever the timing, 1 MiB writes reach the failing mirror: the
+	# host sees no error, the pair breaks.
+	dd if=/dev/urandom of="$DEV" bs=1M count=4 seek=60 oflag=direct status=none ||
+		die "a 1 MiB write failed with the mirror failing"
 	echo "   $(dmsetup status vm)"
 	[[ $(vmirror_field vm 1) == broken ]] || die "not broken: $(dmsetup status vm)"
 	[[ $(vmirror_field vm 9) == 0 ]] || die "source errors: $(dmsetup status vm)"
