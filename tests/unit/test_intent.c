@@ -599,6 +599,30 @@ static void model_write(struct vmirror_intent *in, struct mwrite *m, u64 r)
 		   2 : 1;
 }
 
+/*
+ * Rule W, step 2, as vmirror_md_work(): the batch's commit is durable (or
+ * has failed), its writes are admitted again (or fail).
+ */
+static void model_settle(struct vmirror_intent *in, struct list_head *batch,
+			 bool md_failed)
+{
+	struct region_waiter *w, *tmp;
+
+	if (md_failed)
+		intent_commit_failed(in, batch);
+	else
+		intent_commit_done(in, batch);
+	list_for_each_entry_safe(w, tmp, batch, list) {
+		struct mwrite *m = container_of(w, struct mwrite, w);
+
+		list_del_init(&w->list);
+		if (md_failed)
+			m->state = 0;
+		else
+			model_write(in, m, w->region);
+	}
+}
+
 static void model_end(struct mwrite *m)
 {
 	u64 r = m->w.region;
@@ -628,7 +652,6 @@ static void randomised_model_keeps_rules(void)
 {
 	static struct mwrite mw[MW];
 	struct vmirror_intent *in;
-	struct region_waiter *w, *tmp;
 	LIST_HEAD(batch);
 	bool batch_open = false, clean_open = false;
 	u64 copy_r = 0, copy_n = 0;
@@ -676,19 +699,7 @@ static void randomised_model_keeps_rules(void)
 				if (!batch_open)
 					break;
 				model_commit(in, rand() % 50 == 0);
-				if (md_failed)
-					intent_commit_failed(in, &batch);
-				else
-					intent_commit_done(in, &batch);
-				list_for_each_entry_safe(w, tmp, &batch, list) {
-					struct mwrite *m = container_of(w, struct mwrite, w);
-
-					list_del_init(&w->list);
-					if (md_failed)
-						m->state = 0;
-					else
-						model_write(in, m, w->region);
-				}
+				model_settle(in, &batch, md_failed);
 				batch_open = false;
 				break;
 			case 7:	/* the cleaner: a pass starts */
@@ -751,19 +762,7 @@ static void randomised_model_keeps_rules(void)
 				intent_take_parked(in, &batch);
 			}
 			model_commit(in, false);
-			if (md_failed)
-				intent_commit_failed(in, &batch);
-			else
-				intent_commit_done(in, &batch);
-			list_for_each_entry_safe(w, tmp, &batch, list) {
-				struct mwrite *m = container_of(w, struct mwrite, w);
-
-				list_del_init(&w->list);
-				if (md_failed)
-					m->state = 0;
-				else
-					model_write(in, m, w->region);
-			}
+			model_settle(in, &batch, md_failed);
 			batch_open = false;
 			if (!md_failed && intent_clean_begin(in, true)) {
 				model_flush_end(model_flush());
