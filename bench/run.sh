@@ -60,7 +60,7 @@ export BENCH_QUICK BENCH_RUNS BENCH_RUNTIME BENCH_NUMJOBS BENCH_COPY_MB BENCH_BA
 	echo "host_kernel=$(uname -r)"
 	echo "host_cpus=$(nproc)"
 	echo "host_cpu_model=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
-	echo "accel=$([[ -w /dev/kvm ]] && echo kvm || echo tcg)"
+	echo "accel=${VM_ACCEL:-tcg}"
 	echo "vm_mem_mb=$MEM"
 	echo "git=$(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown)"
 	echo "module_sha256=$(sha256sum "$ROOT/kernel/dm-vmirror.ko" | cut -c1-16)"
