@@ -981,7 +981,10 @@ static void vmirror_discard_both(struct vmirror *vm, struct bio *bio)
 	}
 }
 
-/* A write rule W lets go, counted in flight under the intent lock. */
+/*
+ * A write rule W lets go (one region, or the regions of a range), counted
+ * in flight under the intent lock.
+ */
 struct vmirror_issue {
 	struct region_map *rm;
 	struct region_waiter *w;
@@ -993,6 +996,46 @@ static void vmirror_issue(void *arg)
 	struct vmirror_issue *is = arg;
 
 	is->route = region_map_write_begin(is->rm, is->w);
+}
+
+static unsigned int vmirror_issue_range(void *arg, unsigned int nr)
+{
+	struct vmirror_issue *is = arg;
+
+	return region_map_write_begin_range(is->rm, is->w, nr, &is->route);
+}
+
+/*
+ * The tail of every write counted in flight, of one region or of a range:
+ * held (a copy or a split owns the region: it maps the write later), to
+ * both disks, or to the source alone (its regions not yet copied, or the
+ * mirror gone).
+ */
+static int vmirror_map_routed(struct vmirror *vm, struct bio *bio,
+			      sector_t offset, enum region_write_route route)
+{
+	struct vmirror_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
+
+	switch (route) {
+	case REGION_WRITE_HELD:
+		return DM_MAPIO_SUBMITTED;
+	case REGION_WRITE_BOTH:
+		pb->tracked = true;
+		if (pb->discard && bio_op(bio) == REQ_OP_DISCARD)
+			vmirror_discard_both(vm, bio);
+		vmirror_clone_to_mirror(vm, bio, offset);
+		break;
+	case REGION_WRITE_UNSYNCED:
+		/* percent_synced may have dropped; async: a lag to carry. */
+		vmirror_note_percent(vm);
+		copier_kick(vm->copier);
+		fallthrough;
+	case REGION_WRITE_SOURCE:
+		pb->tracked = true;
+		break;
+	}
+	vmirror_remap(bio, vm->source, vm->source_start, offset);
+	return DM_MAPIO_REMAPPED;
 }
 
 static int vmirror_map_write(struct vmirror *vm, struct bio *bio)
@@ -1020,45 +1063,11 @@ static int vmirror_map_write(struct vmirror *vm, struct bio *bio)
 	} else {
 		vmirror_issue(&is);
 	}
-
-	switch (is.route) {
-	case REGION_WRITE_HELD:
-		return DM_MAPIO_SUBMITTED;
-	case REGION_WRITE_BOTH:
-		pb->tracked = true;
-		if (pb->discard && bio_op(bio) == REQ_OP_DISCARD)
-			vmirror_discard_both(vm, bio);
-		vmirror_clone_to_mirror(vm, bio, offset);
-		break;
-	case REGION_WRITE_UNSYNCED:
-		/* percent_synced may have dropped; async: a lag to carry. */
-		vmirror_note_percent(vm);
-		copier_kick(vm->copier);
-		fallthrough;
-	case REGION_WRITE_SOURCE:
-		pb->tracked = true;
-		break;
-	}
-	vmirror_remap(bio, vm->source, vm->source_start, offset);
-	return DM_MAPIO_REMAPPED;
+	return vmirror_map_routed(vm, bio, offset, is.route);
 }
 
 /* A write spans no more regions than its waiter has bits for. */
 static_assert(VMIRROR_MAX_IO_REGIONS <= REGION_RANGE_MAX);
-
-/* A write of several regions rule W lets go, counted under the intent lock. */
-struct vmirror_issue_range {
-	struct region_map *rm;
-	struct region_waiter *w;
-	enum region_write_route route;
-};
-
-static unsigned int vmirror_issue_range(void *arg, unsigned int nr)
-{
-	struct vmirror_issue_range *is = arg;
-
-	return region_map_write_begin_range(is->rm, is->w, nr, &is->route);
-}
 
 /*
  * A plain write spanning regions (Documentation/vmirror.rst, "Regions"):
@@ -1076,7 +1085,7 @@ static bool vmirror_map_range(struct vmirror *vm, struct bio *bio,
 {
 	struct vmirror_bio *pb = dm_per_bio_data(bio, sizeof(*pb));
 	sector_t region_sectors = vmirror_region_sectors(vm);
-	struct vmirror_issue_range is = { .rm = vm->rm, .w = &pb->waiter };
+	struct vmirror_issue is = { .rm = vm->rm, .w = &pb->waiter };
 	unsigned int nr, k;
 	sector_t len;
 
@@ -1094,16 +1103,9 @@ static bool vmirror_map_range(struct vmirror *vm, struct bio *bio,
 	len = to_boundary + (sector_t)(k - 1) * region_sectors;
 	if (bio_sectors(bio) > len)
 		dm_accept_partial_bio(bio, len);
-	pb->tracked = true;
-	if (is.route == REGION_WRITE_BOTH) {
-		/* After the trim: the clone is of what this bio still holds. */
-		vmirror_clone_to_mirror(vm, bio, offset);
-	} else if (is.route == REGION_WRITE_UNSYNCED) {
-		vmirror_note_percent(vm);
-		copier_kick(vm->copier);
-	}
-	vmirror_remap(bio, vm->source, vm->source_start, offset);
-	return true;
+	/* After the trim: a clone is of what this bio still holds.  Never held. */
+	return vmirror_map_routed(vm, bio, offset, is.route) ==
+	       DM_MAPIO_REMAPPED;
 }
 
 void vmirror_release_writes(struct vmirror *vm, struct list_head *released)
