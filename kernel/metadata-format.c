@@ -84,7 +84,7 @@ static u32 vmirror_md_crc(const void *block, unsigned int off)
 
 u64 vmirror_md_bitmap_blocks(u64 nr_regions)
 {
-	return (nr_regions + VMIRROR_MD_BM_BITS - 1) / VMIRROR_MD_BM_BITS;
+	return DIV_ROUND_UP_ULL(nr_regions, VMIRROR_MD_BM_BITS);
 }
 
 u64 vmirror_md_size(u64 nr_regions)
@@ -196,7 +196,7 @@ int vmirror_md_sb_decode(const void *block, struct vmirror_md_sb *sb)
 	if (!vmirror_md_leg_decode(&g->source, &d->source) ||
 	    !vmirror_md_leg_decode(&g->mirror, &d->mirror) ||
 	    !g->len || !is_power_of_2(g->region_sectors) ||
-	    g->nr_regions != (g->len + g->region_sectors - 1) / g->region_sectors ||
+	    g->nr_regions != DIV_ROUND_UP_ULL(g->len, g->region_sectors) ||
 	    le64_to_cpu(d->bitmap_start) != VMIRROR_MD_BITMAP_START ||
 	    le64_to_cpu(d->bitmap_blocks) != vmirror_md_bitmap_blocks(g->nr_regions) ||
 	    !vmirror_md_state_ok(sb->copy_state) ||
