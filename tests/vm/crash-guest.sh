@@ -34,7 +34,7 @@ noted() {
 
 # disk_sectors_written DEV  - sectors written to DEV since boot (its stat)
 disk_sectors_written() {
-	awk '{ print $7 }' "/sys/block/${1#/dev/}/stat"
+	blk_stat "$1" 7
 }
 
 # shellcheck disable=SC1090

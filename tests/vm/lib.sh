@@ -92,6 +92,13 @@ make_ramdisks() {
 	done
 }
 
+# blk_stat DEV FIELD  - a counter of /sys/block/DEV/stat (DEV: NAME or
+# /dev/NAME): 3 = sectors read, 5 = write I/Os completed, 7 = sectors
+# written, 16 = flushes completed.
+blk_stat() {
+	awk -v f="$2" '{ print $f }' "/sys/block/${1#/dev/}/stat"
+}
+
 # dev_sectors DEV  - size of a block device in 512-byte sectors.
 dev_sectors() {
 	blockdev --getsz "$1"

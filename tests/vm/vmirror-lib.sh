@@ -37,6 +37,13 @@ vmirror_field() {
 	dmsetup status "$1" | awk -v n="$2" '$3 == "vmirror" { print $(3 + n) }'
 }
 
+# vmirror_synced NAME  - regions in sync (field 3 is synced/total)
+vmirror_synced() {
+	local r
+	r=$(vmirror_field "$1" 3)
+	echo "${r%%/*}"
+}
+
 # vmirror_mirror_dev NAME  - /dev/<name> of the mirror leg of vmirror NAME
 # (its major:minor from the table line)
 vmirror_mirror_dev() {

@@ -13,10 +13,6 @@ DESCRIPTION="1 MiB / 768 KiB writes spanning regions: one clone per leg, fio ver
 
 SZ=131072 # 64 MiB, 128 regions of 512 KiB
 
-# wios DEV  - write I/Os completed by a block device (field 5 of its stat)
-wios() { awk '{ print $5 }' "/sys/block/${1#/dev/}/stat"; }
-synced() { local r; r=$(vmirror_field vm 3); echo "${r%%/*}"; }
-
 # fio_big NAME SEED [ARGS...]  - three jobs on disjoint parts of the
 # device, crc32c verify: 1 MiB sequential QD1 (0-16 MiB), 1 MiB random
 # QD8 (16-40 MiB), 768 KiB random QD4 from 40 MiB + 4 KiB (never region
@@ -50,12 +46,12 @@ one_clone_per_leg() {
 	local s0 m0 s1 m1
 	dd if=/dev/urandom of="$DEV" bs=1M count=16 seek=8 oflag=direct status=none ||
 		die "1 MiB writes failed"
-	s0=$(wios "$SRC_DM")
-	m0=$(wios "$MIR_DM")
+	s0=$(blk_stat "$SRC_DM" 5)
+	m0=$(blk_stat "$MIR_DM" 5)
 	dd if=/dev/urandom of="$DEV" bs=1M count=16 seek=8 oflag=direct status=none ||
 		die "1 MiB writes failed"
-	s1=$(wios "$SRC_DM")
-	m1=$(wios "$MIR_DM")
+	s1=$(blk_stat "$SRC_DM" 5)
+	m1=$(blk_stat "$MIR_DM" 5)
 	echo "   16 writes of 1 MiB: source leg $((s1 - s0)) writes, mirror leg $((m1 - m0))"
 	((s1 - s0 == 16 && m1 - m0 == 16)) || die "1 MiB writes were split"
 }
@@ -113,10 +109,10 @@ mirror_error() {
 	setup 0 "2 region_size 1024"
 	vmirror_wait vm synchronized 120
 	dm_reload mir_d "0 $SZ flakey $MIR 0 0 60 1 error_writes"
-	s0=$(synced)
+	s0=$(vmirror_synced vm)
 	dd if=/dev/urandom of="$DEV" bs=1M count=1 seek=8 oflag=direct status=none ||
 		die "the host write failed with the mirror"
-	s1=$(synced)
+	s1=$(vmirror_synced vm)
 	echo "   $(vmirror_field vm 1): regions in sync $s0 -> $s1"
 	[[ $(vmirror_field vm 1) == broken ]] || die "not broken: $(dmsetup status vm)"
 	((s1 <= s0 - 2)) || die "a region the failed write spans still counts as in sync"

@@ -9,8 +9,6 @@ DESCRIPTION="REQ_PREFLUSH reaches both legs; FUA advertised; O_DSYNC data on bot
 
 NULLB_CFG=/sys/kernel/config/nullb
 
-flushes() { awk '{ print $16 }' "/sys/block/${1#/dev/}/stat"; }
-
 test() {
 	local a b dev f0a f0b f1a f1b
 
@@ -29,11 +27,11 @@ test() {
 	[[ $(cat "/sys/block/${dev#/dev/}/queue/fua") == 1 ]] ||
 		die "vmirror does not advertise FUA"
 
-	f0a=$(flushes "$a"); f0b=$(flushes "$b")
+	f0a=$(blk_stat "$a" 16); f0b=$(blk_stat "$b" 16)
 	fio --name=fsync --filename="$dev" --rw=randwrite --bs=4k --size=64M \
 		--io_size=1M --direct=1 --ioengine=psync --fsync=1 \
 		--output="$TMPDIR/fio.txt" || { cat "$TMPDIR/fio.txt"; die "fio failed"; }
-	f1a=$(flushes "$a"); f1b=$(flushes "$b")
+	f1a=$(blk_stat "$a" 16); f1b=$(blk_stat "$b" 16)
 	echo "flushes: source $f0a -> $f1a, mirror $f0b -> $f1b (256 writes with fsync)"
 	((f1a - f0a >= 250)) || die "source saw $((f1a - f0a)) flushes for 256 fsyncs"
 	((f1b - f0b == f1a - f0a)) ||
@@ -52,11 +50,11 @@ test() {
 	dmsetup remove vm
 	dmsetup create vm --table "0 131072 vmirror $a 0 $b 0 2 max_copy_rate 1024"
 	dev=$(dm_devname vm)
-	f0b=$(flushes "$b")
+	f0b=$(blk_stat "$b" 16)
 	for _ in 1 2 3 4 5; do
 		python3 -c "import os; fd = os.open('$dev', os.O_WRONLY); os.fsync(fd)"
 	done
-	f1b=$(flushes "$b")
+	f1b=$(blk_stat "$b" 16)
 	((f1b - f0b >= 5)) || die "mirror saw $((f1b - f0b)) flushes for 5 fsyncs during copy"
 	dmsetup remove vm
 	rmdir "$NULLB_CFG/vfa" "$NULLB_CFG/vfb"

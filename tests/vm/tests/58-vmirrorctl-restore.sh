@@ -52,7 +52,7 @@ restored() {
 	((s < REGIONS)) || die "$name: all in sync, but the copy was stopped at $before"
 	"$CTL" set "$name" --max-rate 0
 	vmirror_wait "$name" synchronized 120
-	w1=$(awk '{ print $7 }' "/sys/block/$loop/stat")
+	w1=$(blk_stat "$loop" 7)
 	copied=$(((w1 - w0) / 128))
 	echo "   $name: copied $copied regions (at most $((REGIONS - before)) were left)"
 	((copied <= REGIONS - before)) || die "$name: copied $copied regions, $((REGIONS - before)) were left"

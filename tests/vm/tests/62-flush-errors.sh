@@ -14,8 +14,6 @@ fsync_dev() {
 	python3 -c 'import os, sys; fd = os.open(sys.argv[1], os.O_RDONLY); os.fsync(fd)' "$1"
 }
 
-flushes() { awk '{ print $16 }' "/sys/block/${1#/dev/}/stat"; }
-
 test() {
 	local a b dev regions f0
 
@@ -35,9 +33,9 @@ test() {
 	[[ $(cat "/sys/block/${dev#/dev/}/queue/write_cache") == "write back" ]] ||
 		die "vmirror does not advertise a write cache"
 	dm_reload mir "0 $SZ flakey $b 0 0 60 1 error_writes"
-	f0=$(flushes "$a")
+	f0=$(blk_stat "$a" 16)
 	fsync_dev "$dev" || die "fsync failed although the source flushed"
-	(($(flushes "$a") > f0)) || die "the flush did not reach the source"
+	(($(blk_stat "$a" 16) > f0)) || die "the flush did not reach the source"
 	vmirror_expect vm broken broken requires_resync
 	(($(vmirror_field vm 10) >= 1)) || die "mirror_errors: $(dmsetup status vm)"
 	# Writes acknowledged since the last good flush may be lost anywhere
@@ -62,9 +60,9 @@ test() {
 
 	echo "== the source fails a flush once synchronized: failedover, fsync succeeds"
 	dm_reload src "0 $SZ flakey $a 0 0 60 1 error_writes"
-	f0=$(flushes "$b")
+	f0=$(blk_stat "$b" 16)
 	fsync_dev "$dev" || die "fsync failed although the mirror flushed"
-	(($(flushes "$b") > f0)) || die "the flush did not reach the mirror"
+	(($(blk_stat "$b" 16) > f0)) || die "the flush did not reach the mirror"
 	vmirror_expect vm failedover idle completed
 	(($(vmirror_field vm 9) >= 1)) || die "source_errors: $(dmsetup status vm)"
 	# From now on the mirror is the disk.

@@ -71,14 +71,14 @@ test() {
 	fio_verify "$dev" vanish --rate_iops=20 &
 	pid=$!
 	for ((i = 0; i < 300; i++)); do
-		(($(awk '{ print $5 }' "/sys/block/${dev#/dev/}/stat") > 0)) && break
+		(($(blk_stat "$dev" 5) > 0)) && break
 		sleep 0.1
 	done
 	# Open by vmirror: --force swaps its table for "error" and leaves it.
 	dmsetup remove --force mir >/dev/null 2>&1 || true
 	[[ $(dmsetup table mir) == *error* ]] || die "mir is not an error device: $(dmsetup table mir)"
 	wait $pid || die "fio failed when the mirror vanished"
-	echo "   $(awk '{ print $5 }' "/sys/block/${dev#/dev/}/stat") writes, $(vmirror_field vm 10) to the vanished mirror failed"
+	echo "   $(blk_stat "$dev" 5) writes, $(vmirror_field vm 10) to the vanished mirror failed"
 	[[ $(vmirror_field vm 1) == broken ]] || die "not broken: $(dmsetup status vm)"
 
 	echo "== a new mirror disk: reload with it, full copy, identical"

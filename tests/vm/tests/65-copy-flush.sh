@@ -20,24 +20,21 @@ DESCRIPTION="copies are flushed before they count: flushes from creation to sync
 NULLB_CFG=/sys/kernel/config/nullb
 SZ=65536 # 32 MiB
 
-flushes() { awk '{ print $16 }' "/sys/block/${1#/dev/}/stat"; }
-
 # resync_flushes MIRROR WHAT  - resync "vm" (nothing to copy): the mirror
 # must be flushed before synchronized; then the legs $a and MIRROR are
 # compared and vm removed.
 resync_flushes() {
 	local f0 f1
-	f0=$(flushes "$1")
+	f0=$(blk_stat "$1" 16)
 	dmsetup message vm 0 resync
 	vmirror_wait vm synchronized 60
-	f1=$(flushes "$1")
+	f1=$(blk_stat "$1" 16)
 	echo "   $2, resync: mirror flushes before synchronized: $((f1 - f0))"
 	((f1 > f0)) || fail "$2, then resync: synchronized without a mirror flush"
 	dmsetup suspend vm
 	cmp_devices "$a" 0 "$1" 0 $SZ || die "legs differ"
 	dmsetup remove vm
 }
-written() { awk '{ print $7 }' "/sys/block/${1#/dev/}/stat"; }
 
 # Each part runs to its end, so one run shows every failure.
 FAILED=()
@@ -54,11 +51,11 @@ test() {
 	fill_random "$a" $SZ
 
 	echo "== creation to synchronized: flushes reaching the mirror"
-	f0=$(flushes "$b")
+	f0=$(blk_stat "$b" 16)
 	dmsetup create vm --table "0 $SZ vmirror $a 0 $b 0"
 	dm_mknodes
 	vmirror_wait vm synchronized 60
-	f1=$(flushes "$b")
+	f1=$(blk_stat "$b" 16)
 	echo "   mirror flushes from creation to synchronized: $((f1 - f0))"
 	((f1 > f0)) || fail "synchronized, and the mirror was never flushed"
 	dmsetup suspend vm
@@ -68,9 +65,9 @@ test() {
 	echo "== break flushes the mirror before it completes"
 	dev=$(dm_devname vm)
 	dd if=/dev/urandom of="$dev" bs=64k count=16 oflag=direct status=none
-	f0=$(flushes "$b")
+	f0=$(blk_stat "$b" 16)
 	dmsetup message vm 0 break
-	f1=$(flushes "$b")
+	f1=$(blk_stat "$b" 16)
 	echo "   mirror flushes during break: $((f1 - f0))"
 	((f1 > f0)) || fail "break completed without flushing the mirror"
 	[[ $(vmirror_field vm 1) == failedover ]] || die "not failedover: $(dmsetup status vm)"
@@ -131,16 +128,16 @@ test() {
 	fill_random "$a" $SZ
 	dmsetup create slowflush --table "0 $SZ delay $b 0 0 $b 0 0 $b 0 8000"
 	dm_mknodes
-	f0=$(flushes "$b")
-	w0=$(written "$b")
+	f0=$(blk_stat "$b" 16)
+	w0=$(blk_stat "$b" 7)
 	t0=$(date +%s%N)
 	dmsetup create vm --table "0 $SZ vmirror $a 0 /dev/mapper/slowflush 0"
 	dm_mknodes
-	while (($(flushes "$b") == f0)); do
+	while (($(blk_stat "$b" 16) == f0)); do
 		st=$(dmsetup status vm | awk '{ print $4, $5, $6, $11 }')
-		wr=$(($(written "$b") - w0))
+		wr=$(($(blk_stat "$b" 7) - w0))
 		# Read after the status: no flush had completed when it was taken.
-		(($(flushes "$b") == f0)) || break
+		(($(blk_stat "$b" 16) == f0)) || break
 		if [[ $st != "unsynchronized 0 0/"*" 0" ]]; then
 			fail "counted in sync before any mirror flush completed: $st ($wr sectors copied)"
 			break

@@ -48,7 +48,7 @@ finishes() {
 
 refcnt() { cat /sys/module/dm_vmirror/refcnt; }
 # Sectors read from the source (a DM device: brd keeps no I/O statistics).
-source_reads() { awk '{ print $3 }' "/sys/block/$(basename "$(dm_devname src)")/stat"; }
+source_reads() { blk_stat "$(dm_devname src)" 3; }
 
 test() {
 	local dev pid i reads

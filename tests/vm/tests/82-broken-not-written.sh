@@ -12,20 +12,16 @@ DESCRIPTION="a mirror broken by a host write is no longer written; its regions f
 
 SZ=65536 # 32 MiB, 64 regions of 512 KiB
 
-# written DEV  - sectors written to a block device (field 7 of its stat)
-written() { awk '{ print $7 }' "/sys/block/${1#/dev/}/stat"; }
-synced() { local r; r=$(vmirror_field vm 3); echo "${r%%/*}"; }
-
 # write_checks MiB WHAT  - one 4 KiB direct write at MiB; the mirror leg
 # must not see it and the region must fall out of sync.
 write_checks() {
 	local mib=$1 what=$2 w0 s0 w1 s1
-	w0=$(written "$LEG")
-	s0=$(synced)
+	w0=$(blk_stat "$LEG" 7)
+	s0=$(vmirror_synced vm)
 	dd if=/dev/urandom of="$DEV" bs=4k count=1 seek=$((mib * 256)) \
 		oflag=direct status=none || die "host write failed ($what)"
-	w1=$(written "$LEG")
-	s1=$(synced)
+	w1=$(blk_stat "$LEG" 7)
+	s1=$(vmirror_synced vm)
 	echo "   $what: mirror leg sectors written $((w1 - w0)), regions in sync $s0 -> $s1"
 	((w1 == w0)) || die "$what: the broken mirror was written ($((w1 - w0)) sectors)"
 	((s1 < s0)) || die "$what: the region written still counts as in sync ($s0 -> $s1)"

@@ -11,7 +11,6 @@ DESCRIPTION="a mirror flush abandoned at suspend puts every region out of sync"
 . "$VM_SUITE_DIR/vmirror-lib.sh"
 
 SZ=65536 # 32 MiB, 64 regions of 512 KiB
-synced() { local r; r=$(vmirror_field vm 3); echo "${r%%/*}"; }
 
 test() {
 	local n nb
@@ -28,13 +27,13 @@ test() {
 	# 1 MiB/s: a few regions are committed, the copy goes on.
 	dmsetup create vm --table "0 $SZ vmirror /dev/ram0 0 /dev/mapper/mir 0 4 region_size 1024 max_copy_rate 1024"
 	dm_mknodes
-	for ((n = 0; n < 100 && $(synced) < 4; n++)); do sleep 0.1; done
-	(($(synced) >= 4)) || die "nothing committed: $(dmsetup status vm)"
+	for ((n = 0; n < 100 && $(vmirror_synced vm) < 4; n++)); do sleep 0.1; done
+	(($(vmirror_synced vm) >= 4)) || die "nothing committed: $(dmsetup status vm)"
 
 	echo "== the mirror holds its flushes 30 s; the copier's next flush is stuck"
 	dm_reload mir "0 $SZ delay $nb 0 0 $nb 0 0 $nb 0 30000"
 	sleep 3
-	n=$(synced)
+	n=$(vmirror_synced vm)
 	echo "   before the suspend: $(dmsetup status vm | cut -d' ' -f4-6)"
 	[[ $(vmirror_field vm 1) == unsynchronized ]] ||
 		die "the copy ended before the suspend; this test needs it running"
@@ -44,8 +43,8 @@ test() {
 	echo "   after the resume:   $(dmsetup status vm | cut -d' ' -f4-6)"
 	dmesg_since_mark | grep "vmirror" || true
 	((n > 0)) || die "no region was in sync before the suspend"
-	(($(synced) == 0)) ||
-		die "the mirror's durability is unknown, yet $(synced) regions still count as in sync"
+	(($(vmirror_synced vm) == 0)) ||
+		die "the mirror's durability is unknown, yet $(vmirror_synced vm) regions still count as in sync"
 	[[ $(vmirror_field vm 1) == unsynchronized ]] || die "state: $(dmsetup status vm)"
 
 	echo "== the mirror answers again: the copy ends, identical"
