@@ -39,7 +39,7 @@ DKMS_SRC = /usr/src/dm-vmirror-$(VERSION)
 MODULE_SRC_FILES = VERSION LICENSE Kbuild dkms.conf uapi/linux/dm-vmirror.h kernel/Kbuild \
 	$(sort $(wildcard kernel/*.h) $(filter-out %.mod.c,$(wildcard kernel/*.c)))
 
-.PHONY: all module tools deps check check-debug unit fuzz soak vm-check crash-check demo bench bench-async install \
+.PHONY: all module tools deps check check-debug unit fuzz soak vm-check crash-check demo bench bench-async bench-profile install \
 	deps-kernels check-kernels uninstall modules_install module-src dkms-install dkms-uninstall deb deb-check lint clean \
 	help print-kver print-version
 
@@ -58,6 +58,7 @@ help:
 	@echo "make demo      install deps, build, show a live mirror in a VM"
 	@echo "make bench     benchmarks in a VM -> bench/results/latest.md"
 	@echo "make bench-async  sync vs async over a 20 ms mirror -> bench/results/async.md"
+	@echo "make bench-profile  CPU time per 4k write by layer, per device -> bench/results/profile.md"
 	@echo "make unit      userspace unit tests only (ASan/UBSan)"
 	@echo "make fuzz      libFuzzer on the parser and state machine, 10 min each"
 	@echo "make vm-check  VM integration suite only (TESTS='names' to pick)"
@@ -221,6 +222,14 @@ bench: deps
 bench-async: deps
 	$(MAKE) module
 	$(CURDIR)/bench/async.sh
+
+# Where the CPU time of a 4k write goes, per device (bench/profile.sh,
+# perf's software clock): one VM boot, about 10 minutes; writes
+# bench/results/profile.md.
+bench-profile: deps
+	$(CURDIR)/scripts/deps.sh profile
+	$(MAKE) module
+	$(CURDIR)/bench/profile.sh
 
 demo: deps
 	$(MAKE) module tools

@@ -6,7 +6,8 @@
 # "make bench" run first, so that a fresh Debian 12 machine gets from
 # nothing to a verdict with no other step.  Extra groups for the targets
 # that need more: "deps.sh lint" (make lint), "deps.sh debug" (make
-# check-debug), "deps.sh deb" (make deb, make deb-check: debhelper, and
+# check-debug), "deps.sh profile" (make bench-profile: linux-perf),
+# "deps.sh deb" (make deb, make deb-check: debhelper, and
 # dh-dkms, which in Debian 12 is its own package, not part of dkms),
 # "deps.sh kernels" (make check-kernels: the 6.12 kernel from
 # bookworm-backports and the unstable build chroot, see scripts/kernels.sh).
@@ -42,9 +43,11 @@ for group in "$@"; do
 	debug) PACKAGES+=(linux-source-6.1 flex bison bc libelf-dev libssl-dev dwarves xz-utils) ;;
 	# scripts/kernels.sh: the unstable chroot
 	kernels) PACKAGES+=(debootstrap util-linux) ;;
+	# make bench-profile: perf (its software clock; TCG has no PMU)
+	profile) PACKAGES+=(linux-perf) ;;
 	# make deb: dpkg-buildpackage, dh with dh_dkms; make deb-check: dkms
 	deb) PACKAGES+=(dpkg-dev debhelper dh-dkms dkms fakeroot libdevmapper-dev libjson-c-dev pkg-config) ;;
-	*) echo "deps: unknown group '$group' (lint, debug, kernels, deb)" >&2; exit 2 ;;
+	*) echo "deps: unknown group '$group' (lint, debug, kernels, profile, deb)" >&2; exit 2 ;;
 	esac
 done
 

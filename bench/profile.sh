@@ -1,0 +1,154 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# bench/profile.sh - "make bench-profile": where the CPU time of a 4k random
+# write goes, device by device, so that a goal of issue 16 that is not met
+# comes with what bounds it.  QEMU TCG emulates no PMU: perf samples the
+# software clock (cpu-clock) on both vCPUs, with call chains, while fio
+# runs.  One VM boot.
+#
+# Legs: memory-backed null_blk completing each request 20 us after
+# submission (nullb-20us of make bench), pairs in sync, 512 KiB regions
+# (vmirror and dm-mirror).  For each run (devices interleaved: run 1 of
+# every device, then run 2, ...) and device (dm-linear, dm-mirror, md
+# raid1, vmirror): fio 4k random write QD1 (one job) and QD32 (two jobs),
+# and "perf record -e cpu-clock -a -g" over RUNTIME seconds of it.
+#
+# Writes bench/results/profile.md: the IOPS under the profiler, the busy
+# CPU time per I/O split by layer (the target's modules, dm or md core, the
+# rest of the kernel, null_blk, fio in user space; perf's own apart), and
+# for vmirror the functions whose own time per I/O exceeds dm-linear's and
+# dm-mirror's.
+#
+# Usage: bench/profile.sh            (needs kernel/dm-vmirror.ko: make module)
+#        bench/profile.sh --guest    (run by the VM)
+#
+# Environment (all optional):
+#   BENCH_PROF_RUNS      runs of every measurement (default 3)
+#   BENCH_PROF_RUNTIME   seconds of each fio run (default 5)
+#   BENCH_PROF_MB        size of the legs (default 512)
+#   BENCH_PROF_HZ        samples a second and vCPU (default 1000)
+#   BENCH_PROF_OUT       VM output dir (default bench/results/vm-out-profile)
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+RUNS=${BENCH_PROF_RUNS:-3}
+RUNTIME=${BENCH_PROF_RUNTIME:-5}
+MB=${BENCH_PROF_MB:-512}
+HZ=${BENCH_PROF_HZ:-1000}
+DEVICES="linear dm-mirror md vmirror"
+REGION=1024
+
+# ---- in the VM ----------------------------------------------------------------
+guest() {
+	local sz=$((MB * 2048)) run dev qd d
+	export SRCDIR=$ROOT
+	# shellcheck disable=SC1091 # the VM tests' helpers
+	. "$ROOT/tests/vm/lib.sh"
+	# shellcheck disable=SC1091
+	. "$ROOT/tests/vm/vmirror-lib.sh"
+	export TMPDIR=/tmp
+	command -v perf >/dev/null || die "perf not found (apt-get install linux-perf)"
+	echo -1 >/proc/sys/kernel/perf_event_paranoid
+	echo 0 >/proc/sys/kernel/kptr_restrict
+	# perf would lower the rate silently (-q), and the figures be off.
+	(($(</proc/sys/kernel/perf_event_max_sample_rate) >= HZ)) ||
+		echo "$HZ" >/proc/sys/kernel/perf_event_max_sample_rate
+	vmirror_load
+	modprobe dm-mirror
+	modprobe raid1
+	modprobe null_blk nr_devices=2 gb=$(((MB + 1023) / 1024)) bs=512 memory_backed=1 \
+		irqmode=2 completion_nsec=20000 queue_mode=2 submit_queues=2 hw_queue_depth=128
+	for d in nullb0 nullb1; do
+		echo none >/sys/block/$d/queue/scheduler
+		dd if=/dev/zero of=/dev/$d bs=1M count="$MB" oflag=direct status=none
+	done
+	mkdir -p "$VM_OUT/prof"
+	{
+		echo "guest_kernel=$(uname -r)"
+		echo "guest_cpus=$(nproc)"
+		echo "perf=$(perf --version 2>/dev/null)"
+		echo "fio=$(fio --version)"
+	} >"$VM_OUT/prof/meta.env"
+	for ((run = 1; run <= RUNS; run++)); do
+		for dev in $DEVICES; do
+			case $dev in
+			linear) dmsetup create p_dev --table "0 $sz linear /dev/nullb0 0" ;;
+			dm-mirror) dmsetup create p_dev --table \
+				"0 $sz mirror core 2 $REGION nosync 2 /dev/nullb0 0 /dev/nullb1 0" ;;
+			md) mdadm --create /dev/md0 --run --level=1 --raid-devices=2 --bitmap=none \
+				--metadata=1.2 --assume-clean --size=$((MB * 1024)) \
+				/dev/nullb0 /dev/nullb1 </dev/null >/dev/null 2>/tmp/mdadm.err ||
+				die "mdadm --create: $(cat /tmp/mdadm.err)" ;;
+			vmirror)
+				dmsetup create p_dev --table "0 $sz vmirror /dev/nullb0 0 /dev/nullb1 0 1 nosync"
+				vmirror_wait p_dev synchronized 60 ;;
+			esac
+			DEV=/dev/md0
+			[[ $dev == md ]] || DEV=$(dm_devname p_dev)
+			for qd in 1 32; do
+				one "$dev" "$qd" "$run"
+			done
+			if [[ $dev == md ]]; then
+				mdadm --stop /dev/md0 >/dev/null
+				mdadm --zero-superblock /dev/nullb0 /dev/nullb1
+			else
+				dmsetup remove p_dev
+			fi
+		done
+	done
+}
+
+# one DEVICE QD RUN  - fio on $DEV, and perf over a window of RUNTIME
+# seconds inside fio's run (after its start and ramp, before its end);
+# leaves prof/DEVICE-qdQD-RUN.{ios,self,child}: the writes $DEV completed
+# in the window (its stat), then perf's samples per function (own time:
+# "samples|comm|dso|symbol") and the share of all samples with the
+# function on the stack ("percent|dso|symbol").
+one() {
+	local base=$VM_OUT/prof/$1-qd$2-$3 jobs=1 data=/tmp/perf.data pid w0 w1
+	(($2 == 1)) || jobs=2
+	vm_log "profile $1 QD$2 run $3/$RUNS"
+	fio --name=w --filename="$DEV" --rw=randwrite --bs=4k --direct=1 \
+		--ioengine=libaio --iodepth="$2" --numjobs=$jobs --group_reporting=1 \
+		--norandommap=1 --randrepeat=0 --time_based=1 --ramp_time=1 \
+		--runtime=$((RUNTIME + 2)) --eta=never --output=/dev/null &
+	pid=$!
+	sleep 2
+	w0=$(blk_stat "$DEV" 5)
+	perf record -q -e cpu-clock -F "$HZ" -a -g -o $data -- sleep "$RUNTIME" \
+		2>"$base.err" || die "perf record failed on $1: $(cat "$base.err")"
+	w1=$(blk_stat "$DEV" 5)
+	wait $pid || die "fio failed on $1 QD$2"
+	echo $((w1 - w0)) >"$base.ios"
+	perf report -i $data --no-children --sort dso,sym -g none -q --stdio \
+		-F sample,comm,dso,sym -t '|' >"$base.self" 2>>"$base.err" ||
+		die "perf report failed: $(cat "$base.err")"
+	perf report -i $data --children --sort dso,sym -g none -q --stdio \
+		-F overhead_children,dso,sym -t '|' --percent-limit 0.1 >"$base.child" 2>>"$base.err" ||
+		die "perf report failed: $(cat "$base.err")"
+	rm -f $data
+}
+
+if [[ ${1:-} == --guest ]]; then
+	guest
+	exit 0
+fi
+
+# ---- on the host --------------------------------------------------------------
+[[ -f $ROOT/kernel/dm-vmirror.ko ]] || { echo "bench-profile: run 'make module' first" >&2; exit 1; }
+command -v perf >/dev/null || { echo "bench-profile: perf not found (make deps)" >&2; exit 1; }
+OUT=${BENCH_PROF_OUT:-$HERE/results/vm-out-profile}
+rm -rf "$OUT/prof"
+mkdir -p "$OUT"
+load=$(cut -d' ' -f1-3 /proc/loadavg)
+export BENCH_PROF_RUNS=$RUNS BENCH_PROF_RUNTIME=$RUNTIME BENCH_PROF_MB=$MB BENCH_PROF_HZ=$HZ
+cd "$ROOT"
+VM_ENV="BENCH_PROF_RUNS BENCH_PROF_RUNTIME BENCH_PROF_MB BENCH_PROF_HZ" \
+	tests/vm/run.sh --mem $((2 * MB + 2048)) --timeout 3600 --out "$OUT" -- \
+	bash "$HERE/profile.sh" --guest
+python3 "$HERE/profile-report.py" --dir "$OUT/prof" --runs "$RUNS" --runtime "$RUNTIME" \
+	--hz "$HZ" --mb "$MB" --load "$load" --git "$(git describe --always --dirty)" \
+	>"$HERE/results/profile.md"
+cat "$HERE/results/profile.md"
