@@ -214,7 +214,7 @@ check-debug: deps
 		$(CURDIR)/tests/check.sh --vm-only $(TESTS)
 
 bench: deps
-	$(MAKE) module
+	$(MAKE) module tools
 	$(CURDIR)/bench/run.sh
 
 # Sync vs async mode over a mirror 20 ms away (bench/async.sh): one VM
