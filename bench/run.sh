@@ -5,6 +5,7 @@
 # render bench/results/latest.{md,json} and the plots (bench/README.md).
 #
 # Usage: bench/run.sh                 build nothing; needs kernel/dm-vmirror.ko
+#                                     and tools/vmirrorctl/vmirrorctl
 #        bench/run.sh --render RAWDIR only render the results of an earlier run
 #
 # Environment (all optional):
@@ -17,7 +18,8 @@
 #   BENCH_COPY_MB     size of the devices and of the full copy (default 1024)
 #   BENCH_BACKENDS    "nullb-20us nullb-100us brd" (default), a subset, or
 #                     null_blk (no data, completion in the submitter)
-#   BENCH_PHASES      "fio copy rate load" (default), or a subset: development
+#   BENCH_PHASES      "fio metadata copy rate migrate load" (default), or a
+#                     subset: development
 #   BENCH_MEM         VM memory in MiB (default 2 * BENCH_COPY_MB + 2048)
 #   BENCH_TIMEOUT     VM timeout in seconds (default 7200)
 #   BENCH_OUT         VM output dir with the raw results (default
@@ -48,6 +50,10 @@ OUT=${BENCH_OUT:-$HERE/results/vm-out}
 
 die() { echo "bench: $*" >&2; exit 1; }
 [[ -f $ROOT/kernel/dm-vmirror.ko ]] || die "kernel/dm-vmirror.ko missing: run 'make module' first"
+# The migration phase runs vmirrorctl: found missing an hour in otherwise.
+if [[ " ${BENCH_PHASES:-migrate} " == *" migrate "* ]]; then
+	[[ -x $ROOT/tools/vmirrorctl/vmirrorctl ]] || die "tools/vmirrorctl/vmirrorctl missing: run 'make tools' first"
+fi
 for t in python3 gnuplot fio mdadm dmsetup; do
 	command -v $t >/dev/null || die "$t not found ('make deps' installs it)"
 done
