@@ -197,6 +197,66 @@ def main():
             for v, k in top:
                 print(f"| `{k[1]}` | {v:.2f} |")
             print()
+    copy_section(a)
+
+
+def copy_run(d, method, run, hz, mb):
+    base = os.path.join(d, f"copy-{method}-{run}")
+    if not os.path.exists(base + ".secs"):
+        return None
+    secs = float(open(base + ".secs").read())
+    busy = collections.Counter()
+    funcs = collections.Counter()
+    for samples, comm, dso, s in load(base + ".self"):
+        n = int(samples)
+        name = sym(s)
+        if comm.startswith("perf") or name in IDLE:
+            continue
+        busy[comm] += n
+        funcs[(dso, name)] += n
+    total = sum(busy.values())
+    # threads: the same name for every kworker/N:M of one kind is noise;
+    # "kworker/1:2-kvmirror_reap" -> "kworker (kvmirror_reap)"
+    threads = collections.Counter()
+    for comm, n in busy.items():
+        key = comm
+        if comm.startswith("kworker/"):
+            key = "kworker" + (f" ({comm.split('-', 1)[1]})" if "-" in comm else "")
+        elif comm.startswith("vmirror/"):
+            key = "vmirror/* (the copier)"
+        threads[key] += n
+    return {"mib_s": mb / secs, "secs": secs, "vcpus": total / hz / secs,
+            "threads": {k: v / hz / secs for k, v in threads.items()},
+            "funcs": {k: 100 * v / max(total, 1) for k, v in funcs.items()}}
+
+
+def copy_section(a):
+    res = {}
+    for method in ("dd", "vmirror"):
+        runs = [r for r in (copy_run(a.dir, method, i, a.hz, int(a.mb))
+                            for i in range(1, a.runs + 1)) if r]
+        if runs:
+            res[method] = runs
+    if not res:
+        return
+    print("## Full copy, idle\n")
+    print(f"The whole source ({a.mb} MiB of random data) to the mirror: `dd bs=1M iflag=direct "
+          "oflag=direct`, or a new vmirror pair from `dmsetup create` to synchronized; "
+          "`perf record -a` over it. *vCPUs busy*: CPU time (perf left out) over the copy's "
+          "time; then the threads that spent it, in vCPUs, and the functions with most of "
+          "its own time.\n")
+    print("| method | MiB/s | vCPUs busy | threads (vCPUs) | functions (% of busy time) |")
+    print("| --- | ---: | ---: | --- | --- |")
+    for method, runs in res.items():
+        th = merged(runs, "threads")
+        fn = merged(runs, "funcs")
+        top_t = ", ".join(f"{k} {v:.2f}" for v, k in
+                          sorted(((v, k) for k, v in th.items()), reverse=True)[:4])
+        top_f = ", ".join(f"`{k[1]}` {v:.0f}" for v, k in
+                          sorted(((v, k) for k, v in fn.items()), reverse=True)[:5])
+        print(f"| {method} | {med([r['mib_s'] for r in runs]):.0f} | "
+              f"{med([r['vcpus'] for r in runs]):.2f} | {top_t} | {top_f} |")
+    print()
 
 
 if __name__ == "__main__":

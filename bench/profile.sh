@@ -14,6 +14,10 @@
 # raid1, vmirror): fio 4k random write QD1 (one job) and QD32 (two jobs),
 # and "perf record -e cpu-clock -a -g" over RUNTIME seconds of it.
 #
+# Then the full copy of the source (random data) to the mirror, dd bs=1M
+# direct against a new vmirror pair, under "perf record -a" from start to
+# synchronized: where the copy's CPU time goes, and in which threads.
+#
 # Writes bench/results/profile.md: the IOPS under the profiler, the busy
 # CPU time per I/O split by layer (the target's modules, dm or md core, the
 # rest of the kernel, null_blk, fio in user space; perf's own apart), and
@@ -98,6 +102,46 @@ guest() {
 			fi
 		done
 	done
+	# The full copy: random data (a chunk of zeroes is not copied as data).
+	fill_random /dev/nullb0 "$sz"
+	for ((run = 1; run <= RUNS; run++)); do
+		for dev in dd vmirror; do
+			copy_one "$dev" "$run" "$sz"
+		done
+	done
+}
+
+# copy_one dd|vmirror RUN SECTORS  - the full copy of the source to the
+# mirror (dd bs=1M direct, or a new vmirror pair from its activation to
+# synchronized) under "perf record -a"; leaves prof/copy-METHOD-RUN.
+# {secs,self,comm}: the copy's seconds, perf's samples per function, and
+# per thread ("samples|comm").
+copy_one() {
+	local base=$VM_OUT/prof/copy-$1-$2 data=/tmp/perf.data pid t0 t1
+	vm_log "profile: full copy, $1, run $2/$RUNS"
+	perf record -q -e cpu-clock -F "$HZ" -a -g -o $data 2>"$base.err" &
+	pid=$!
+	sleep 1
+	t0=$EPOCHREALTIME
+	if [[ $1 == dd ]]; then
+		dd if=/dev/nullb0 of=/dev/nullb1 bs=1M count=$(($3 / 2048)) \
+			iflag=direct oflag=direct status=none || die "dd failed"
+	else
+		dmsetup create p_dev --table "0 $3 vmirror /dev/nullb0 0 /dev/nullb1 0"
+		vmirror_wait p_dev synchronized 600
+	fi
+	t1=$EPOCHREALTIME
+	kill -INT $pid
+	wait $pid || die "perf record failed: $(cat "$base.err")"
+	[[ $1 == dd ]] || dmsetup remove p_dev
+	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", b - a }' >"$base.secs"
+	perf report -i $data --no-children --sort dso,sym -g none -q --stdio \
+		-F sample,comm,dso,sym -t '|' >"$base.self" 2>>"$base.err" ||
+		die "perf report failed: $(cat "$base.err")"
+	perf report -i $data --no-children --sort comm -g none -q --stdio \
+		-F sample,comm -t '|' >"$base.comm" 2>>"$base.err" ||
+		die "perf report failed: $(cat "$base.err")"
+	rm -f $data
 }
 
 # one DEVICE QD RUN  - fio on $DEV, and perf over a window of RUNTIME
