@@ -15,8 +15,8 @@
 # and "perf record -e cpu-clock -a -g" over RUNTIME seconds of it.
 #
 # Then the full copy of the source (random data) to the mirror, dd bs=1M
-# direct against a new vmirror pair, under "perf record -a" from start to
-# synchronized: where the copy's CPU time goes, and in which threads.
+# direct against a new vmirror pair, as the command of "perf record -a":
+# where the copy's CPU time goes, and in which threads.
 #
 # Writes bench/results/profile.md: the IOPS under the profiler, the busy
 # CPU time per I/O split by layer (the target's modules, dm or md core, the
@@ -113,59 +113,54 @@ guest() {
 
 # copy_one dd|vmirror RUN SECTORS  - the full copy of the source to the
 # mirror (dd bs=1M direct, or a new vmirror pair from its activation to
-# synchronized) under "perf record -a"; leaves prof/copy-METHOD-RUN.
-# {secs,self,comm}: the copy's seconds, perf's samples per function, and
-# per thread ("samples|comm").
+# synchronized) as the command perf runs ("perf record -a"; the command
+# times itself: perf takes seconds to start under TCG); leaves
+# prof/copy-METHOD-RUN.{secs,self}: the copy's seconds and perf's samples
+# per function ("samples|comm|dso|symbol").
 copy_one() {
-	local base=$VM_OUT/prof/copy-$1-$2 data=/tmp/perf.data pid t0 t1
+	local base=$VM_OUT/prof/copy-$1-$2 data=/tmp/perf.data cmd
 	vm_log "profile: full copy, $1, run $2/$RUNS"
-	perf record -q -e cpu-clock -F "$HZ" -a -g -o $data 2>"$base.err" &
-	pid=$!
-	sleep 1
-	t0=$EPOCHREALTIME
 	if [[ $1 == dd ]]; then
-		dd if=/dev/nullb0 of=/dev/nullb1 bs=1M count=$(($3 / 2048)) \
-			iflag=direct oflag=direct status=none || die "dd failed"
+		cmd="dd if=/dev/nullb0 of=/dev/nullb1 bs=1M count=$(($3 / 2048)) iflag=direct oflag=direct status=none"
 	else
-		dmsetup create p_dev --table "0 $3 vmirror /dev/nullb0 0 /dev/nullb1 0"
-		vmirror_wait p_dev synchronized 600
+		cmd="bash $HERE/profile.sh --copy $3"
 	fi
-	t1=$EPOCHREALTIME
-	kill -INT $pid
-	wait $pid || die "perf record failed: $(cat "$base.err")"
+	perf record -q -e cpu-clock -F "$HZ" -a -g -o $data -- sh -c \
+		"read -r t0 _ </proc/uptime; $cmd || exit 1; read -r t1 _ </proc/uptime; echo \$t0 \$t1 >/tmp/copy.t" \
+		2>"$base.err" || die "perf record or the copy failed ($1): $(cat "$base.err")"
 	[[ $1 == dd ]] || dmsetup remove p_dev
-	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", b - a }' >"$base.secs"
+	awk '{ printf "%.3f\n", $2 - $1 }' /tmp/copy.t >"$base.secs"
 	perf report -i $data --no-children --sort dso,sym -g none -q --stdio \
 		-F sample,comm,dso,sym -t '|' >"$base.self" 2>>"$base.err" ||
-		die "perf report failed: $(cat "$base.err")"
-	perf report -i $data --no-children --sort comm -g none -q --stdio \
-		-F sample,comm -t '|' >"$base.comm" 2>>"$base.err" ||
 		die "perf report failed: $(cat "$base.err")"
 	rm -f $data
 }
 
-# one DEVICE QD RUN  - fio on $DEV, and perf over a window of RUNTIME
-# seconds inside fio's run (after its start and ramp, before its end);
-# leaves prof/DEVICE-qdQD-RUN.{ios,self,child}: the writes $DEV completed
-# in the window (its stat), then perf's samples per function (own time:
-# "samples|comm|dso|symbol") and the share of all samples with the
-# function on the stack ("percent|dso|symbol").
+# one DEVICE QD RUN  - fio on $DEV, and perf over RUNTIME seconds while it
+# runs; leaves prof/DEVICE-qdQD-RUN.{ios,self,child}: the writes $DEV
+# completed in perf's window (its stat file, read by the command perf
+# runs: perf takes seconds to start under TCG), then perf's samples per
+# function (own time: "samples|comm|dso|symbol") and the share of all
+# samples with the function on the stack ("percent|dso|symbol").
 one() {
-	local base=$VM_OUT/prof/$1-qd$2-$3 jobs=1 data=/tmp/perf.data pid w0 w1
+	local base=$VM_OUT/prof/$1-qd$2-$3 jobs=1 data=/tmp/perf.data pid stat
 	(($2 == 1)) || jobs=2
+	stat=/sys/block/${DEV#/dev/}/stat
 	vm_log "profile $1 QD$2 run $3/$RUNS"
+	# Far longer than needed: stopped once perf is done.
 	fio --name=w --filename="$DEV" --rw=randwrite --bs=4k --direct=1 \
 		--ioengine=libaio --iodepth="$2" --numjobs=$jobs --group_reporting=1 \
 		--norandommap=1 --randrepeat=0 --time_based=1 --ramp_time=1 \
-		--runtime=$((RUNTIME + 2)) --eta=never --output=/dev/null &
+		--runtime=600 --eta=never --output=/dev/null &
 	pid=$!
 	sleep 2
-	w0=$(blk_stat "$DEV" 5)
-	perf record -q -e cpu-clock -F "$HZ" -a -g -o $data -- sleep "$RUNTIME" \
+	perf record -q -e cpu-clock -F "$HZ" -a -g -o $data -- \
+		sh -c "cat $stat >/tmp/w0; sleep $RUNTIME; cat $stat >/tmp/w1" \
 		2>"$base.err" || die "perf record failed on $1: $(cat "$base.err")"
-	w1=$(blk_stat "$DEV" 5)
-	wait $pid || die "fio failed on $1 QD$2"
-	echo $((w1 - w0)) >"$base.ios"
+	kill -0 $pid 2>/dev/null || die "fio ended before perf did ($1 QD$2)"
+	kill -INT $pid
+	wait $pid || true
+	echo $(($(awk '{ print $5 }' /tmp/w1) - $(awk '{ print $5 }' /tmp/w0))) >"$base.ios"
 	perf report -i $data --no-children --sort dso,sym -g none -q --stdio \
 		-F sample,comm,dso,sym -t '|' >"$base.self" 2>>"$base.err" ||
 		die "perf report failed: $(cat "$base.err")"
@@ -175,6 +170,22 @@ one() {
 	rm -f $data
 }
 
+# --copy SECTORS (in the VM, the command perf runs): a new pair, to
+# synchronized.
+copy_vmirror() {
+	export SRCDIR=$ROOT
+	# shellcheck disable=SC1091
+	. "$ROOT/tests/vm/lib.sh"
+	# shellcheck disable=SC1091
+	. "$ROOT/tests/vm/vmirror-lib.sh"
+	dmsetup create p_dev --table "0 $1 vmirror /dev/nullb0 0 /dev/nullb1 0"
+	vmirror_wait p_dev synchronized 600
+}
+
+if [[ ${1:-} == --copy ]]; then
+	copy_vmirror "$2"
+	exit 0
+fi
 if [[ ${1:-} == --guest ]]; then
 	guest
 	exit 0
