@@ -46,6 +46,25 @@ def sym(field):
     return field.split("] ", 1)[1].strip() if "] " in field else field
 
 
+MODSYMS = {}
+
+
+def load_modsyms(d):
+    """DIR/modsyms: "symbol [module]" per line, from the guest's
+    /proc/kallsyms: perf names the module of a symbol only when it finds the
+    module's file, else puts it in [kernel.kallsyms]."""
+    path = os.path.join(d, "modsyms")
+    if os.path.exists(path):
+        for line in open(path):
+            parts = line.split()
+            if len(parts) == 2:
+                MODSYMS.setdefault(parts[0], parts[1])
+
+
+def module(dso, name):
+    return MODSYMS.get(name, dso) if dso == "[kernel.kallsyms]" else dso
+
+
 def load(path):
     rows = []
     with open(path) as f:
@@ -70,6 +89,7 @@ def one(d, dev, qd, run, hz, runtime):
     for samples, comm, dso, s in load(base + ".self"):
         n = int(samples)
         name = sym(s)
+        dso = module(dso, name)
         total += n
         if comm.startswith("perf"):
             layers["perf"] += n
@@ -92,6 +112,7 @@ def one(d, dev, qd, run, hz, runtime):
     child = {}
     for pct, dso, s in load(base + ".child"):
         name = sym(s)
+        dso = module(dso, name)
         if name not in ROOTS:
             child[(dso, name)] = us(float(pct.rstrip("%")) / 100 * total)
     busy = sum(v for k, v in layers.items() if k != "perf")
@@ -120,6 +141,7 @@ def main():
     ap.add_argument("--load", default="?")
     ap.add_argument("--git", default="?")
     a = ap.parse_args()
+    load_modsyms(a.dir)
     meta = {}
     if os.path.exists(os.path.join(a.dir, "meta.env")):
         for line in open(os.path.join(a.dir, "meta.env")):
@@ -144,6 +166,13 @@ def main():
           "kernel (block layer, aio, interrupts, scheduler), *user* = fio and its "
           "libraries. The profiler slows every device; IOPS here are lower than in "
           "latest.md, compare them only with each other.\n")
+    print("Skid: under TCG the sampling timer's interrupt is taken only where interrupts "
+          "are enabled again, so time spent with interrupts off (the block layer's and "
+          "null_blk's submission and completion, the scheduler) is charged to "
+          "`_raw_spin_unlock_irq`, `_raw_spin_unlock_irqrestore` and "
+          "`finish_task_switch`; a function's own time is a lower bound. The time with "
+          "a function on the stack (last table of each workload) puts it back with its "
+          "callers.\n")
     for qd in (1, 32):
         res = {}
         for dev in DEVICES:
@@ -210,6 +239,7 @@ def copy_run(d, method, run, hz, mb):
     for samples, comm, dso, s in load(base + ".self"):
         n = int(samples)
         name = sym(s)
+        dso = module(dso, name)
         if comm.startswith("perf") or name in IDLE:
             continue
         busy[comm] += n
@@ -244,7 +274,8 @@ def copy_section(a):
           "oflag=direct`, or a new vmirror pair from `dmsetup create` to synchronized; "
           "`perf record -a` over it. *vCPUs busy*: CPU time (perf left out) over the copy's "
           "time; then the threads that spent it, in vCPUs, and the functions with most of "
-          "its own time.\n")
+          "its own time. The vmirror copy is timed by polling `dmsetup status` (bash, "
+          "awk, dmsetup: their vCPUs are the measurement's own cost).\n")
     print("| method | MiB/s | vCPUs busy | threads (vCPUs) | functions (% of busy time) |")
     print("| --- | ---: | ---: | --- | --- |")
     for method, runs in res.items():
