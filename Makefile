@@ -224,7 +224,7 @@ bench-async: deps
 	$(CURDIR)/bench/async.sh
 
 # Where the CPU time of a 4k write goes, per device (bench/profile.sh,
-# perf's software clock): one VM boot, about 10 minutes; writes
+# perf's software clock): one VM boot, about 30 minutes; writes
 # bench/results/profile.md.
 bench-profile: deps
 	$(CURDIR)/scripts/deps.sh profile
